@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The main job: set up everything (services, Python venv, Rust kernel) and run every lab notebook headless,
+# then print a summary. Executed copies land in .sourcelab/runs/.
+source "$(dirname "$0")/common.sh"
+build_sourcelab
+step "running every notebook in notebooks/"
+exec "$SOURCELAB" run "$@"

@@ -1,0 +1,145 @@
+//! The `sourcelab` command: start the local stack, install the Rust kernel, run the lab notebooks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sourcelab::kernel::{self, RunOptions};
+use sourcelab::local::{STATUS_HEADER, Stack};
+
+/// Labs on source systems (SQL databases, DynamoDB, S3) in Rust notebooks, against real local services.
+///
+/// Start here:  sourcelab run       sets everything up and runs every lab notebook
+///              sourcelab up        starts MariaDB, PostgreSQL and moto (S3, DynamoDB, ...) and writes .env
+///              sourcelab status    shows what runs where
+#[derive(Parser)]
+#[command(name = "sourcelab", version, verbatim_doc_comment)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start the local stack (Python venv, moto, MariaDB, PostgreSQL) and write .env; fast when it already runs.
+    Up,
+    /// Stop the services that `up` started (nothing else).
+    Down,
+    /// Show each service: endpoint, pid, and whether it answers now.
+    Status,
+    /// Set everything up, then run notebooks headless and print a summary (all of notebooks/ by default).
+    Run {
+        /// Notebooks to run (default: every notebooks/*.ipynb, in order).
+        notebooks: Vec<PathBuf>,
+        /// Where the executed copies (.ipynb and .html) go.
+        #[arg(long, default_value = ".sourcelab/runs")]
+        out: PathBuf,
+        /// Also write the per-notebook reports (with per-cell seconds) as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Skip `up` and `kernel install` (for benchmarks of an already prepared machine).
+        #[arg(long)]
+        no_setup: bool,
+    },
+    /// The Rust kernel for JupyterLab.
+    Kernel {
+        #[command(subcommand)]
+        command: KernelCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum KernelCmd {
+    /// Install evcxr_jupyter, register "Rust (sourcelab)" in the venv's Jupyter and pre-build it.
+    Install,
+    /// Start a kernel (Jupyter calls this; you do not need to).
+    Launch {
+        /// The connection file Jupyter passes.
+        connection_file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_status(rows: &[sourcelab::local::ServiceStatus]) {
+    println!("{STATUS_HEADER}");
+    for r in rows {
+        println!("{r}");
+    }
+}
+
+fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
+    let stack = Stack::new();
+    match cli.command {
+        Cmd::Up => {
+            let rows = stack.up()?;
+            print_status(&rows);
+            println!("settings written to {}", stack.user_env_path().display());
+            Ok(if rows.iter().all(|r| r.healthy) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Down => {
+            let stopped = stack.down()?;
+            if stopped.is_empty() {
+                println!("nothing to stop");
+            }
+            for s in stopped {
+                println!("stopped {s}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Status => {
+            let rows = stack.status()?;
+            print_status(&rows);
+            Ok(if rows.iter().all(|r| r.healthy) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
+        Cmd::Kernel { command: KernelCmd::Install } => {
+            stack.up()?;
+            kernel::install(&stack)?;
+            println!("kernel \"Rust (sourcelab)\" installed in {}", kernel::kernelspec_dir(&stack).display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Kernel { command: KernelCmd::Launch { connection_file } } => match kernel::launch(&connection_file)? {},
+    }
+}
+
+fn run_notebooks(
+    stack: &Stack,
+    notebooks: Vec<PathBuf>,
+    out: PathBuf,
+    report: Option<PathBuf>,
+    no_setup: bool,
+) -> sourcelab::Result<ExitCode> {
+    let notebooks = if notebooks.is_empty() { sourcelab::kernel::lab_notebooks(stack)? } else { notebooks };
+    if !no_setup {
+        stack.up()?;
+        kernel::install(stack)?;
+    }
+    let out = if out.is_absolute() { out } else { stack.home().join(out) };
+    let reports = kernel::run_notebooks(stack, &notebooks, &out, &RunOptions::default())?;
+    if let Some(path) = report {
+        let json = serde_json::to_string_pretty(&reports).unwrap_or_default();
+        std::fs::write(&path, json).map_err(|e| sourcelab::Error::io("write", &path, e))?;
+    }
+    println!("\n{:<40} {:>5} {:>9}  status", "notebook", "cells", "seconds");
+    for r in &reports {
+        let name = PathBuf::from(&r.notebook).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        println!("{name:<40} {:>5} {:>9.1}  {}", r.cells, r.seconds, r.status);
+    }
+    let failed: Vec<_> = reports.iter().filter(|r| !r.ok()).collect();
+    for r in &failed {
+        let cell = r.failed_cell.map(|c| format!("cell {}", c + 1)).unwrap_or_else(|| "kernel".into());
+        println!("\n{} failed at {cell}:\n{}", r.notebook, r.error.as_deref().unwrap_or("(no message)"));
+    }
+    println!("\nexecuted copies (.ipynb, .html): {}", out.display());
+    println!("notebooks: {} passed, {} failed", reports.len() - failed.len(), failed.len());
+    Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

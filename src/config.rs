@@ -1,0 +1,594 @@
+//! Settings from an env file: where the databases are, who to log in as, and which AWS endpoint to use.
+//!
+//! The course keeps connection settings in a small `KEY=value` file and reads it with python-dotenv; we do the
+//! same with [dotenvy]. The keys are the course's for MySQL, libpq's for PostgreSQL and aws-config's standard ones
+//! for AWS, so the same file works for this kit, for `mysql`/`psql` and for the AWS CLI:
+//!
+//! | keys | used for |
+//! |---|---|
+//! | `DBHOST` `DBPORT` `DBNAME` `DBUSER` `DBPASSWORD` | MySQL / MariaDB (lab 1) |
+//! | `PGHOST` `PGPORT` `PGDATABASE` `PGUSER` `PGPASSWORD` | PostgreSQL (lab 4) |
+//! | `AWS_ENDPOINT_URL` `AWS_ENDPOINT_URL_S3` `AWS_ENDPOINT_URL_DYNAMODB` `AWS_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | S3 and DynamoDB (labs 2–4) |
+//!
+//! `sourcelab up` writes `.env` at the top of the repository with the local stack's values. To use real AWS,
+//! remove the `AWS_ENDPOINT_URL*` lines and the test keys (or set `AWS_PROFILE`); to use RDS, put its endpoint in
+//! `PGHOST`. AWS keys that the file does not set come from aws-config's usual chain (environment, `~/.aws`).
+//!
+//! Passwords and secret keys are held as [`Secret`]: `Display` and `Debug` of every type here print `***`
+//! instead, so printing a config or a URL in a notebook never leaks them.
+//!
+//! ```
+//! use sourcelab::config::{DbConfig, Engine, Secret};
+//! let db = DbConfig {
+//!     engine: Engine::MySql,
+//!     host: "127.0.0.1".into(),
+//!     port: 3306,
+//!     database: "rentio".into(),
+//!     user: "lab".into(),
+//!     password: Secret::new("p@ss word"),
+//! };
+//! assert_eq!(db.url().to_string(), "mysql://lab:***@127.0.0.1:3306/rentio");
+//! assert_eq!(db.url().expose(), "mysql://lab:p%40ss%20word@127.0.0.1:3306/rentio");
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A password or secret key. `Display` and `Debug` print `***`; [`Secret::expose`] gives the value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for handing to a driver. Never print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the secret is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The key/value pairs of one env file, with the file's path for error messages.
+#[derive(Clone)]
+pub struct EnvFile {
+    path: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+/// Keys whose values are secret: their values never appear in `Debug`.
+const SECRET_KEYS: [&str; 4] = ["DBPASSWORD", "PGPASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+
+/// Whether a key names a secret (a password, a secret key or a token).
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key) || key.contains("PASSWORD") || key.contains("SECRET") || key.ends_with("TOKEN")
+}
+
+impl fmt::Debug for EnvFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (k, v) in &self.vars {
+            if is_secret_key(k) {
+                m.entry(k, &"***");
+            } else {
+                m.entry(k, v);
+            }
+        }
+        m.finish()
+    }
+}
+
+impl EnvFile {
+    /// Reads `path`. A missing file, an unreadable one or a malformed line is an error naming the file (and line).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let iter = dotenvy::from_path_iter(path).map_err(|e| env_error(path, e))?;
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for item in iter {
+            let (k, v) = item.map_err(|e| env_error(path, e))?;
+            match vars.iter_mut().find(|(key, _)| *key == k) {
+                Some(slot) => slot.1 = v,
+                None => vars.push((k, v)),
+            }
+        }
+        Ok(EnvFile { path: path.to_path_buf(), vars })
+    }
+
+    /// Builds an env file in memory (for tests and examples); `path` is only used in messages.
+    pub fn from_pairs(path: impl Into<PathBuf>, pairs: &[(&str, &str)]) -> Self {
+        EnvFile {
+            path: path.into(),
+            vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    /// The file this was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The value of `key`, if the file sets it (an empty value counts as set).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `key`, or an error naming the key and the file.
+    pub fn require(&self, key: &str) -> Result<&str> {
+        self.get(key).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("read {key} from {}", self.path.display()),
+                format!("the file has no {key}= line"),
+            )
+            .hint(format!(
+                "add a line `{key}=...` (see env.example), or run `sourcelab up` to write the local stack's values"
+            ))
+        })
+    }
+
+    /// A non-empty value of `key`, or `None` when missing or empty.
+    fn non_empty(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|v| !v.trim().is_empty())
+    }
+
+    fn require_port(&self, key: &str) -> Result<u16> {
+        let raw = self.require(key)?;
+        raw.trim().parse::<u16>().map_err(|_| {
+            Error::new(
+                ErrorKind::Config,
+                format!("read {key} from {}", self.path.display()),
+                format!("`{raw}` is not a port number (1-65535)"),
+            )
+            .hint(format!("write a number, e.g. `{key}=3306`"))
+        })
+    }
+
+    /// MySQL / MariaDB settings from `DBHOST`, `DBPORT`, `DBNAME`, `DBUSER`, `DBPASSWORD`.
+    pub fn mysql(&self) -> Result<DbConfig> {
+        self.db(Engine::MySql, ["DBHOST", "DBPORT", "DBNAME", "DBUSER", "DBPASSWORD"])
+    }
+
+    /// PostgreSQL settings from `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`.
+    pub fn postgres(&self) -> Result<DbConfig> {
+        self.db(Engine::Postgres, ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"])
+    }
+
+    fn db(&self, engine: Engine, [host, port, name, user, password]: [&str; 5]) -> Result<DbConfig> {
+        Ok(DbConfig {
+            engine,
+            host: self.require(host)?.trim().to_string(),
+            port: self.require_port(port)?,
+            database: self.require(name)?.trim().to_string(),
+            user: self.require(user)?.to_string(),
+            password: Secret::new(self.require(password)?),
+        })
+    }
+
+    /// AWS settings; every key is optional (aws-config fills the gaps from the environment and `~/.aws`).
+    pub fn aws(&self) -> AwsSettings {
+        let s = |k: &str| self.non_empty(k).map(str::to_string);
+        AwsSettings {
+            endpoint_url: s("AWS_ENDPOINT_URL"),
+            endpoint_url_s3: s("AWS_ENDPOINT_URL_S3"),
+            endpoint_url_dynamodb: s("AWS_ENDPOINT_URL_DYNAMODB"),
+            region: s("AWS_REGION").or_else(|| s("AWS_DEFAULT_REGION")),
+            profile: s("AWS_PROFILE"),
+            access_key_id: s("AWS_ACCESS_KEY_ID"),
+            secret_access_key: s("AWS_SECRET_ACCESS_KEY").map(Secret),
+            session_token: s("AWS_SESSION_TOKEN").map(Secret),
+        }
+    }
+}
+
+/// Turns dotenvy's error into ours, with the file and (for a parse error) the line number.
+fn env_error(path: &Path, err: dotenvy::Error) -> Error {
+    let what = format!("read env file {}", path.display());
+    match err {
+        dotenvy::Error::Io(io) => {
+            let missing = io.kind() == std::io::ErrorKind::NotFound;
+            let e = Error::io("read env file", path, io);
+            if missing {
+                e.hint("run `sourcelab up` (it writes .env), or copy env.example to that path and fill it in")
+            } else {
+                e
+            }
+        }
+        dotenvy::Error::LineParse(line, index) => {
+            let number = line_number(path, &line);
+            let at = number.map(|n| format!("line {n}")).unwrap_or_else(|| "a line".into());
+            Error::new(
+                ErrorKind::Config,
+                what,
+                format!("{at} is not KEY=value (problem at character {}): {}", index + 1, line.trim()),
+            )
+            .hint("each line is KEY=value; quote values with spaces or # in them, e.g. DBPASSWORD='a b#c'")
+        }
+        other => Error::new(ErrorKind::Config, what, other.to_string()).with_source(other),
+    }
+}
+
+/// The 1-based number of the first line of `path` that starts the logical line dotenvy reported.
+fn line_number(path: &Path, reported: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let first = reported.lines().next()?.trim();
+    text.lines().position(|l| l.trim() == first || (!first.is_empty() && l.trim_start().starts_with(first))).map(|i| i + 1)
+}
+
+/// Which SQL engine a [`DbConfig`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// MySQL or MariaDB (`mysql://`).
+    MySql,
+    /// PostgreSQL (`postgres://`).
+    Postgres,
+}
+
+impl Engine {
+    /// The URL scheme.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Engine::MySql => "mysql",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    /// A human name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::MySql => "MySQL/MariaDB",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Where a SQL database is and how to log in. `Debug` and `Display` hide the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbConfig {
+    /// MySQL/MariaDB or PostgreSQL.
+    pub engine: Engine,
+    /// Host name or IP address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Database (schema) name.
+    pub database: String,
+    /// User name.
+    pub user: String,
+    /// Password.
+    pub password: Secret,
+}
+
+impl fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("engine", &self.engine)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl fmt::Display for DbConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.url(), f)
+    }
+}
+
+/// Characters kept as they are in a URL's user, password and database: RFC 3986's unreserved set.
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+impl DbConfig {
+    /// The connection URL, with user, password and database percent-encoded.
+    pub fn url(&self) -> DbUrl {
+        let enc = |s: &str| utf8_percent_encode(s, USERINFO).to_string();
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        DbUrl {
+            prefix: format!("{}://{}", self.engine.scheme(), enc(&self.user)),
+            password: (!self.password.is_empty()).then(|| enc(self.password.expose())),
+            suffix: format!("@{host}:{}/{}", self.port, enc(&self.database)),
+        }
+    }
+
+    /// `host:port`, for messages.
+    pub fn endpoint(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+/// A connection URL. `Display` and `Debug` print the password as `***`; [`DbUrl::expose`] gives the real URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbUrl {
+    prefix: String,
+    password: Option<String>,
+    suffix: String,
+}
+
+impl DbUrl {
+    /// The full URL with the (percent-encoded) password, for a driver. Never print it.
+    pub fn expose(&self) -> String {
+        match &self.password {
+            Some(p) => format!("{}:{p}{}", self.prefix, self.suffix),
+            None => format!("{}{}", self.prefix, self.suffix),
+        }
+    }
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.password {
+            Some(_) => write!(f, "{}:***{}", self.prefix, self.suffix),
+            None => write!(f, "{}{}", self.prefix, self.suffix),
+        }
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbUrl({self})")
+    }
+}
+
+/// AWS settings from the env file. Unset fields fall back to aws-config's default chain.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// `AWS_ENDPOINT_URL`: one endpoint for every service (the local moto server); unset means real AWS.
+    pub endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_S3`: S3's own endpoint, overriding `endpoint_url`.
+    pub endpoint_url_s3: Option<String>,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`: DynamoDB's own endpoint, overriding `endpoint_url`.
+    pub endpoint_url_dynamodb: Option<String>,
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`).
+    pub region: Option<String>,
+    /// `AWS_PROFILE`: a profile from `~/.aws/config`.
+    pub profile: Option<String>,
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<Secret>,
+    /// `AWS_SESSION_TOKEN`.
+    pub session_token: Option<Secret>,
+}
+
+impl fmt::Debug for AwsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsSettings")
+            .field("endpoint_url", &self.endpoint_url)
+            .field("endpoint_url_s3", &self.endpoint_url_s3)
+            .field("endpoint_url_dynamodb", &self.endpoint_url_dynamodb)
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key_id", &self.access_key_id.as_ref().map(|_| "***"))
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .finish()
+    }
+}
+
+impl fmt::Display for AwsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let endpoint = self.endpoint_url.as_deref().unwrap_or("real AWS (no endpoint override)");
+        let region = self.region.as_deref().unwrap_or("from ~/.aws/config");
+        let creds = match (&self.access_key_id, &self.profile) {
+            (Some(_), _) => "keys from the env file (***)".to_string(),
+            (None, Some(p)) => format!("profile {p}"),
+            (None, None) => "aws-config default chain".to_string(),
+        };
+        write!(f, "endpoint {endpoint}, region {region}, credentials: {creds}")
+    }
+}
+
+impl AwsSettings {
+    /// The endpoint S3 uses, if any.
+    pub fn s3_endpoint(&self) -> Option<&str> {
+        self.endpoint_url_s3.as_deref().or(self.endpoint_url.as_deref())
+    }
+
+    /// The endpoint DynamoDB uses, if any.
+    pub fn dynamodb_endpoint(&self) -> Option<&str> {
+        self.endpoint_url_dynamodb.as_deref().or(self.endpoint_url.as_deref())
+    }
+
+    /// Loads the AWS SDK configuration: these settings first, then aws-config's default chain.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(ep) = &self.endpoint_url {
+            loader = loader.endpoint_url(ep);
+        }
+        if let Some(region) = &self.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let (Some(id), Some(secret)) = (&self.access_key_id, &self.secret_access_key) {
+            let token = self.session_token.as_ref().map(|t| t.expose().to_string());
+            let creds = aws_sdk_s3::config::Credentials::new(id, secret.expose(), token, None, "sourcelab-env-file");
+            loader = loader.credentials_provider(creds);
+        }
+        loader.load().await
+    }
+}
+
+/// The path of the env file notebooks use: `$SOURCELAB_ENV_FILE`, else `.env` at the top of the repository.
+pub fn default_env_path() -> PathBuf {
+    match std::env::var_os("SOURCELAB_ENV_FILE") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => crate::home().join(".env"),
+    }
+}
+
+/// Loads the env file notebooks use (see [`default_env_path`]).
+pub fn load() -> Result<EnvFile> {
+    EnvFile::load(default_env_path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(user: &str, password: &str) -> DbConfig {
+        DbConfig {
+            engine: Engine::Postgres,
+            host: "db.example.com".into(),
+            port: 5432,
+            database: "lab db".into(),
+            user: user.into(),
+            password: Secret::new(password),
+        }
+    }
+
+    #[test]
+    fn it_percent_encodes_reserved_characters_in_user_and_password() {
+        let url = db("a@b:c", "@:/#%? x").url();
+        assert_eq!(url.expose(), "postgres://a%40b%3Ac:%40%3A%2F%23%25%3F%20x@db.example.com:5432/lab%20db");
+        assert_eq!(url.to_string(), "postgres://a%40b%3Ac:***@db.example.com:5432/lab%20db");
+    }
+
+    #[test]
+    fn it_percent_encodes_non_ascii_as_utf8() {
+        let url = db("jürgen", "pässwörd€").url();
+        assert_eq!(url.expose(), "postgres://j%C3%BCrgen:p%C3%A4ssw%C3%B6rd%E2%82%AC@db.example.com:5432/lab%20db");
+    }
+
+    #[test]
+    fn it_omits_an_empty_password() {
+        let url = db("root", "").url();
+        assert_eq!(url.expose(), "postgres://root@db.example.com:5432/lab%20db");
+        assert_eq!(url.to_string(), url.expose());
+    }
+
+    #[test]
+    fn it_round_trips_through_the_drivers_url_parsers() {
+        use std::str::FromStr;
+        for password in ["@:/#%?", "with space", "ünï€ødé", "", "plain"] {
+            let mut c = db("us@er", password);
+            let pg = sqlx::postgres::PgConnectOptions::from_str(&c.url().expose()).expect("valid pg url");
+            assert_eq!(pg.get_username(), "us@er");
+            assert_eq!(pg.get_database(), Some("lab db"));
+            c.engine = Engine::MySql;
+            let my = sqlx::mysql::MySqlConnectOptions::from_str(&c.url().expose()).expect("valid mysql url");
+            assert_eq!(my.get_username(), "us@er");
+        }
+    }
+
+    #[test]
+    fn it_brackets_ipv6_hosts() {
+        let mut c = db("u", "p");
+        c.host = "::1".into();
+        assert_eq!(c.url().to_string(), "postgres://u:***@[::1]:5432/lab%20db");
+    }
+
+    #[test]
+    fn debug_and_display_never_show_secrets() {
+        let secret = "s3cr3t-Pa55";
+        let c = db("u", secret);
+        let env = EnvFile::from_pairs(
+            ".env",
+            &[("DBPASSWORD", secret), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_ACCESS_KEY_ID", "AKIA"), ("DBUSER", "u")],
+        );
+        let aws = AwsSettings {
+            access_key_id: Some("AKIAEXAMPLE".into()),
+            secret_access_key: Some(Secret::new(secret)),
+            session_token: Some(Secret::new(secret)),
+            ..Default::default()
+        };
+        for shown in [
+            format!("{c}"),
+            format!("{c:?}"),
+            format!("{}", c.url()),
+            format!("{:?}", c.url()),
+            format!("{env:?}"),
+            format!("{aws}"),
+            format!("{aws:?}"),
+            format!("{:?}", Secret::new(secret)),
+        ] {
+            assert!(!shown.contains(secret), "secret leaked in {shown}");
+            assert!(!shown.contains("AKIAEXAMPLE"), "access key leaked in {shown}");
+        }
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let e = EnvFile::load("/nonexistent/dir/.env").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.to_string().contains("/nonexistent/dir/.env"), "{e}");
+        assert!(e.to_string().contains("sourcelab up"), "{e}");
+    }
+
+    #[test]
+    fn missing_key_names_key_and_file() {
+        let env = EnvFile::from_pairs("my.env", &[("DBHOST", "h"), ("DBPORT", "3306"), ("DBNAME", "x")]);
+        let e = env.mysql().unwrap_err();
+        assert_eq!(e.to_string().lines().next(), Some("read DBUSER from my.env: the file has no DBUSER= line"));
+    }
+
+    #[test]
+    fn bad_port_names_key_and_value() {
+        let env = EnvFile::from_pairs(
+            "my.env",
+            &[("PGHOST", "h"), ("PGPORT", "54x"), ("PGDATABASE", "d"), ("PGUSER", "u"), ("PGPASSWORD", "")],
+        );
+        let e = env.postgres().unwrap_err();
+        assert!(e.to_string().contains("PGPORT") && e.to_string().contains("`54x`"), "{e}");
+    }
+
+    #[test]
+    fn malformed_line_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.env");
+        std::fs::write(&path, "# comment\nDBHOST=localhost\n\nDBPORT 3306\nDBNAME=x\n").unwrap();
+        let e = EnvFile::load(&path).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains(&path.display().to_string()), "{shown}");
+        assert!(shown.contains("line 4"), "{shown}");
+    }
+
+    #[test]
+    fn loads_quoted_values_and_later_lines_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ok.env");
+        std::fs::write(&path, "DBPASSWORD='a b#c'\nDBHOST=one\nDBHOST=two\nEMPTY=\n").unwrap();
+        let env = EnvFile::load(&path).unwrap();
+        assert_eq!(env.get("DBPASSWORD"), Some("a b#c"));
+        assert_eq!(env.get("DBHOST"), Some("two"));
+        assert_eq!(env.get("EMPTY"), Some(""));
+        assert_eq!(env.get("MISSING"), None);
+    }
+
+    #[test]
+    fn aws_settings_pick_service_endpoints() {
+        let env = EnvFile::from_pairs(
+            ".env",
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"), ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000"), ("AWS_REGION", "")],
+        );
+        let aws = env.aws();
+        assert_eq!(aws.s3_endpoint(), Some("http://127.0.0.1:9000"));
+        assert_eq!(aws.dynamodb_endpoint(), Some("http://127.0.0.1:5000"));
+        assert_eq!(aws.region, None, "an empty value means unset");
+    }
+}

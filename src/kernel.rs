@@ -1,0 +1,320 @@
+//! The Rust kernel: evcxr_jupyter with this library preloaded, and headless notebook runs.
+//!
+//! evcxr compiles every notebook cell into a small shared library linked against the crate's dependencies, which
+//! it builds itself in a work folder. Three choices keep that fast (numbers measured on 2 cores, see the README):
+//!
+//! - **`:opt 0`** (in `kernel/init.evcxr`): evcxr builds dependencies at opt-level 2 by default, which took
+//!   22 minutes cold for our dependency set; at opt-level 0 it takes about 6, and cells run as fast.
+//! - **A persistent work folder per running kernel** (`EVCXR_TMPDIR`): by default evcxr builds in a temporary
+//!   folder deleted when the kernel exits, so every kernel rebuilds everything. [`launch`] gives each kernel a
+//!   numbered folder under the cache (`evcxr-work/0`, `1`, …) that no other running kernel uses, and keeps it.
+//! - **`:cache`**: compiled dependencies are also copied into a cache shared by all kernels, so a second work
+//!   folder fills from the cache in about two minutes instead of a full build.
+//!
+//! The linker: evcxr uses mold when it is on PATH (the setup installs it as root); it makes the first link after
+//! loading the crate faster. Everything lives outside the checkout ([`crate::cache_dir`]), so reruns and other
+//! clones reuse it. Because loading the crate happens while the kernel starts, [`install`] pre-warms the build
+//! with visible progress: a kernel silent for minutes looks dead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::local::{Stack, process, venv};
+
+/// The evcxr_jupyter version we install and test with.
+pub const EVCXR_VERSION: &str = "0.22.0";
+/// The kernel's name in Jupyter.
+pub const KERNEL_NAME: &str = "sourcelab";
+
+/// Where evcxr_jupyter is installed (outside the checkout).
+pub fn evcxr_bin() -> PathBuf {
+    crate::cache_dir().join(format!("evcxr-{EVCXR_VERSION}")).join("bin").join("evcxr_jupyter")
+}
+
+/// Installs evcxr_jupyter with `cargo install --locked` unless it is there (about 11 minutes on 2 cores).
+pub fn ensure_evcxr() -> Result<PathBuf> {
+    let bin = evcxr_bin();
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    let root = crate::cache_dir().join(format!("evcxr-{EVCXR_VERSION}"));
+    eprintln!("sourcelab: installing evcxr_jupyter {EVCXR_VERSION} into {} (about 11 minutes, once)", root.display());
+    let status = Command::new(cargo())
+        .args(["install", "evcxr_jupyter", "--locked", "--version", EVCXR_VERSION, "--root"])
+        .arg(&root)
+        .status()
+        .map_err(|e| Error::new(ErrorKind::Setup, "run cargo install evcxr_jupyter", e.to_string()))?;
+    if !status.success() || !bin.is_file() {
+        return Err(Error::new(
+            ErrorKind::Setup,
+            format!("install evcxr_jupyter {EVCXR_VERSION}"),
+            format!("cargo install exited with {status}"),
+        )
+        .hint("read cargo's output above; evcxr needs Rust 1.95 or newer (`rustup update`)"));
+    }
+    Ok(bin)
+}
+
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map(PathBuf::from).unwrap_or_else(|| "cargo".into())
+}
+
+/// The evcxr config folder `install` writes (init.evcxr and prelude.rs with this checkout's path).
+pub fn config_dir(stack: &Stack) -> PathBuf {
+    stack.state_dir().join("kernel").join("evcxr")
+}
+
+/// The kernelspec folder inside the venv, where the venv's Jupyter finds it.
+pub fn kernelspec_dir(stack: &Stack) -> PathBuf {
+    venv::dir(stack).join("share").join("jupyter").join("kernels").join(KERNEL_NAME)
+}
+
+fn render(template: &Path, pairs: &[(&str, &str)]) -> Result<String> {
+    let mut text = std::fs::read_to_string(template).map_err(|e| Error::io("read", template, e))?;
+    for (k, v) in pairs {
+        text = text.replace(k, v);
+    }
+    Ok(text)
+}
+
+/// Installs evcxr (once), writes the evcxr config and the "Rust (sourcelab)" kernelspec, installs mold when
+/// possible, and pre-builds the kernel (with progress) so the first notebook starts in seconds.
+pub fn install(stack: &Stack) -> Result<()> {
+    ensure_evcxr()?;
+    if process::find_program("mold", &[]).is_none() && process::is_root() {
+        // Optional: a faster first link. Without it evcxr uses the system linker.
+        if let Err(e) = process::apt_install(&["mold"]) {
+            eprintln!("sourcelab: mold not installed ({e}); using the system linker");
+        }
+    }
+    let home = stack.home().to_string_lossy().to_string();
+    let kernel_src = stack.home().join("kernel");
+    let cfg = config_dir(stack);
+    std::fs::create_dir_all(&cfg).map_err(|e| Error::io("create folder", &cfg, e))?;
+    let init = render(&kernel_src.join("init.evcxr"), &[("{{SOURCELAB_HOME}}", &home)])?;
+    write(&cfg.join("init.evcxr"), &init)?;
+    let prelude = render(&kernel_src.join("prelude.rs"), &[])?;
+    write(&cfg.join("prelude.rs"), &prelude)?;
+    let exe = std::env::current_exe().map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab binary", e.to_string()))?;
+    let spec = render(
+        &kernel_src.join("kernel.json"),
+        &[("{{SOURCELAB_BIN}}", &exe.to_string_lossy()), ("{{SOURCELAB_HOME}}", &home)],
+    )?;
+    let spec_dir = kernelspec_dir(stack);
+    std::fs::create_dir_all(&spec_dir).map_err(|e| Error::io("create folder", &spec_dir, e))?;
+    write(&spec_dir.join("kernel.json"), &spec)?;
+    warm(stack)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io("write", path, e))
+}
+
+/// The work folders of running and past kernels.
+fn work_root() -> PathBuf {
+    crate::cache_dir().join("evcxr-work")
+}
+
+/// Claims the first work folder no running kernel uses, recording our pid in `<n>.pid`.
+fn claim_work_dir() -> Result<PathBuf> {
+    let root = work_root();
+    std::fs::create_dir_all(&root).map_err(|e| Error::io("create folder", &root, e))?;
+    let me = std::process::id();
+    for n in 0..64 {
+        let pid_file = root.join(format!("{n}.pid"));
+        let created = std::fs::OpenOptions::new().write(true).create_new(true).open(&pid_file);
+        match created {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(me.to_string().as_bytes()).map_err(|e| Error::io("write", &pid_file, e))?;
+                return Ok(root.join(n.to_string()));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let owner = std::fs::read_to_string(&pid_file).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                let alive = owner.is_some_and(|p| p != me && process::is_running(p, "evcxr"));
+                if !alive {
+                    let _ = std::fs::remove_file(&pid_file);
+                    // Retry this slot once; another launcher may win the race, then we move on.
+                    if std::fs::OpenOptions::new().write(true).create_new(true).open(&pid_file).is_ok() {
+                        std::fs::write(&pid_file, me.to_string()).map_err(|e| Error::io("write", &pid_file, e))?;
+                        return Ok(root.join(n.to_string()));
+                    }
+                }
+            }
+            Err(e) => return Err(Error::io("create", &pid_file, e)),
+        }
+    }
+    Err(Error::new(ErrorKind::Setup, "start a kernel", "64 kernels are already running").hint("shut some down"))
+}
+
+/// What a kernelspec runs: picks a free work folder, points evcxr at it and at our config, and becomes
+/// evcxr_jupyter (same pid, so Jupyter's signals reach it).
+pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
+    use std::os::unix::process::CommandExt;
+    let stack = Stack::new();
+    let work = claim_work_dir()?;
+    std::fs::create_dir_all(&work).map_err(|e| Error::io("create folder", &work, e))?;
+    let err = Command::new(evcxr_bin())
+        .arg("--control_file")
+        .arg(connection_file)
+        .env("EVCXR_TMPDIR", &work)
+        .env("EVCXR_CONFIG_DIR", config_dir(&stack))
+        .env("XDG_CACHE_HOME", crate::cache_dir())
+        .exec();
+    Err(Error::new(ErrorKind::Setup, "start evcxr_jupyter", err.to_string())
+        .hint("run `sourcelab kernel install` to install it"))
+}
+
+/// Builds the kernel once (a notebook of one cell), printing progress while evcxr compiles.
+pub fn warm(stack: &Stack) -> Result<()> {
+    let nb = stack.state_dir().join("kernel").join("warmup.ipynb");
+    write(&nb, WARMUP_NOTEBOOK)?;
+    let started = Instant::now();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut last = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(500));
+                let secs = started.elapsed().as_secs();
+                if secs >= last + 15 {
+                    last = secs;
+                    eprintln!(
+                        "sourcelab: preparing the kernel: {} compiled crates so far, {secs} s (about 6 minutes the first time)",
+                        compiled_units()
+                    );
+                }
+            }
+        })
+    };
+    let out = stack.state_dir().join("kernel").join("warmup-out");
+    let result = crate::kernel::run_notebooks(stack, &[nb], &out, &RunOptions::default());
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = watcher.join();
+    let reports = result?;
+    match reports.first() {
+        Some(r) if r.ok() => {
+            eprintln!("sourcelab: kernel ready ({:.0} s)", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Some(r) => Err(Error::new(
+            ErrorKind::Setup,
+            "prepare the Rust kernel",
+            r.error.clone().unwrap_or_else(|| "the warm-up notebook failed".into()),
+        )
+        .hint(format!("see {}", out.display()))),
+        None => Err(Error::new(ErrorKind::Setup, "prepare the Rust kernel", "the runner reported nothing")),
+    }
+}
+
+/// How many dependency libraries the kernels' work folders hold (the progress of a cold build).
+fn compiled_units() -> usize {
+    let Ok(slots) = std::fs::read_dir(work_root()) else { return 0 };
+    slots
+        .flatten()
+        .map(|s| s.path().join("target").join("debug").join("deps"))
+        .filter_map(|deps| std::fs::read_dir(deps).ok())
+        .map(|rd| rd.flatten().filter(|f| f.file_name().to_string_lossy().ends_with(".rlib")).count())
+        .max()
+        .unwrap_or(0)
+}
+
+const WARMUP_NOTEBOOK: &str = r#"{
+ "cells": [
+  {"cell_type": "code", "execution_count": null, "id": "warm", "metadata": {}, "outputs": [],
+   "source": ["sourcelab::frame::MAX_ROWS"]}
+ ],
+ "metadata": {"kernelspec": {"display_name": "Rust (sourcelab)", "language": "rust", "name": "sourcelab"}},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+"#;
+
+/// Options of a headless run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Longest time one cell may take.
+    pub cell_timeout: Duration,
+    /// Longest time the kernel may take to start (it builds the crate on a cold cache).
+    pub startup_timeout: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { cell_timeout: Duration::from_secs(900), startup_timeout: Duration::from_secs(3600) }
+    }
+}
+
+/// The outcome of one notebook.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct NotebookReport {
+    /// The notebook's path.
+    pub notebook: String,
+    /// Number of code cells.
+    pub cells: usize,
+    /// Wall time, kernel start included.
+    pub seconds: f64,
+    /// Kernel start (library loaded) in seconds.
+    pub startup_seconds: Option<f64>,
+    /// Seconds per code cell (-1 for cells not run).
+    pub cell_seconds: Vec<f64>,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// Index (in the notebook's cell list) of the failed cell.
+    pub failed_cell: Option<usize>,
+    /// The failed cell's error.
+    pub error: Option<String>,
+}
+
+impl NotebookReport {
+    /// Whether every cell ran without error.
+    pub fn ok(&self) -> bool {
+        self.status == "ok"
+    }
+}
+
+/// Runs notebooks headless with the sourcelab kernel; executed copies (.ipynb and .html) go to `out`.
+pub fn run_notebooks(stack: &Stack, notebooks: &[PathBuf], out: &Path, opts: &RunOptions) -> Result<Vec<NotebookReport>> {
+    let script = stack.home().join("kernel").join("run_notebooks.py");
+    let python = venv::bin(stack, "python");
+    let output = Command::new(&python)
+        .arg(&script)
+        .args(["--kernel", KERNEL_NAME, "--timeout", &opts.cell_timeout.as_secs().to_string()])
+        .args(["--startup-timeout", &opts.startup_timeout.as_secs().to_string(), "--out"])
+        .arg(out)
+        .args(notebooks)
+        .env("JUPYTER_PATH", venv::dir(stack).join("share").join("jupyter"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| {
+            Error::new(ErrorKind::Setup, "run the notebook runner", format!("{}: {e}", python.display()))
+                .hint("run `sourcelab up` to create the Python venv")
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let reports: Vec<NotebookReport> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    if reports.len() != notebooks.len() {
+        return Err(Error::new(
+            ErrorKind::Setup,
+            "run notebooks",
+            format!("the runner reported {} of {} notebooks ({})", reports.len(), notebooks.len(), output.status),
+        )
+        .hint("read the runner's messages above"));
+    }
+    Ok(reports)
+}
+
+/// Every lab notebook (`notebooks/*.ipynb`), in name order.
+pub fn lab_notebooks(stack: &Stack) -> Result<Vec<PathBuf>> {
+    let dir = stack.home().join("notebooks");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io("list notebooks in", &dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ipynb"))
+        .collect();
+    out.sort();
+    Ok(out)
+}

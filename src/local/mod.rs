@@ -1,0 +1,378 @@
+//! The local stack: real services on this machine that stand in for AWS.
+//!
+//! | service | stands in for | how it runs |
+//! |---|---|---|
+//! | MariaDB | Amazon RDS for MySQL (lab 1) | the server named in `.env` if it answers, else a private `mariadbd` |
+//! | PostgreSQL | Amazon RDS for PostgreSQL (lab 4) | a private `postgres` with password (scram-sha-256) logins |
+//! | moto | S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis | `moto_server` from the Python venv, on 127.0.0.1 |
+//!
+//! Everything lives in one git-ignored folder, `.sourcelab/` at the top of the repository: the Python venv, the
+//! databases' data folders, logs, the state file with pids and ports, and `local.env` with the stack's settings.
+//! [`Stack::up`] is idempotent: services that already answer are left alone. [`Stack::down`] stops only the
+//! processes it started, by the pids it recorded.
+//!
+//! ```no_run
+//! # async fn demo() -> sourcelab::Result<()> {
+//! let stack = sourcelab::local::Stack::new();
+//! for service in stack.up()? {
+//!     println!("{service}");
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod mariadb;
+pub mod moto;
+pub mod postgres;
+pub mod process;
+pub mod venv;
+
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{EnvFile, Secret};
+use crate::error::{Error, ErrorKind, Result};
+
+/// The first line of an env file that `sourcelab up` may rewrite.
+pub const MANAGED_MARKER: &str = "# managed-by: sourcelab up";
+
+/// The local stack of one repository checkout.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    home: PathBuf,
+    state: PathBuf,
+}
+
+/// What the stack knows about one running service (kept in `.sourcelab/stack.json`).
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Service {
+    /// Process id, when we started it; `None` for a server we use but did not start.
+    pub pid: Option<u32>,
+    /// Host the clients connect to.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Log file of the process we started.
+    pub log: PathBuf,
+    /// Login user (databases).
+    #[serde(default)]
+    pub user: String,
+    /// Login password (databases); never printed.
+    #[serde(default)]
+    pub password: String,
+    /// Database name (databases).
+    #[serde(default)]
+    pub database: String,
+    /// Unix socket (private database instances).
+    #[serde(default)]
+    pub socket: Option<PathBuf>,
+    /// Administrator password of a private instance (PostgreSQL's superuser); never printed.
+    #[serde(default)]
+    pub admin_password: String,
+}
+
+impl fmt::Debug for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Service")
+            .field("pid", &self.pid)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &"***")
+            .field("database", &self.database)
+            .finish()
+    }
+}
+
+/// The state file: which services run where.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct State {
+    moto: Option<Service>,
+    mariadb: Option<Service>,
+    postgres: Option<Service>,
+}
+
+/// One row of `sourcelab status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceStatus {
+    /// `moto`, `mariadb` or `postgres`.
+    pub name: &'static str,
+    /// `host:port`, or `-` when not configured.
+    pub endpoint: String,
+    /// Our process id, or `None` for a server we did not start.
+    pub pid: Option<u32>,
+    /// Whether it answers now.
+    pub healthy: bool,
+    /// A short remark (what it stands in for, or why it is down).
+    pub note: String,
+}
+
+impl fmt::Display for ServiceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pid = self.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let health = if self.healthy { "yes" } else { "NO" };
+        write!(f, "{:<9} {:<22} {:>8}  {:<7}  {}", self.name, self.endpoint, pid, health, self.note)
+    }
+}
+
+/// The header line matching [`ServiceStatus`]'s `Display`.
+pub const STATUS_HEADER: &str = "service   endpoint                    pid  healthy  note";
+
+impl Default for Stack {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stack {
+    /// The stack of this checkout (see [`crate::home`]).
+    pub fn new() -> Self {
+        Self::at(crate::home())
+    }
+
+    /// The stack of the checkout at `home`; its state goes to `home/.sourcelab`.
+    pub fn at(home: impl Into<PathBuf>) -> Self {
+        let home = home.into();
+        let state = home.join(".sourcelab");
+        Stack { home, state }
+    }
+
+    /// The top of the checkout.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The git-ignored state folder (`.sourcelab/`).
+    pub fn state_dir(&self) -> &Path {
+        &self.state
+    }
+
+    /// Where logs go.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.state.join("logs")
+    }
+
+    /// The env file with the local stack's settings, rewritten by every `up`.
+    pub fn local_env_path(&self) -> PathBuf {
+        self.state.join("local.env")
+    }
+
+    /// The env file notebooks read (`.env` at the top of the checkout, unless `SOURCELAB_ENV_FILE` says otherwise).
+    pub fn user_env_path(&self) -> PathBuf {
+        match std::env::var_os("SOURCELAB_ENV_FILE") {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => self.home.join(".env"),
+        }
+    }
+
+    /// Creates a folder below the state folder.
+    fn dir(&self, rel: &str) -> Result<PathBuf> {
+        let d = self.state.join(rel);
+        std::fs::create_dir_all(&d).map_err(|e| Error::io("create folder", &d, e))?;
+        Ok(d)
+    }
+
+    /// Takes the stack's lock, so two `up`s (two test binaries, two shells) do not start services twice.
+    fn lock(&self) -> Result<File> {
+        self.dir("")?;
+        let path = self.state.join("stack.lock");
+        let file = File::create(&path).map_err(|e| Error::io("create lock file", &path, e))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| Error::io("lock", &path, e.into()))?;
+        Ok(file)
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.state.join("stack.json")
+    }
+
+    fn load_state(&self) -> Result<State> {
+        let path = self.state_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                Error::new(ErrorKind::Config, format!("read {}", path.display()), e.to_string())
+                    .hint("the state file is damaged: run `sourcelab down`, delete it and run `sourcelab up`")
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+            Err(e) => Err(Error::io("read", &path, e)),
+        }
+    }
+
+    fn save_state(&self, state: &State) -> Result<()> {
+        let text = serde_json::to_string_pretty(state)
+            .map_err(|e| Error::new(ErrorKind::Io, "encode the stack state", e.to_string()))?;
+        write_private(&self.state_path(), &text)
+    }
+
+    /// Starts whatever is not running (venv, moto, MariaDB, PostgreSQL), waits until each answers, writes the
+    /// env files and returns the status table. Fast when everything already runs.
+    pub fn up(&self) -> Result<Vec<ServiceStatus>> {
+        let _lock = self.lock()?;
+        self.dir("logs")?;
+        let mut state = self.load_state()?;
+        let user_env = EnvFile::load(self.user_env_path()).ok();
+        venv::ensure(self)?;
+        state.moto = Some(moto::ensure(self, state.moto.take())?);
+        self.save_state(&state)?;
+        state.mariadb = Some(mariadb::ensure(self, state.mariadb.take(), user_env.as_ref())?);
+        self.save_state(&state)?;
+        state.postgres = Some(postgres::ensure(self, state.postgres.take())?);
+        self.save_state(&state)?;
+        self.write_env_files(&state)?;
+        Ok(self.statuses(&state))
+    }
+
+    /// Stops the processes `up` started (by their recorded pids) and returns what it stopped.
+    pub fn down(&self) -> Result<Vec<String>> {
+        let _lock = self.lock()?;
+        let mut state = self.load_state()?;
+        let mut stopped = Vec::new();
+        if let Some(s) = state.postgres.take() {
+            stopped.extend(postgres::stop(&s)?);
+        }
+        if let Some(s) = state.mariadb.take() {
+            stopped.extend(mariadb::stop(&s)?);
+        }
+        if let Some(s) = state.moto.take() {
+            stopped.extend(moto::stop(&s)?);
+        }
+        self.save_state(&state)?;
+        Ok(stopped)
+    }
+
+    /// What runs where, checked now.
+    pub fn status(&self) -> Result<Vec<ServiceStatus>> {
+        Ok(self.statuses(&self.load_state()?))
+    }
+
+    fn statuses(&self, state: &State) -> Vec<ServiceStatus> {
+        vec![
+            moto::status(state.moto.as_ref()),
+            mariadb::status(state.mariadb.as_ref()),
+            postgres::status(state.postgres.as_ref()),
+        ]
+    }
+
+    /// The local stack's settings as env-file lines.
+    fn env_text(&self, state: &State) -> String {
+        let mut out = String::new();
+        if let Some(m) = &state.mariadb {
+            out.push_str("\n# MySQL / MariaDB (lab 1)\n");
+            push_kv(&mut out, "DBHOST", &m.host);
+            push_kv(&mut out, "DBPORT", &m.port.to_string());
+            push_kv(&mut out, "DBNAME", &m.database);
+            push_kv(&mut out, "DBUSER", &m.user);
+            push_kv(&mut out, "DBPASSWORD", &m.password);
+        }
+        if let Some(p) = &state.postgres {
+            out.push_str("\n# PostgreSQL (lab 4)\n");
+            push_kv(&mut out, "PGHOST", &p.host);
+            push_kv(&mut out, "PGPORT", &p.port.to_string());
+            push_kv(&mut out, "PGDATABASE", &p.database);
+            push_kv(&mut out, "PGUSER", &p.user);
+            push_kv(&mut out, "PGPASSWORD", &p.password);
+        }
+        if let Some(m) = &state.moto {
+            out.push_str("\n# AWS (labs 2-4): the local moto server. Delete these lines to use real AWS.\n");
+            push_kv(&mut out, "AWS_ENDPOINT_URL", &format!("http://{}:{}", m.host, m.port));
+            push_kv(&mut out, "AWS_REGION", "us-east-1");
+            push_kv(&mut out, "AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID);
+            push_kv(&mut out, "AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY);
+        }
+        out
+    }
+
+    /// Writes `.sourcelab/local.env` always, and the user's `.env` when it is missing or still managed by `up`.
+    fn write_env_files(&self, state: &State) -> Result<()> {
+        let body = self.env_text(state);
+        write_private(
+            &self.local_env_path(),
+            &format!("# The local stack's settings, rewritten by every `sourcelab up`.\n{body}"),
+        )?;
+        let user = self.user_env_path();
+        let managed = match std::fs::read_to_string(&user) {
+            Ok(text) => text.lines().next() == Some(MANAGED_MARKER),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+            Err(e) => return Err(Error::io("read", &user, e)),
+        };
+        if managed {
+            let header = format!(
+                "{MANAGED_MARKER}\n# `sourcelab up` rewrites this file while the line above is there. Delete that line to\n\
+                 # keep your own settings (for example real AWS or RDS); see env.example for every key.\n"
+            );
+            write_private(&user, &format!("{header}{body}"))?;
+        }
+        Ok(())
+    }
+
+    /// The local stack's settings (`.sourcelab/local.env`), for tests and tools that must use the local stack.
+    pub fn local_env(&self) -> Result<EnvFile> {
+        EnvFile::load(self.local_env_path())
+    }
+
+    /// The secrets of the local stack (passwords), so tests can check none of them leaks.
+    pub fn secrets(&self) -> Result<Vec<Secret>> {
+        let state = self.load_state()?;
+        let mut out = Vec::new();
+        for s in [&state.mariadb, &state.postgres].into_iter().flatten() {
+            for p in [&s.password, &s.admin_password] {
+                if !p.is_empty() {
+                    out.push(Secret::new(p.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Appends `KEY=value`, quoted so that dotenvy reads back exactly `value`.
+fn push_kv(out: &mut String, key: &str, value: &str) {
+    let plain = !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || "#'\"\\$`".contains(c));
+    if plain {
+        out.push_str(&format!("{key}={value}\n"));
+    } else if !value.contains('\'') {
+        out.push_str(&format!("{key}='{value}'\n"));
+    } else {
+        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$");
+        out.push_str(&format!("{key}=\"{escaped}\"\n"));
+    }
+}
+
+/// Writes a file readable by its owner only (it may hold passwords), replacing it atomically.
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| Error::io("write", &tmp, e))?;
+    f.write_all(text.as_bytes()).map_err(|e| Error::io("write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io("write", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_lines_read_back_exactly() {
+        let values = ["plain", "", "has space#", "it's \"quoted\" $HOME \\ end", "ünï"];
+        let mut text = String::new();
+        for (i, v) in values.iter().enumerate() {
+            push_kv(&mut text, &format!("K{i}"), v);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.env");
+        std::fs::write(&path, &text).unwrap();
+        let env = EnvFile::load(&path).unwrap();
+        for (i, v) in values.iter().enumerate() {
+            assert_eq!(env.get(&format!("K{i}")), Some(*v), "line {i} of {text}");
+        }
+    }
+}

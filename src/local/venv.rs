@@ -1,0 +1,60 @@
+//! The Python side of the stack: a venv in `.sourcelab/venv` with JupyterLab, nbclient and moto's server.
+//!
+//! Versions are pinned so every machine runs the same moto (its quirks are documented per version). pip keeps
+//! its download cache outside the checkout, so a second checkout installs from the cache.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::{Stack, process};
+use crate::error::{Error, ErrorKind, Result};
+
+/// What the venv holds, pinned. A change here makes the next `up` install again.
+pub const REQUIREMENTS: &[&str] = &[
+    "jupyterlab==4.6.6",
+    "nbclient==0.11.0",
+    "nbconvert==7.17.2",
+    "nbformat==5.11.1",
+    "moto[server]==5.2.5",
+    "boto3==1.44.8",
+];
+
+/// The venv folder.
+pub fn dir(stack: &Stack) -> PathBuf {
+    stack.state_dir().join("venv")
+}
+
+/// A program inside the venv's `bin/` (python, jupyter, moto_server).
+pub fn bin(stack: &Stack, program: &str) -> PathBuf {
+    dir(stack).join("bin").join(program)
+}
+
+/// Creates the venv and installs [`REQUIREMENTS`] when they are not installed yet.
+pub fn ensure(stack: &Stack) -> Result<()> {
+    let marker = dir(stack).join("sourcelab-requirements.txt");
+    let wanted = REQUIREMENTS.join("\n");
+    if bin(stack, "python").is_file() && std::fs::read_to_string(&marker).is_ok_and(|t| t == wanted) {
+        return Ok(());
+    }
+    let python = process::require_program("python3", "python3-venv", &[])?;
+    if !bin(stack, "python").is_file() {
+        eprintln!("sourcelab: creating the Python venv in {}", dir(stack).display());
+        process::run("create the Python venv", Command::new(&python).args(["-m", "venv"]).arg(dir(stack)))
+            .map_err(|e| e.hint("install the Debian package python3-venv"))?;
+    }
+    eprintln!("sourcelab: installing {} (about 2 minutes the first time)", REQUIREMENTS.join(" "));
+    let status = Command::new(bin(stack, "python"))
+        .args(["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "-q"])
+        .args(REQUIREMENTS)
+        .status()
+        .map_err(|e| Error::new(ErrorKind::Setup, "run pip", e.to_string()))?;
+    if !status.success() {
+        return Err(Error::new(
+            ErrorKind::Setup,
+            "install the Python packages (JupyterLab, nbclient, moto)",
+            format!("pip exited with {status}"),
+        )
+        .hint("check that PyPI is reachable, then run `sourcelab up` again"));
+    }
+    std::fs::write(&marker, wanted).map_err(|e| Error::io("write", &marker, e))
+}

@@ -1,0 +1,429 @@
+//! Relational databases — MariaDB / MySQL (lab 1) and PostgreSQL (lab 4) — through [sqlx].
+//!
+//! [`Db`] is one connection pool to either engine. [`Db::query`] runs a SELECT (or SHOW, or anything that returns
+//! rows) and gives the rows back as a polars [`DataFrame`] whose column types follow the database's: integers keep
+//! their width and sign, DECIMAL stays exact (polars Decimal), dates and times stay dates and times, NULL stays null,
+//! and an empty result still has its columns.
+//!
+//! ```no_run
+//! use sourcelab::prelude::*;
+//! # async fn demo() -> sourcelab::Result<()> {
+//! let env = load_env()?;
+//! let db = Db::connect_mysql(&env).await?;
+//! let df = db.query("SELECT 1 AS one, 'two' AS two").await?;
+//! assert_eq!(df.shape(), (1, 2));
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use polars::prelude::{
+    DataType, DataFrame, IntoColumn, NamedFrom, PlSmallStr, Series, TimeUnit,
+};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+// Learners type SQL into cells: running their text is the point, so it is asserted safe here. Helpers that take
+// values (not SQL) bind them as parameters instead.
+use sqlx::{AssertSqlSafe, Column, Executor, Row, SqlSafeStr, Statement, TypeInfo};
+
+use crate::config::{DbConfig, Engine, EnvFile};
+use crate::error::{Error, ErrorKind, Result};
+
+/// How long a connection attempt may take before it is reported as a timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// sqlx's MySQL options for a config (no URL parsing, so any password works).
+pub fn mysql_options(cfg: &DbConfig) -> MySqlConnectOptions {
+    MySqlConnectOptions::new()
+        .host(&cfg.host)
+        .port(cfg.port)
+        .username(&cfg.user)
+        .password(cfg.password.expose())
+        .database(&cfg.database)
+        .ssl_mode(sqlx::mysql::MySqlSslMode::Preferred)
+}
+
+/// sqlx's PostgreSQL options for a config.
+pub fn pg_options(cfg: &DbConfig) -> PgConnectOptions {
+    PgConnectOptions::new()
+        .host(&cfg.host)
+        .port(cfg.port)
+        .username(&cfg.user)
+        .password(cfg.password.expose())
+        .database(&cfg.database)
+        .ssl_mode(sqlx::postgres::PgSslMode::Prefer)
+}
+
+#[derive(Clone)]
+enum Pool {
+    MySql(MySqlPool),
+    Postgres(PgPool),
+}
+
+/// A pool of connections to one database. Cheap to clone; `Debug` and `Display` hide the password.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    cfg: DbConfig,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({})", self.cfg.url())
+    }
+}
+
+impl std::fmt::Display for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} database at {}", self.cfg.engine.name(), self.cfg.url())
+    }
+}
+
+impl Db {
+    /// Connects to the database `cfg` describes; the first connection is made now, so bad settings fail here.
+    pub async fn connect(cfg: &DbConfig) -> Result<Db> {
+        let pool = match cfg.engine {
+            Engine::MySql => MySqlPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .connect_with(mysql_options(cfg))
+                .await
+                .map(Pool::MySql),
+            Engine::Postgres => PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .connect_with(pg_options(cfg))
+                .await
+                .map(Pool::Postgres),
+        }
+        .map_err(|e| connect_error(cfg, e))?;
+        Ok(Db { pool, cfg: cfg.clone() })
+    }
+
+    /// Connects to MySQL / MariaDB with the `DB*` keys of an env file.
+    pub async fn connect_mysql(env: &EnvFile) -> Result<Db> {
+        Db::connect(&env.mysql()?).await
+    }
+
+    /// Connects to PostgreSQL with the `PG*` keys of an env file.
+    pub async fn connect_postgres(env: &EnvFile) -> Result<Db> {
+        Db::connect(&env.postgres()?).await
+    }
+
+    /// The settings this pool was made from.
+    pub fn config(&self) -> &DbConfig {
+        &self.cfg
+    }
+
+    /// Runs one statement that returns rows and collects them into a DataFrame.
+    pub async fn query(&self, sql: &str) -> Result<DataFrame> {
+        let fail = |e: sqlx::Error| self.sql_error(sql, e);
+        match &self.pool {
+            Pool::MySql(pool) => {
+                let stmt = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
+                let columns = mysql_columns(stmt.columns());
+                let rows = stmt.query().fetch_all(pool).await.map_err(fail)?;
+                build_frame(&columns, &rows, decode_mysql)
+            }
+            Pool::Postgres(pool) => {
+                let stmt = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
+                let columns = pg_columns(stmt.columns());
+                let rows = stmt.query().fetch_all(pool).await.map_err(fail)?;
+                build_frame(&columns, &rows, decode_pg)
+            }
+        }
+    }
+
+    /// The server's version string (`SELECT VERSION()`).
+    pub async fn server_version(&self) -> Result<String> {
+        let df = self.query("SELECT VERSION() AS version").await?;
+        df.column("version")
+            .ok()
+            .and_then(|c| c.str().ok()?.get(0).map(str::to_string))
+            .ok_or_else(|| Error::new(ErrorKind::Service, "read the server version", "the server returned no row"))
+    }
+
+    fn sql_error(&self, sql: &str, e: sqlx::Error) -> Error {
+        if let sqlx::Error::Database(db) = &e {
+            let code = db.code().map(|c| format!(" [{c}]")).unwrap_or_default();
+            return Error::new(
+                ErrorKind::Service,
+                format!("run SQL on {}: {}", self.cfg.endpoint(), one_line_sql(sql)),
+                format!("{}{code}", db.message()),
+            )
+            .hint("fix the statement and run the cell again; the connection is still fine")
+            .with_source(e);
+        }
+        connect_error(&self.cfg, e)
+    }
+}
+
+fn one_line_sql(sql: &str) -> String {
+    let s: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 120 { format!("{}…", s.chars().take(120).collect::<String>()) } else { s }
+}
+
+/// Turns a connection failure into a message that names the server and the likely fix.
+fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
+    let what = format!("connect to {} at {} as {}", cfg.engine.name(), cfg.endpoint(), cfg.user);
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let (kind, hint) = if lower.contains("refused") {
+        (ErrorKind::Connect, "nothing listens there: is the local stack running? try `sourcelab status` / `sourcelab up`")
+    } else if lower.contains("timed out") || matches!(e, sqlx::Error::PoolTimedOut) {
+        (ErrorKind::Timeout, "the server did not answer: check host and port, firewalls and security groups")
+    } else if lower.contains("password") || lower.contains("access denied") || lower.contains("authentication") {
+        (ErrorKind::Auth, "check the user and password in the env file")
+    } else if lower.contains("unknown database") || (lower.contains("database") && lower.contains("does not exist")) {
+        (ErrorKind::NotFound, "check the database name in the env file (DBNAME / PGDATABASE)")
+    } else if lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        (ErrorKind::Connect, "the host name does not resolve: check DBHOST / PGHOST")
+    } else {
+        (ErrorKind::Connect, "check the settings in the env file and `sourcelab status`")
+    };
+    Error::new(kind, what, text).hint(hint).with_source(e)
+}
+
+/// The kind of polars column a database column becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+    Bool,
+    Str,
+    Bytes,
+    Decimal,
+    Date,
+    DateTime,
+    DateTimeUtc,
+    Time,
+}
+
+struct Col {
+    name: String,
+    type_name: String,
+    kind: Option<Kind>,
+}
+
+/// One decoded value, before it goes into its column.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Null,
+    I(i64),
+    U(u64),
+    F(f64),
+    Bool(bool),
+    Str(String),
+    Bytes(Vec<u8>),
+    Decimal(rust_decimal::Decimal),
+    Date(chrono::NaiveDate),
+    DateTime(chrono::NaiveDateTime),
+    Time(chrono::NaiveTime),
+}
+
+fn mysql_kind(name: &str) -> Option<Kind> {
+    Some(match name {
+        "BOOLEAN" => Kind::Bool,
+        "TINYINT" => Kind::I8,
+        "SMALLINT" => Kind::I16,
+        "MEDIUMINT" | "INT" => Kind::I32,
+        "BIGINT" => Kind::I64,
+        "TINYINT UNSIGNED" => Kind::U8,
+        "SMALLINT UNSIGNED" | "YEAR" => Kind::U16,
+        "MEDIUMINT UNSIGNED" | "INT UNSIGNED" => Kind::U32,
+        "BIGINT UNSIGNED" | "BIT" => Kind::U64,
+        "FLOAT" => Kind::F32,
+        "DOUBLE" => Kind::F64,
+        "DECIMAL" => Kind::Decimal,
+        "DATE" => Kind::Date,
+        "DATETIME" => Kind::DateTime,
+        "TIMESTAMP" => Kind::DateTimeUtc,
+        "TIME" => Kind::Time,
+        "CHAR" | "VARCHAR" | "TEXT" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM" | "SET" | "JSON" | "NULL" => {
+            Kind::Str
+        }
+        "BINARY" | "VARBINARY" | "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "GEOMETRY" => Kind::Bytes,
+        _ => return None,
+    })
+}
+
+fn pg_kind(name: &str) -> Option<Kind> {
+    Some(match name {
+        "BOOL" => Kind::Bool,
+        "\"CHAR\"" => Kind::I8,
+        "INT2" => Kind::I16,
+        "INT4" => Kind::I32,
+        "INT8" => Kind::I64,
+        "OID" => Kind::U32,
+        "FLOAT4" => Kind::F32,
+        "FLOAT8" => Kind::F64,
+        "NUMERIC" => Kind::Decimal,
+        "DATE" => Kind::Date,
+        "TIMESTAMP" => Kind::DateTime,
+        "TIMESTAMPTZ" => Kind::DateTimeUtc,
+        "TIME" => Kind::Time,
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "UNKNOWN" | "VOID" => Kind::Str,
+        "BYTEA" => Kind::Bytes,
+        _ => return None,
+    })
+}
+
+fn mysql_columns<C: Column>(cols: &[C]) -> Vec<Col> {
+    cols.iter()
+        .map(|c| {
+            let t = c.type_info().name().to_string();
+            Col { name: c.name().to_string(), kind: mysql_kind(&t), type_name: t }
+        })
+        .collect()
+}
+
+fn pg_columns<C: Column>(cols: &[C]) -> Vec<Col> {
+    cols.iter()
+        .map(|c| {
+            let t = c.type_info().name().to_string();
+            Col { name: c.name().to_string(), kind: pg_kind(&t), type_name: t }
+        })
+        .collect()
+}
+
+macro_rules! get {
+    ($row:expr, $i:expr, $t:ty, $wrap:expr) => {
+        $row.try_get_unchecked::<Option<$t>, _>($i).map(|v| v.map($wrap).unwrap_or(Value::Null))
+    };
+}
+
+fn decode_mysql(row: &MySqlRow, i: usize, kind: Kind) -> std::result::Result<Value, sqlx::Error> {
+    match kind {
+        Kind::Bool => get!(row, i, bool, Value::Bool),
+        Kind::I8 => get!(row, i, i8, |v| Value::I(v.into())),
+        Kind::I16 => get!(row, i, i16, |v| Value::I(v.into())),
+        Kind::I32 => get!(row, i, i32, |v| Value::I(v.into())),
+        Kind::I64 => get!(row, i, i64, Value::I),
+        Kind::U8 => get!(row, i, u8, |v| Value::U(v.into())),
+        Kind::U16 => get!(row, i, u16, |v| Value::U(v.into())),
+        Kind::U32 => get!(row, i, u32, |v| Value::U(v.into())),
+        Kind::U64 => get!(row, i, u64, Value::U),
+        Kind::F32 => get!(row, i, f32, |v| Value::F(v.into())),
+        Kind::F64 => get!(row, i, f64, Value::F),
+        Kind::Decimal => get!(row, i, rust_decimal::Decimal, Value::Decimal),
+        Kind::Date => get!(row, i, chrono::NaiveDate, Value::Date),
+        Kind::DateTime => get!(row, i, chrono::NaiveDateTime, Value::DateTime),
+        Kind::DateTimeUtc => get!(row, i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
+        Kind::Time => get!(row, i, chrono::NaiveTime, Value::Time),
+        Kind::Str => get!(row, i, String, Value::Str),
+        Kind::Bytes => get!(row, i, Vec<u8>, Value::Bytes),
+    }
+}
+
+fn decode_pg(row: &PgRow, i: usize, kind: Kind) -> std::result::Result<Value, sqlx::Error> {
+    match kind {
+        Kind::Bool => get!(row, i, bool, Value::Bool),
+        Kind::I8 => get!(row, i, i8, |v| Value::I(v.into())),
+        Kind::I16 => get!(row, i, i16, |v| Value::I(v.into())),
+        Kind::I32 => get!(row, i, i32, |v| Value::I(v.into())),
+        Kind::I64 => get!(row, i, i64, Value::I),
+        Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 => get!(row, i, sqlx::postgres::types::Oid, |v| Value::U(v.0.into())),
+        Kind::F32 => get!(row, i, f32, |v| Value::F(v.into())),
+        Kind::F64 => get!(row, i, f64, Value::F),
+        Kind::Decimal => get!(row, i, rust_decimal::Decimal, Value::Decimal),
+        Kind::Date => get!(row, i, chrono::NaiveDate, Value::Date),
+        Kind::DateTime => get!(row, i, chrono::NaiveDateTime, Value::DateTime),
+        Kind::DateTimeUtc => get!(row, i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
+        Kind::Time => get!(row, i, chrono::NaiveTime, Value::Time),
+        Kind::Str => get!(row, i, String, Value::Str),
+        Kind::Bytes => get!(row, i, Vec<u8>, Value::Bytes),
+    }
+}
+
+/// Decodes every row and builds one polars column per database column.
+fn build_frame<R>(
+    cols: &[Col],
+    rows: &[R],
+    decode: fn(&R, usize, Kind) -> std::result::Result<Value, sqlx::Error>,
+) -> Result<DataFrame> {
+    let mut columns = Vec::with_capacity(cols.len());
+    for (i, col) in cols.iter().enumerate() {
+        let kind = col.kind.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Input,
+                format!("read column `{}`", col.name),
+                format!("sourcelab cannot turn the database type {} into a DataFrame column yet", col.type_name),
+            )
+            .hint(format!("cast it to text in the query, e.g. CAST({} AS CHAR)", col.name))
+        })?;
+        let mut values = Vec::with_capacity(rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            values.push(decode(row, i, kind).map_err(|e| {
+                Error::new(
+                    ErrorKind::Input,
+                    format!("read column `{}` ({}) of row {}", col.name, col.type_name, r + 1),
+                    e.to_string(),
+                )
+                .hint("cast the column to text in the query to see the raw value")
+            })?);
+        }
+        columns.push(series(&col.name, kind, values)?.into_column());
+    }
+    DataFrame::new_infer_height(columns)
+        .map_err(|e| Error::new(ErrorKind::Input, "build the DataFrame", e.to_string()))
+}
+
+fn series(name: &str, kind: Kind, values: Vec<Value>) -> Result<Series> {
+    let name = PlSmallStr::from(name);
+    macro_rules! collect {
+        ($t:ty, $pat:pat => $v:expr) => {
+            values.into_iter().map(|x| match x { $pat => Some($v), _ => None }).collect::<Vec<Option<$t>>>()
+        };
+    }
+    let s = match kind {
+        Kind::Bool => Series::new(name, collect!(bool, Value::Bool(b) => b)),
+        Kind::I8 => Series::new(name, collect!(i8, Value::I(v) => v as i8)),
+        Kind::I16 => Series::new(name, collect!(i16, Value::I(v) => v as i16)),
+        Kind::I32 => Series::new(name, collect!(i32, Value::I(v) => v as i32)),
+        Kind::I64 => Series::new(name, collect!(i64, Value::I(v) => v)),
+        Kind::U8 => Series::new(name, collect!(u8, Value::U(v) => v as u8)),
+        Kind::U16 => Series::new(name, collect!(u16, Value::U(v) => v as u16)),
+        Kind::U32 => Series::new(name, collect!(u32, Value::U(v) => v as u32)),
+        Kind::U64 => Series::new(name, collect!(u64, Value::U(v) => v)),
+        Kind::F32 => Series::new(name, collect!(f32, Value::F(v) => v as f32)),
+        Kind::F64 => Series::new(name, collect!(f64, Value::F(v) => v)),
+        Kind::Str => Series::new(name, collect!(String, Value::Str(v) => v)),
+        Kind::Bytes => Series::new(name, collect!(Vec<u8>, Value::Bytes(v) => v)),
+        Kind::Decimal => {
+            let scale = values.iter().filter_map(|v| if let Value::Decimal(d) = v { Some(d.scale()) } else { None }).max().unwrap_or(0);
+            let mantissas = collect!(i128, Value::Decimal(mut d) => { d.rescale(scale); d.mantissa() });
+            Series::new(name, mantissas).into_decimal(38, scale as usize).map_err(|e| {
+                Error::new(ErrorKind::Input, "build a DECIMAL column", e.to_string())
+            })?
+        }
+        Kind::Date => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+            let days = collect!(i32, Value::Date(d) => (d - epoch).num_days() as i32);
+            Series::new(name, days).cast(&DataType::Date).map_err(cast_error)?
+        }
+        Kind::DateTime | Kind::DateTimeUtc => {
+            let micros = collect!(i64, Value::DateTime(d) => d.and_utc().timestamp_micros());
+            let tz = if kind == Kind::DateTimeUtc { Some(polars::prelude::TimeZone::UTC) } else { None };
+            Series::new(name, micros).cast(&DataType::Datetime(TimeUnit::Microseconds, tz)).map_err(cast_error)?
+        }
+        Kind::Time => {
+            use chrono::Timelike;
+            let nanos = collect!(i64, Value::Time(t) =>
+                i64::from(t.num_seconds_from_midnight()) * 1_000_000_000 + i64::from(t.nanosecond()));
+            Series::new(name, nanos).cast(&DataType::Time).map_err(cast_error)?
+        }
+    };
+    Ok(s)
+}
+
+fn cast_error(e: polars::prelude::PolarsError) -> Error {
+    Error::new(ErrorKind::Input, "build a date/time column", e.to_string())
+}

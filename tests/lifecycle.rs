@@ -1,0 +1,59 @@
+//! A second, private stack in a temporary checkout: `up` starts it, `down` stops exactly what `up` started,
+//! and a taken port is a clear error. It shares the checkout's Python venv (linked) to avoid a second pip install.
+
+mod common;
+
+use std::net::TcpListener;
+
+use sourcelab::ErrorKind;
+use sourcelab::local::Stack;
+
+fn temp_stack(dir: &std::path::Path) -> Stack {
+    let main = common::stack();
+    let stack = Stack::at(dir);
+    std::fs::create_dir_all(stack.state_dir()).unwrap();
+    std::os::unix::fs::symlink(sourcelab::local::venv::dir(main), stack.state_dir().join("venv")).unwrap();
+    stack
+}
+
+#[test]
+fn up_down_and_a_taken_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = temp_stack(dir.path());
+
+    // A port held by someone else: `up` must refuse with the port and a way out, not hang.
+    let squatter = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    // SAFETY: this test binary has this one test, so no other thread reads the environment meanwhile.
+    unsafe { std::env::set_var("SOURCELAB_MOTO_PORT", taken.to_string()) };
+    let err = stack.up().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Setup, "{err}");
+    assert!(err.to_string().contains(&format!("port {taken} is already taken")), "{err}");
+    assert!(err.to_string().contains("SOURCELAB_MOTO_PORT"), "{err}");
+    drop(squatter);
+
+    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    unsafe { std::env::set_var("SOURCELAB_MOTO_PORT", free.to_string()) };
+    let rows = stack.up().unwrap();
+    assert!(rows.iter().all(|r| r.healthy && r.pid.is_some()), "{rows:?}");
+    let pids: Vec<u32> = rows.iter().filter_map(|r| r.pid).collect();
+
+    let stopped = stack.down().unwrap();
+    assert_eq!(stopped.len(), 3, "{stopped:?}");
+    for pid in pids {
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists() || is_zombie(pid), "pid {pid} still runs");
+    }
+    assert!(stack.status().unwrap().iter().all(|r| !r.healthy));
+    // The checkout's own stack was not touched.
+    assert!(common::stack().status().unwrap().iter().all(|r| r.healthy));
+    assert!(stack.down().unwrap().is_empty(), "a second down has nothing to stop");
+    // As root the PostgreSQL data folder lives outside the checkout; remove it with the temporary checkout.
+    let pg = sourcelab::local::postgres::base_dir(&stack);
+    if !pg.starts_with(dir.path()) {
+        std::fs::remove_dir_all(pg.parent().unwrap()).unwrap();
+    }
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')))
+}

@@ -1,0 +1,114 @@
+//! Every notebook, executed headless by `sourcelab run` with the "Rust (sourcelab)" kernel, every cell.
+//! Then: the values the notebooks show, and no secret from the env files in any output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// All text a notebook's outputs carry (streams, results, errors), cell by cell.
+fn outputs(nb: &Value) -> Vec<String> {
+    nb["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["cell_type"] == "code")
+        .map(|c| {
+            let mut text = String::new();
+            for o in c["outputs"].as_array().unwrap() {
+                for key in ["text"] {
+                    text.push_str(&join(&o[key]));
+                }
+                if let Some(data) = o["data"].as_object() {
+                    for v in data.values() {
+                        text.push_str(&join(v));
+                    }
+                }
+                if o["output_type"] == "error" {
+                    text.push_str(&format!("ERROR {} {}", o["ename"], o["evalue"]));
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+fn join(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+        _ => String::new(),
+    }
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn every_notebook_runs_and_shows_the_expected_values() {
+    let stack = common::stack();
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_sourcelab"))
+        .args(["run", "--out"])
+        .arg(out.path())
+        .env("SOURCELAB_HOME", stack.home())
+        .status()
+        .unwrap();
+    assert!(status.success(), "sourcelab run failed (its summary above names the cell)");
+
+    let notebooks = sourcelab::kernel::lab_notebooks(stack).unwrap();
+    assert!(!notebooks.is_empty());
+    for nb in &notebooks {
+        let executed = out.path().join(nb.file_name().unwrap());
+        assert!(executed.is_file(), "no executed copy of {}", nb.display());
+        assert!(executed.with_extension("html").is_file(), "no HTML of {}", nb.display());
+        for (i, text) in outputs(&read(&executed)).iter().enumerate() {
+            assert!(!text.contains("ERROR"), "{} cell {i}: {text}", nb.display());
+        }
+    }
+
+    // 00_start_here: what each cell must show.
+    let cells = outputs(&read(&out.path().join("00_start_here.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    assert!(find("mysql://lab:***@127.0.0.1:"), "redacted MariaDB URL: {cells:#?}");
+    assert!(find("postgres://lab:***@127.0.0.1:"), "redacted PostgreSQL URL: {cells:#?}");
+    assert!(find("-MariaDB"), "MariaDB version: {cells:#?}");
+    assert!(find("PostgreSQL 1"), "PostgreSQL version: {cells:#?}");
+    assert!(find("<table class=\"sourcelab-frame\""), "an HTML table: {cells:#?}");
+    assert!(find("information_schema") && find("rentio"), "schemas listed: {cells:#?}");
+    assert!(find("connect to MySQL/MariaDB at 127.0.0.1:1 as lab") && find("hint:"), "the error demo: {cells:#?}");
+
+    // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
+    let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
+    for env in [stack.local_env().ok(), sourcelab::config::EnvFile::load(stack.user_env_path()).ok()].into_iter().flatten() {
+        for key in ["DBPASSWORD", "PGPASSWORD"] {
+            secrets.extend(env.get(key).filter(|v| v.len() >= 4).map(str::to_string));
+        }
+    }
+    assert!(!secrets.is_empty());
+    for file in files(out.path()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "a password appears in {}", file.display());
+        }
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()
+}
+
+#[test]
+fn notebooks_are_committed_without_outputs() {
+    for nb in sourcelab::kernel::lab_notebooks(&sourcelab::local::Stack::new()).unwrap() {
+        let v = read(&nb);
+        for c in v["cells"].as_array().unwrap().iter().filter(|c| c["cell_type"] == "code") {
+            assert!(c["outputs"].as_array().unwrap().is_empty(), "{} has outputs", nb.display());
+            assert!(c["execution_count"].is_null(), "{} has execution counts", nb.display());
+        }
+        assert_eq!(v["metadata"]["kernelspec"]["name"], "sourcelab", "{} uses another kernel", nb.display());
+    }
+}
