@@ -24,7 +24,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 // Learners type SQL into cells: running their text is the point, so it is asserted safe here. Helpers that take
 // values (not SQL) bind them as parameters instead.
-use sqlx::{AssertSqlSafe, Column, Executor, Row, SqlSafeStr, Statement, TypeInfo};
+use sqlx::{AssertSqlSafe, Column, ConnectOptions, Executor, Row, SqlSafeStr, Statement, TypeInfo};
 
 use crate::config::{DbConfig, Engine, EnvFile};
 use crate::error::{Error, ErrorKind, Result};
@@ -80,23 +80,21 @@ impl std::fmt::Display for Db {
 }
 
 impl Db {
-    /// Connects to the database `cfg` describes; the first connection is made now, so bad settings fail here.
+    /// Connects to the database `cfg` describes. One connection is made now, so bad settings fail here with the
+    /// server's own reason (refused, timed out, wrong password, unknown database); the pool opens more on demand.
     pub async fn connect(cfg: &DbConfig) -> Result<Db> {
         let pool = match cfg.engine {
-            Engine::MySql => MySqlPoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_with(mysql_options(cfg))
-                .await
-                .map(Pool::MySql),
-            Engine::Postgres => PgPoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_with(pg_options(cfg))
-                .await
-                .map(Pool::Postgres),
-        }
-        .map_err(|e| connect_error(cfg, e))?;
+            Engine::MySql => {
+                let opts = mysql_options(cfg);
+                first_connection(cfg, opts.connect()).await?;
+                Pool::MySql(MySqlPoolOptions::new().max_connections(4).acquire_timeout(CONNECT_TIMEOUT).connect_lazy_with(opts))
+            }
+            Engine::Postgres => {
+                let opts = pg_options(cfg);
+                first_connection(cfg, opts.connect()).await?;
+                Pool::Postgres(PgPoolOptions::new().max_connections(4).acquire_timeout(CONNECT_TIMEOUT).connect_lazy_with(opts))
+            }
+        };
         Ok(Db { pool, cfg: cfg.clone() })
     }
 
@@ -158,6 +156,21 @@ impl Db {
     }
 }
 
+/// Makes one connection within [`CONNECT_TIMEOUT`] and closes it; its error explains what is wrong.
+async fn first_connection<C: sqlx::Connection>(
+    cfg: &DbConfig,
+    connect: impl std::future::Future<Output = std::result::Result<C, sqlx::Error>>,
+) -> Result<()> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(connect_error(cfg, e)),
+        Err(_) => Err(connect_error(cfg, sqlx::Error::PoolTimedOut)),
+    }
+}
+
 fn one_line_sql(sql: &str) -> String {
     let s: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() > 120 { format!("{}…", s.chars().take(120).collect::<String>()) } else { s }
@@ -170,7 +183,10 @@ fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
     let lower = text.to_lowercase();
     let (kind, hint) = if lower.contains("refused") {
         (ErrorKind::Connect, "nothing listens there: is the local stack running? try `sourcelab status` / `sourcelab up`")
-    } else if lower.contains("timed out") || matches!(e, sqlx::Error::PoolTimedOut) {
+    } else if matches!(e, sqlx::Error::PoolTimedOut) {
+        return Error::new(ErrorKind::Timeout, what, format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+            .hint("the server did not answer: check host and port, firewalls and security groups");
+    } else if lower.contains("timed out") {
         (ErrorKind::Timeout, "the server did not answer: check host and port, firewalls and security groups")
     } else if lower.contains("password") || lower.contains("access denied") || lower.contains("authentication") {
         (ErrorKind::Auth, "check the user and password in the env file")
