@@ -32,8 +32,12 @@ pub fn require_program(program: &str, package: &str, extra: &[PathBuf]) -> Resul
             return Ok(p);
         }
     }
-    Err(Error::new(ErrorKind::Setup, format!("find the program `{program}`"), "it is not installed")
-        .hint(format!("install the Debian package: sudo apt-get install {package}")))
+    Err(missing_program(program, package))
+}
+
+fn missing_program(program: &str, package: &str) -> Error {
+    Error::new(ErrorKind::Setup, format!("find the program `{program}`"), "it is not installed")
+        .hint(format!("install the Debian package: sudo apt-get install {package}"))
 }
 
 /// Runs `apt-get install -y` for `packages` (after one `apt-get update`), showing apt's output.
@@ -212,4 +216,58 @@ pub fn random_password() -> Result<String> {
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| Error::io("read random bytes from", Path::new("/dev/urandom"), e))?;
     Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_that_never_answers_times_out_naming_its_log() {
+        let log = Path::new("/tmp/sourcelab-test-never.log");
+        let err = wait_until("NeverUp", None, log, Duration::from_millis(300), || false).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        let shown = err.to_string();
+        assert!(shown.starts_with("start NeverUp: it did not answer within 0 s"), "{shown}");
+        assert!(shown.contains("/tmp/sourcelab-test-never.log"), "{shown}");
+    }
+
+    #[test]
+    fn a_service_that_dies_during_start_up_shows_its_last_log_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("dies.log");
+        let pid = spawn_daemon("start dier", Command::new("sh").args(["-c", "echo fatal: bad config; exit 3"]), &log)
+            .unwrap();
+        let err = wait_until("Dier", Some(pid), &log, Duration::from_secs(20), || false).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Setup, "{err}");
+        assert!(err.to_string().contains("fatal: bad config"), "{err}");
+        assert!(err.to_string().contains(&log.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn a_missing_program_names_its_debian_package() {
+        let err = missing_program("surely-not-installed-xyz", "xyz-server");
+        assert_eq!(err.kind(), ErrorKind::Setup);
+        assert_eq!(
+            err.to_string(),
+            "find the program `surely-not-installed-xyz`: it is not installed\n  \
+             hint: install the Debian package: sudo apt-get install xyz-server"
+        );
+    }
+
+    #[test]
+    fn free_port_skips_a_taken_one() {
+        let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        assert!(!port_is_free(port));
+        assert_ne!(free_port(Some(port)).unwrap(), port);
+    }
+
+    #[test]
+    fn random_passwords_differ_and_need_no_quoting() {
+        let (a, b) = (random_password().unwrap(), random_password().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 24);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
 }
