@@ -32,19 +32,39 @@ fn up_down_and_a_taken_port() {
     assert!(err.to_string().contains("SOURCELAB_MOTO_PORT"), "{err}");
     drop(squatter);
 
+    // A .env of the user's own (no managed-by line) naming a MariaDB that answers: `up` uses it, starts none,
+    // and leaves the file as it was.
+    let main_db = common::env().mysql().unwrap();
+    let own_env = format!(
+        "DBHOST={}\nDBPORT={}\nDBNAME={}\nDBUSER={}\nDBPASSWORD={}\n",
+        main_db.host,
+        main_db.port,
+        main_db.database,
+        main_db.user,
+        main_db.password.expose()
+    );
+    std::fs::write(stack.user_env_path(), &own_env).unwrap();
+
     let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     unsafe { std::env::set_var("SOURCELAB_MOTO_PORT", free.to_string()) };
     let rows = stack.up().unwrap();
-    assert!(rows.iter().all(|r| r.healthy && r.pid.is_some()), "{rows:?}");
+    assert!(rows.iter().all(|r| r.healthy), "{rows:?}");
+    let mariadb = rows.iter().find(|r| r.name == "mariadb").unwrap();
+    assert_eq!((mariadb.pid, mariadb.endpoint.clone()), (None, main_db.endpoint()), "{mariadb}");
+    assert_eq!(std::fs::read_to_string(stack.user_env_path()).unwrap(), own_env, "a user's .env was rewritten");
+    let local = stack.local_env().unwrap();
+    assert_eq!(local.get("AWS_ENDPOINT_URL"), Some(format!("http://127.0.0.1:{free}").as_str()));
     let pids: Vec<u32> = rows.iter().filter_map(|r| r.pid).collect();
+    assert_eq!(pids.len(), 2, "moto and PostgreSQL are ours: {rows:?}");
 
     let stopped = stack.down().unwrap();
-    assert_eq!(stopped.len(), 3, "{stopped:?}");
+    assert_eq!(stopped.len(), 2, "{stopped:?}");
     for pid in pids {
         assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists() || is_zombie(pid), "pid {pid} still runs");
     }
-    assert!(stack.status().unwrap().iter().all(|r| !r.healthy));
-    // The checkout's own stack was not touched.
+    let after = stack.status().unwrap();
+    assert!(after.iter().filter(|r| r.name != "mariadb").all(|r| !r.healthy), "{after:?}");
+    // The checkout's own stack (including the MariaDB the temporary one borrowed) was not touched.
     assert!(common::stack().status().unwrap().iter().all(|r| r.healthy));
     assert!(stack.down().unwrap().is_empty(), "a second down has nothing to stop");
     // As root the PostgreSQL data folder lives outside the checkout; remove it with the temporary checkout.
