@@ -19,6 +19,11 @@ pub async fn client(env: &EnvFile) -> aws_sdk_dynamodb::Client {
 
 /// The names of every table, following pagination to the end.
 pub async fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
+    let env = env.clone();
+    crate::on_runtime(async move { list_tables_here(&env).await }).await
+}
+
+async fn list_tables_here(env: &EnvFile) -> Result<Vec<String>> {
     let aws = env.aws();
     let client = client(env).await;
     let mut names = Vec::new();

@@ -159,12 +159,41 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
     let err = Command::new(evcxr_bin())
         .arg("--control_file")
         .arg(connection_file)
+        .env("LD_LIBRARY_PATH", library_path())
         .env("EVCXR_TMPDIR", &work)
         .env("EVCXR_CONFIG_DIR", config_dir(&stack))
         .env("XDG_CACHE_HOME", crate::cache_dir())
         .exec();
     Err(Error::new(ErrorKind::Setup, "start evcxr_jupyter", err.to_string())
         .hint("run `sourcelab kernel install` to install it"))
+}
+
+/// `LD_LIBRARY_PATH` for the kernel: the toolchain's own libraries first.
+///
+/// evcxr links each cell against Rust's `libstd-*.so` through a relative RUNPATH that cargo computes for the
+/// `deps/` folder, but evcxr loads the copy one folder up. When the work folder and the toolchain share a parent
+/// (both under `~`, as `~/.cache` and `~/.rustup` do), that relative path points one level too high and loading
+/// the cell fails with "dlopen failed". Naming the toolchain's library folder explicitly fixes it anywhere.
+fn library_path() -> std::ffi::OsString {
+    let sysroot = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(root) = sysroot {
+        let lib = Path::new(&root).join("lib");
+        let target_libs = std::fs::read_dir(lib.join("rustlib"))
+            .map(|rd| rd.flatten().map(|e| e.path().join("lib")).filter(|p| p.is_dir()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        dirs.push(lib);
+        dirs.extend(target_libs);
+    }
+    if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        dirs.extend(std::env::split_paths(&existing));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
 }
 
 /// Builds the kernel once (a notebook of one cell), printing progress while evcxr compiles.
@@ -183,7 +212,7 @@ pub fn warm(stack: &Stack) -> Result<()> {
                 if secs >= last + 15 {
                     last = secs;
                     eprintln!(
-                        "sourcelab: preparing the kernel: {} compiled crates so far, {secs} s (about 6 minutes the first time)",
+                        "sourcelab: preparing the kernel: {} crates compiled, {secs} s (about 370 and 5 minutes the first time)",
                         compiled_units()
                     );
                 }
@@ -210,14 +239,23 @@ pub fn warm(stack: &Stack) -> Result<()> {
     }
 }
 
-/// How many dependency libraries the kernels' work folders hold (the progress of a cold build).
+/// How many libraries the fullest kernel work folder holds (the progress of a cold build): host libraries
+/// (build scripts, macros) in `target/debug/deps` and target libraries in `target/<triple>/debug/deps`.
 fn compiled_units() -> usize {
+    let count = |deps: PathBuf| {
+        std::fs::read_dir(deps)
+            .map(|rd| rd.flatten().filter(|f| f.file_name().to_string_lossy().ends_with(".rlib")).count())
+            .unwrap_or(0)
+    };
     let Ok(slots) = std::fs::read_dir(work_root()) else { return 0 };
     slots
         .flatten()
-        .map(|s| s.path().join("target").join("debug").join("deps"))
-        .filter_map(|deps| std::fs::read_dir(deps).ok())
-        .map(|rd| rd.flatten().filter(|f| f.file_name().to_string_lossy().ends_with(".rlib")).count())
+        .map(|slot| {
+            let target = slot.path().join("target");
+            let triples = std::fs::read_dir(&target).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_else(|_| vec![]);
+            let deps = |t: PathBuf| if t.ends_with("debug") { t.join("deps") } else { t.join("debug").join("deps") };
+            triples.into_iter().map(|t| count(deps(t))).sum::<usize>()
+        })
         .max()
         .unwrap_or(0)
 }

@@ -69,17 +69,47 @@ pub(crate) fn short_hash(s: &str) -> u32 {
     s.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
-/// Runs a future to completion on a fresh runtime in its own thread, so sync code (the CLI, `up`) can call async
-/// drivers even when it is itself called from inside a runtime.
+/// The library's own tokio runtime, where every database and AWS call runs.
+///
+/// Helpers are `async` so cells can `.await` them on whatever executor the notebook kernel provides, but the work
+/// itself (connection pools, their background tasks, SDK clients) always runs here. A pool made in one cell then
+/// keeps working in the next, and no helper depends on which tokio instance the caller's runtime belongs to.
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("sourcelab-io")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::new(ErrorKind::Setup, "start the tokio runtime", e.clone()))
+}
+
+/// Runs `fut` on the library's runtime and waits for it from the caller's executor.
+pub(crate) async fn on_runtime<T, F>(fut: F) -> Result<T>
+where
+    F: std::future::Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    runtime()?
+        .spawn(fut)
+        .await
+        .map_err(|e| Error::new(ErrorKind::Setup, "run a database or AWS call", format!("the task failed: {e}")))?
+}
+
+/// Runs a future to completion from sync code (the CLI, `up`), on the library's runtime.
 pub(crate) fn block_on<F>(fut: F) -> Result<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| rt.block_on(fut))
-    })
-    .join()
-    .map_err(|_| Error::new(ErrorKind::Setup, "run a background task", "the task panicked"))?
-    .map_err(|e| Error::new(ErrorKind::Setup, "start a tokio runtime", e.to_string()))
+    let rt = runtime()?;
+    // A separate thread, so this also works when the caller is itself inside a runtime.
+    std::thread::spawn(move || rt.block_on(fut))
+        .join()
+        .map_err(|_| Error::new(ErrorKind::Setup, "run a background task", "the task panicked"))
 }

@@ -22,6 +22,11 @@ pub async fn client(env: &EnvFile) -> aws_sdk_s3::Client {
 
 /// Every bucket of the account, as a DataFrame (`name`, `created`).
 pub async fn list_buckets(env: &EnvFile) -> Result<DataFrame> {
+    let env = env.clone();
+    crate::on_runtime(async move { list_buckets_here(&env).await }).await
+}
+
+async fn list_buckets_here(env: &EnvFile) -> Result<DataFrame> {
     let aws = env.aws();
     let out = client(env)
         .await

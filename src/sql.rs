@@ -83,6 +83,12 @@ impl Db {
     /// Connects to the database `cfg` describes. One connection is made now, so bad settings fail here with the
     /// server's own reason (refused, timed out, wrong password, unknown database); the pool opens more on demand.
     pub async fn connect(cfg: &DbConfig) -> Result<Db> {
+        let cfg = cfg.clone();
+        crate::on_runtime(async move { Db::connect_here(cfg).await }).await
+    }
+
+    async fn connect_here(cfg: DbConfig) -> Result<Db> {
+        let cfg = &cfg;
         let pool = match cfg.engine {
             Engine::MySql => {
                 let opts = mysql_options(cfg);
@@ -115,6 +121,11 @@ impl Db {
 
     /// Runs one statement that returns rows and collects them into a DataFrame.
     pub async fn query(&self, sql: &str) -> Result<DataFrame> {
+        let (db, sql) = (self.clone(), sql.to_string());
+        crate::on_runtime(async move { db.query_here(&sql).await }).await
+    }
+
+    async fn query_here(&self, sql: &str) -> Result<DataFrame> {
         let fail = |e: sqlx::Error| self.sql_error(sql, e);
         match &self.pool {
             Pool::MySql(pool) => {
@@ -316,48 +327,42 @@ macro_rules! get {
     };
 }
 
-fn decode_mysql(row: &MySqlRow, i: usize, kind: Kind) -> std::result::Result<Value, sqlx::Error> {
-    match kind {
-        Kind::Bool => get!(row, i, bool, Value::Bool),
-        Kind::I8 => get!(row, i, i8, |v| Value::I(v.into())),
-        Kind::I16 => get!(row, i, i16, |v| Value::I(v.into())),
-        Kind::I32 => get!(row, i, i32, |v| Value::I(v.into())),
-        Kind::I64 => get!(row, i, i64, Value::I),
-        Kind::U8 => get!(row, i, u8, |v| Value::U(v.into())),
-        Kind::U16 => get!(row, i, u16, |v| Value::U(v.into())),
-        Kind::U32 => get!(row, i, u32, |v| Value::U(v.into())),
-        Kind::U64 => get!(row, i, u64, Value::U),
-        Kind::F32 => get!(row, i, f32, |v| Value::F(v.into())),
-        Kind::F64 => get!(row, i, f64, Value::F),
-        Kind::Decimal => get!(row, i, rust_decimal::Decimal, Value::Decimal),
-        Kind::Date => get!(row, i, chrono::NaiveDate, Value::Date),
-        Kind::DateTime => get!(row, i, chrono::NaiveDateTime, Value::DateTime),
-        Kind::DateTimeUtc => get!(row, i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
-        Kind::Time => get!(row, i, chrono::NaiveTime, Value::Time),
-        Kind::Str => get!(row, i, String, Value::Str),
-        Kind::Bytes => get!(row, i, Vec<u8>, Value::Bytes),
-    }
+/// Defines a decoder for one engine's rows: the arms every engine shares, plus the engine's own unsigned arms.
+macro_rules! decoder {
+    ($name:ident, $row_type:ty, |$row:ident, $i:ident| { $($unsigned:tt)* }) => {
+        fn $name($row: &$row_type, $i: usize, kind: Kind) -> std::result::Result<Value, sqlx::Error> {
+            match kind {
+                Kind::Bool => get!($row, $i, bool, Value::Bool),
+                Kind::I8 => get!($row, $i, i8, |v| Value::I(v.into())),
+                Kind::I16 => get!($row, $i, i16, |v| Value::I(v.into())),
+                Kind::I32 => get!($row, $i, i32, |v| Value::I(v.into())),
+                Kind::I64 => get!($row, $i, i64, Value::I),
+                Kind::F32 => get!($row, $i, f32, |v| Value::F(v.into())),
+                Kind::F64 => get!($row, $i, f64, Value::F),
+                Kind::Decimal => get!($row, $i, rust_decimal::Decimal, Value::Decimal),
+                Kind::Date => get!($row, $i, chrono::NaiveDate, Value::Date),
+                Kind::DateTime => get!($row, $i, chrono::NaiveDateTime, Value::DateTime),
+                Kind::DateTimeUtc => get!($row, $i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
+                Kind::Time => get!($row, $i, chrono::NaiveTime, Value::Time),
+                Kind::Str => get!($row, $i, String, Value::Str),
+                Kind::Bytes => get!($row, $i, Vec<u8>, Value::Bytes),
+                $($unsigned)*
+            }
+        }
+    };
 }
 
-fn decode_pg(row: &PgRow, i: usize, kind: Kind) -> std::result::Result<Value, sqlx::Error> {
-    match kind {
-        Kind::Bool => get!(row, i, bool, Value::Bool),
-        Kind::I8 => get!(row, i, i8, |v| Value::I(v.into())),
-        Kind::I16 => get!(row, i, i16, |v| Value::I(v.into())),
-        Kind::I32 => get!(row, i, i32, |v| Value::I(v.into())),
-        Kind::I64 => get!(row, i, i64, Value::I),
-        Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 => get!(row, i, sqlx::postgres::types::Oid, |v| Value::U(v.0.into())),
-        Kind::F32 => get!(row, i, f32, |v| Value::F(v.into())),
-        Kind::F64 => get!(row, i, f64, Value::F),
-        Kind::Decimal => get!(row, i, rust_decimal::Decimal, Value::Decimal),
-        Kind::Date => get!(row, i, chrono::NaiveDate, Value::Date),
-        Kind::DateTime => get!(row, i, chrono::NaiveDateTime, Value::DateTime),
-        Kind::DateTimeUtc => get!(row, i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
-        Kind::Time => get!(row, i, chrono::NaiveTime, Value::Time),
-        Kind::Str => get!(row, i, String, Value::Str),
-        Kind::Bytes => get!(row, i, Vec<u8>, Value::Bytes),
-    }
-}
+decoder!(decode_mysql, MySqlRow, |row, i| {
+    Kind::U8 => get!(row, i, u8, |v| Value::U(v.into())),
+    Kind::U16 => get!(row, i, u16, |v| Value::U(v.into())),
+    Kind::U32 => get!(row, i, u32, |v| Value::U(v.into())),
+    Kind::U64 => get!(row, i, u64, Value::U),
+});
+
+// PostgreSQL has no unsigned types; OID is the one unsigned column it has.
+decoder!(decode_pg, PgRow, |row, i| {
+    Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 => get!(row, i, sqlx::postgres::types::Oid, |v| Value::U(v.0.into())),
+});
 
 /// Decodes every row and builds one polars column per database column.
 fn build_frame<R>(

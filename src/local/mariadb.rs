@@ -163,25 +163,14 @@ fn create_lab_account(socket: &Path, password: &str) -> Result<()> {
 
 /// Stops the private instance we started; a server we did not start is left alone.
 pub fn stop(s: &Service) -> Result<Vec<String>> {
-    match s.pid {
-        Some(pid) if process::is_running(pid, "mariadbd") => {
-            process::stop(pid, rustix::process::Signal::TERM, Duration::from_secs(30))?;
-            Ok(vec![format!("MariaDB (pid {pid})")])
-        }
-        _ => Ok(vec![]),
-    }
+    super::stop_ours(s, "mariadbd", "MariaDB", rustix::process::Signal::TERM, Duration::from_secs(30))
 }
 
 /// MariaDB's row in the status table.
 pub fn status(s: Option<&Service>) -> ServiceStatus {
-    match s {
-        Some(s) => ServiceStatus {
-            name: "mariadb",
-            endpoint: format!("{}:{}", s.host, s.port),
-            pid: s.pid,
-            healthy: process::tcp_answers(&s.host, s.port) && s.pid.is_none_or(|p| process::is_running(p, "mariadbd")),
-            note: if s.pid.is_some() { "private instance (lab 1)" } else { "server from .env (lab 1)" }.into(),
-        },
-        None => ServiceStatus { name: "mariadb", endpoint: "-".into(), pid: None, healthy: false, note: "not started".into() },
-    }
+    super::status_row("mariadb", s, |s| {
+        let healthy = process::tcp_answers(&s.host, s.port) && s.pid.is_none_or(|p| process::is_running(p, "mariadbd"));
+        let note = if s.pid.is_some() { "private instance (lab 1)" } else { "server from .env (lab 1)" };
+        (format!("{}:{}", s.host, s.port), healthy, note.into())
+    })
 }

@@ -258,21 +258,18 @@ impl Stack {
     /// The local stack's settings as env-file lines.
     fn env_text(&self, state: &State) -> String {
         let mut out = String::new();
-        if let Some(m) = &state.mariadb {
-            out.push_str("\n# MySQL / MariaDB (lab 1)\n");
-            push_kv(&mut out, "DBHOST", &m.host);
-            push_kv(&mut out, "DBPORT", &m.port.to_string());
-            push_kv(&mut out, "DBNAME", &m.database);
-            push_kv(&mut out, "DBUSER", &m.user);
-            push_kv(&mut out, "DBPASSWORD", &m.password);
-        }
-        if let Some(p) = &state.postgres {
-            out.push_str("\n# PostgreSQL (lab 4)\n");
-            push_kv(&mut out, "PGHOST", &p.host);
-            push_kv(&mut out, "PGPORT", &p.port.to_string());
-            push_kv(&mut out, "PGDATABASE", &p.database);
-            push_kv(&mut out, "PGUSER", &p.user);
-            push_kv(&mut out, "PGPASSWORD", &p.password);
+        let databases = [
+            (&state.mariadb, "MySQL / MariaDB (lab 1)", ["DBHOST", "DBPORT", "DBNAME", "DBUSER", "DBPASSWORD"]),
+            (&state.postgres, "PostgreSQL (lab 4)", ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"]),
+        ];
+        for (service, title, keys) in databases {
+            if let Some(d) = service {
+                out.push_str(&format!("\n# {title}\n"));
+                let values = [d.host.clone(), d.port.to_string(), d.database.clone(), d.user.clone(), d.password.clone()];
+                for (key, value) in keys.iter().zip(values) {
+                    push_kv(&mut out, key, &value);
+                }
+            }
         }
         if let Some(m) = &state.moto {
             out.push_str("\n# AWS (labs 2-4): the local moto server. Delete these lines to use real AWS.\n");
@@ -324,6 +321,38 @@ impl Stack {
             }
         }
         Ok(out)
+    }
+}
+
+/// Stops a service if we started it (it has a pid) and that process still runs `program`.
+fn stop_ours(
+    s: &Service,
+    program: &str,
+    label: &str,
+    signal: rustix::process::Signal,
+    grace: std::time::Duration,
+) -> Result<Vec<String>> {
+    match s.pid {
+        Some(pid) if process::is_running(pid, program) => {
+            process::stop(pid, signal, grace)?;
+            Ok(vec![format!("{label} (pid {pid})")])
+        }
+        _ => Ok(vec![]),
+    }
+}
+
+/// A status row; `check` gives (endpoint, healthy, note) for a known service.
+fn status_row(
+    name: &'static str,
+    s: Option<&Service>,
+    check: impl FnOnce(&Service) -> (String, bool, String),
+) -> ServiceStatus {
+    match s {
+        Some(s) => {
+            let (endpoint, healthy, note) = check(s);
+            ServiceStatus { name, endpoint, pid: s.pid, healthy, note }
+        }
+        None => ServiceStatus { name, endpoint: "-".into(), pid: None, healthy: false, note: "not started".into() },
     }
 }
 

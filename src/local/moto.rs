@@ -80,26 +80,12 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
 
 /// Stops the moto we started.
 pub fn stop(s: &Service) -> Result<Vec<String>> {
-    match s.pid {
-        Some(pid) if process::is_running(pid, "moto") => {
-            process::stop(pid, rustix::process::Signal::TERM, Duration::from_secs(10))?;
-            Ok(vec![format!("moto (pid {pid})")])
-        }
-        _ => Ok(vec![]),
-    }
+    super::stop_ours(s, "moto", "moto", rustix::process::Signal::TERM, Duration::from_secs(10))
 }
 
 /// moto's row in the status table.
 pub fn status(s: Option<&Service>) -> ServiceStatus {
-    let note = "S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis";
-    match s {
-        Some(s) => ServiceStatus {
-            name: "moto",
-            endpoint: format!("http://{}:{}", s.host, s.port),
-            pid: s.pid,
-            healthy: answers_http(s.port),
-            note: note.into(),
-        },
-        None => ServiceStatus { name: "moto", endpoint: "-".into(), pid: None, healthy: false, note: "not started".into() },
-    }
+    super::status_row("moto", s, |s| {
+        (format!("http://{}:{}", s.host, s.port), answers_http(s.port), "S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis".into())
+    })
 }

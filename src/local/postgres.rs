@@ -176,25 +176,13 @@ fn create_lab_account(s: &Service) -> Result<()> {
 
 /// Stops the instance we started (fast shutdown: SIGINT).
 pub fn stop(s: &Service) -> Result<Vec<String>> {
-    match s.pid {
-        Some(pid) if process::is_running(pid, "postgres") => {
-            process::stop(pid, rustix::process::Signal::INT, Duration::from_secs(30))?;
-            Ok(vec![format!("PostgreSQL (pid {pid})")])
-        }
-        _ => Ok(vec![]),
-    }
+    super::stop_ours(s, "postgres", "PostgreSQL", rustix::process::Signal::INT, Duration::from_secs(30))
 }
 
 /// PostgreSQL's row in the status table.
 pub fn status(s: Option<&Service>) -> ServiceStatus {
-    match s {
-        Some(s) => ServiceStatus {
-            name: "postgres",
-            endpoint: format!("{}:{}", s.host, s.port),
-            pid: s.pid,
-            healthy: process::port_answers(s.port) && s.pid.is_some_and(|p| process::is_running(p, "postgres")),
-            note: "private instance, scram-sha-256 (lab 4)".into(),
-        },
-        None => ServiceStatus { name: "postgres", endpoint: "-".into(), pid: None, healthy: false, note: "not started".into() },
-    }
+    super::status_row("postgres", s, |s| {
+        let healthy = process::port_answers(s.port) && s.pid.is_some_and(|p| process::is_running(p, "postgres"));
+        (format!("{}:{}", s.host, s.port), healthy, "private instance, scram-sha-256 (lab 4)".into())
+    })
 }
