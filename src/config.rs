@@ -118,10 +118,7 @@ impl EnvFile {
 
     /// Builds an env file in memory (for tests and examples); `path` is only used in messages.
     pub fn from_pairs(path: impl Into<PathBuf>, pairs: &[(&str, &str)]) -> Self {
-        EnvFile {
-            path: path.into(),
-            vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
+        EnvFile { path: path.into(), vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
     }
 
     /// The file this was read from.
@@ -233,7 +230,9 @@ fn env_error(path: &Path, err: dotenvy::Error) -> Error {
 fn line_number(path: &Path, reported: &str) -> Option<usize> {
     let text = std::fs::read_to_string(path).ok()?;
     let first = reported.lines().next()?.trim();
-    text.lines().position(|l| l.trim() == first || (!first.is_empty() && l.trim_start().starts_with(first))).map(|i| i + 1)
+    text.lines()
+        .position(|l| l.trim() == first || (!first.is_empty() && l.trim_start().starts_with(first)))
+        .map(|i| i + 1)
 }
 
 /// Which SQL engine a [`DbConfig`] talks to.
@@ -509,7 +508,12 @@ mod tests {
         let c = db("u", secret);
         let env = EnvFile::from_pairs(
             ".env",
-            &[("DBPASSWORD", secret), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_ACCESS_KEY_ID", "AKIA"), ("DBUSER", "u")],
+            &[
+                ("DBPASSWORD", secret),
+                ("AWS_SECRET_ACCESS_KEY", secret),
+                ("AWS_ACCESS_KEY_ID", "AKIA"),
+                ("DBUSER", "u"),
+            ],
         );
         let aws = AwsSettings {
             access_key_id: Some("AKIAEXAMPLE".into()),
@@ -584,7 +588,11 @@ mod tests {
     fn aws_settings_pick_service_endpoints() {
         let env = EnvFile::from_pairs(
             ".env",
-            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"), ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000"), ("AWS_REGION", "")],
+            &[
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+                ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000"),
+                ("AWS_REGION", ""),
+            ],
         );
         let aws = env.aws();
         assert_eq!(aws.s3_endpoint(), Some("http://127.0.0.1:9000"));

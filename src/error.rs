@@ -59,13 +59,7 @@ pub struct Error {
 impl Error {
     /// A new error: `what` names the failed operation and its object, `cause` says why in one line.
     pub fn new(kind: ErrorKind, what: impl Into<String>, cause: impl Into<String>) -> Self {
-        Error {
-            kind,
-            what: what.into(),
-            cause: one_line(&cause.into()),
-            hint: None,
-            source: None,
-        }
+        Error { kind, what: what.into(), cause: one_line(&cause.into()), hint: None, source: None }
     }
 
     /// Adds (or replaces) the hint: the next thing to do or check.
@@ -102,11 +96,7 @@ impl Error {
 
     /// Wraps an I/O error on `path`; `action` is a verb phrase like `"read"` or `"create folder"`.
     pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Self {
-        let kind = if err.kind() == std::io::ErrorKind::NotFound {
-            ErrorKind::NotFound
-        } else {
-            ErrorKind::Io
-        };
+        let kind = if err.kind() == std::io::ErrorKind::NotFound { ErrorKind::NotFound } else { ErrorKind::Io };
         let hint = match err.kind() {
             std::io::ErrorKind::PermissionDenied => Some("check the file's owner and permissions"),
             std::io::ErrorKind::NotFound => Some("check the path (relative paths start at the current folder)"),

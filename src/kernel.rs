@@ -97,7 +97,8 @@ pub fn install(stack: &Stack) -> Result<()> {
     write(&cfg.join("init.evcxr"), &init)?;
     let prelude = render(&kernel_src.join("prelude.rs"), &[])?;
     write(&cfg.join("prelude.rs"), &prelude)?;
-    let exe = std::env::current_exe().map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab binary", e.to_string()))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab binary", e.to_string()))?;
     let spec = render(
         &kernel_src.join("kernel.json"),
         &[("{{SOURCELAB_BIN}}", &exe.to_string_lossy()), ("{{SOURCELAB_HOME}}", &home)],
@@ -252,7 +253,9 @@ fn compiled_units() -> usize {
         .flatten()
         .map(|slot| {
             let target = slot.path().join("target");
-            let triples = std::fs::read_dir(&target).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_else(|_| vec![]);
+            let triples = std::fs::read_dir(&target)
+                .map(|rd| rd.flatten().map(|e| e.path()).collect())
+                .unwrap_or_else(|_| vec![]);
             let deps = |t: PathBuf| if t.ends_with("debug") { t.join("deps") } else { t.join("debug").join("deps") };
             triples.into_iter().map(|t| count(deps(t))).sum::<usize>()
         })
@@ -315,7 +318,12 @@ impl NotebookReport {
 }
 
 /// Runs notebooks headless with the sourcelab kernel; executed copies (.ipynb and .html) go to `out`.
-pub fn run_notebooks(stack: &Stack, notebooks: &[PathBuf], out: &Path, opts: &RunOptions) -> Result<Vec<NotebookReport>> {
+pub fn run_notebooks(
+    stack: &Stack,
+    notebooks: &[PathBuf],
+    out: &Path,
+    opts: &RunOptions,
+) -> Result<Vec<NotebookReport>> {
     let script = stack.home().join("kernel").join("run_notebooks.py");
     let python = venv::bin(stack, "python");
     let output = Command::new(&python)

@@ -75,7 +75,8 @@ pub(crate) fn short_hash(s: &str) -> u32 {
 /// itself (connection pools, their background tasks, SDK clients) always runs here. A pool made in one cell then
 /// keeps working in the next, and no helper depends on which tokio instance the caller's runtime belongs to.
 fn runtime() -> Result<&'static tokio::runtime::Runtime> {
-    static RUNTIME: std::sync::OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = std::sync::OnceLock::new();
+    static RUNTIME: std::sync::OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        std::sync::OnceLock::new();
     RUNTIME
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()

@@ -17,9 +17,7 @@
 
 use std::time::Duration;
 
-use polars::prelude::{
-    DataType, DataFrame, IntoColumn, NamedFrom, PlSmallStr, Series, TimeUnit,
-};
+use polars::prelude::{DataFrame, DataType, IntoColumn, NamedFrom, PlSmallStr, Series, TimeUnit};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 // Learners type SQL into cells: running their text is the point, so it is asserted safe here. Helpers that take
@@ -93,12 +91,16 @@ impl Db {
             Engine::MySql => {
                 let opts = mysql_options(cfg);
                 first_connection(cfg, opts.connect()).await?;
-                Pool::MySql(MySqlPoolOptions::new().max_connections(4).acquire_timeout(CONNECT_TIMEOUT).connect_lazy_with(opts))
+                Pool::MySql(
+                    MySqlPoolOptions::new().max_connections(4).acquire_timeout(CONNECT_TIMEOUT).connect_lazy_with(opts),
+                )
             }
             Engine::Postgres => {
                 let opts = pg_options(cfg);
                 first_connection(cfg, opts.connect()).await?;
-                Pool::Postgres(PgPoolOptions::new().max_connections(4).acquire_timeout(CONNECT_TIMEOUT).connect_lazy_with(opts))
+                Pool::Postgres(
+                    PgPoolOptions::new().max_connections(4).acquire_timeout(CONNECT_TIMEOUT).connect_lazy_with(opts),
+                )
             }
         };
         Ok(Db { pool, cfg: cfg.clone() })
@@ -193,7 +195,10 @@ fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
     let text = e.to_string();
     let lower = text.to_lowercase();
     let (kind, hint) = if lower.contains("refused") {
-        (ErrorKind::Connect, "nothing listens there: is the local stack running? try `sourcelab status` / `sourcelab up`")
+        (
+            ErrorKind::Connect,
+            "nothing listens there: is the local stack running? try `sourcelab status` / `sourcelab up`",
+        )
     } else if matches!(e, sqlx::Error::PoolTimedOut) {
         return Error::new(ErrorKind::Timeout, what, format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
             .hint("the server did not answer: check host and port, firewalls and security groups");
@@ -393,15 +398,20 @@ fn build_frame<R>(
         }
         columns.push(series(&col.name, kind, values)?.into_column());
     }
-    DataFrame::new_infer_height(columns)
-        .map_err(|e| Error::new(ErrorKind::Input, "build the DataFrame", e.to_string()))
+    DataFrame::new_infer_height(columns).map_err(|e| Error::new(ErrorKind::Input, "build the DataFrame", e.to_string()))
 }
 
 fn series(name: &str, kind: Kind, values: Vec<Value>) -> Result<Series> {
     let name = PlSmallStr::from(name);
     macro_rules! collect {
         ($t:ty, $pat:pat => $v:expr) => {
-            values.into_iter().map(|x| match x { $pat => Some($v), _ => None }).collect::<Vec<Option<$t>>>()
+            values
+                .into_iter()
+                .map(|x| match x {
+                    $pat => Some($v),
+                    _ => None,
+                })
+                .collect::<Vec<Option<$t>>>()
         };
     }
     let s = match kind {
@@ -419,11 +429,15 @@ fn series(name: &str, kind: Kind, values: Vec<Value>) -> Result<Series> {
         Kind::Str => Series::new(name, collect!(String, Value::Str(v) => v)),
         Kind::Bytes => Series::new(name, collect!(Vec<u8>, Value::Bytes(v) => v)),
         Kind::Decimal => {
-            let scale = values.iter().filter_map(|v| if let Value::Decimal(d) = v { Some(d.scale()) } else { None }).max().unwrap_or(0);
+            let scale = values
+                .iter()
+                .filter_map(|v| if let Value::Decimal(d) = v { Some(d.scale()) } else { None })
+                .max()
+                .unwrap_or(0);
             let mantissas = collect!(i128, Value::Decimal(mut d) => { d.rescale(scale); d.mantissa() });
-            Series::new(name, mantissas).into_decimal(38, scale as usize).map_err(|e| {
-                Error::new(ErrorKind::Input, "build a DECIMAL column", e.to_string())
-            })?
+            Series::new(name, mantissas)
+                .into_decimal(38, scale as usize)
+                .map_err(|e| Error::new(ErrorKind::Input, "build a DECIMAL column", e.to_string()))?
         }
         Kind::Date => {
             let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();

@@ -18,7 +18,8 @@ fn outputs(nb: &Value) -> Vec<String> {
         .map(|c| {
             let mut text = String::new();
             for o in c["outputs"].as_array().unwrap() {
-                for key in ["text"] {
+                {
+                    let key = "text";
                     text.push_str(&join(&o[key]));
                 }
                 if let Some(data) = o["data"].as_object() {
@@ -83,7 +84,9 @@ fn every_notebook_runs_and_shows_the_expected_values() {
 
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
-    for env in [stack.local_env().ok(), sourcelab::config::EnvFile::load(stack.user_env_path()).ok()].into_iter().flatten() {
+    for env in
+        [stack.local_env().ok(), sourcelab::config::EnvFile::load(stack.user_env_path()).ok()].into_iter().flatten()
+    {
         for key in ["DBPASSWORD", "PGPASSWORD"] {
             secrets.extend(env.get(key).filter(|v| v.len() >= 4).map(str::to_string));
         }

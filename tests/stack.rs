@@ -116,7 +116,10 @@ print("kinesis", type(boto3.client("kinesis", **kw).list_streams()["StreamNames"
     let out = std::process::Command::new(python).args(["-c", script, &endpoint]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(text.lines().collect::<Vec<_>>(), ["sts 123456789012", "iam list", "ec2 True", "sqs True", "kinesis list"]);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        ["sts 123456789012", "iam list", "ec2 True", "sqs True", "kinesis list"]
+    );
 }
 
 #[test]

@@ -22,10 +22,11 @@ pub const LAB_DATABASE: &str = "rentio";
 
 /// Uses the private instance we started, or the server `.env` names, or starts a private instance.
 pub fn ensure(stack: &Stack, prev: Option<Service>, user_env: Option<&EnvFile>) -> Result<Service> {
-    if let Some(s) = prev.as_ref() {
-        if s.pid.is_some_and(|p| process::is_running(p, "mariadbd")) && can_log_in(&as_config(s)) {
-            return Ok(s.clone());
-        }
+    if let Some(s) = prev.as_ref()
+        && s.pid.is_some_and(|p| process::is_running(p, "mariadbd"))
+        && can_log_in(&as_config(s))
+    {
+        return Ok(s.clone());
     }
     if let Some(cfg) = user_env.and_then(|e| e.mysql().ok()) {
         let ours = prev.as_ref().is_some_and(|s| s.port == cfg.port && s.host == cfg.host);

@@ -265,7 +265,8 @@ impl Stack {
         for (service, title, keys) in databases {
             if let Some(d) = service {
                 out.push_str(&format!("\n# {title}\n"));
-                let values = [d.host.clone(), d.port.to_string(), d.database.clone(), d.user.clone(), d.password.clone()];
+                let values =
+                    [d.host.clone(), d.port.to_string(), d.database.clone(), d.user.clone(), d.password.clone()];
                 for (key, value) in keys.iter().zip(values) {
                     push_kv(&mut out, key, &value);
                 }

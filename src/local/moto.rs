@@ -43,10 +43,11 @@ pub fn answers_http(port: u16) -> bool {
 /// Starts moto unless the one we started before still answers.
 pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
     let port = wanted_port()?;
-    if let Some(s) = prev.filter(|s| s.port == port) {
-        if s.pid.is_some_and(|p| process::is_running(p, "moto")) && answers_http(s.port) {
-            return Ok(s);
-        }
+    if let Some(s) = prev.filter(|s| s.port == port)
+        && s.pid.is_some_and(|p| process::is_running(p, "moto"))
+        && answers_http(s.port)
+    {
+        return Ok(s);
     }
     if !process::port_is_free(port) {
         return Err(Error::new(
@@ -86,6 +87,10 @@ pub fn stop(s: &Service) -> Result<Vec<String>> {
 /// moto's row in the status table.
 pub fn status(s: Option<&Service>) -> ServiceStatus {
     super::status_row("moto", s, |s| {
-        (format!("http://{}:{}", s.host, s.port), answers_http(s.port), "S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis".into())
+        (
+            format!("http://{}:{}", s.host, s.port),
+            answers_http(s.port),
+            "S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis".into(),
+        )
     })
 }

@@ -29,7 +29,8 @@ fn debian_bin_dirs() -> Vec<PathBuf> {
         .map(|rd| rd.flatten().map(|e| e.path().join("bin")).collect())
         .unwrap_or_default();
     dirs.sort_by_key(|d| {
-        let version = d.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok());
+        let version =
+            d.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok());
         std::cmp::Reverse(version.unwrap_or(0))
     });
     dirs
@@ -48,8 +49,12 @@ fn run_as() -> Result<Option<(u32, u32)>> {
         .and_then(|f| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
         .map(Some)
         .ok_or_else(|| {
-            Error::new(ErrorKind::Setup, "run PostgreSQL as root", "PostgreSQL refuses root and there is no `postgres` user")
-                .hint("install the Debian package postgresql (it creates the user), or run `sourcelab up` as a normal user")
+            Error::new(
+                ErrorKind::Setup,
+                "run PostgreSQL as root",
+                "PostgreSQL refuses root and there is no `postgres` user",
+            )
+            .hint("install the Debian package postgresql (it creates the user), or run `sourcelab up` as a normal user")
         })
 }
 
@@ -70,18 +75,19 @@ fn options(s: &Service, user: &str, password: &str, database: &str) -> PgConnect
 /// Whether the lab user can log in within 3 seconds.
 fn lab_can_log_in(s: &Service) -> bool {
     let opts = options(s, &s.user, &s.password, &s.database);
-    crate::block_on(async move {
-        matches!(tokio::time::timeout(Duration::from_secs(3), opts.connect()).await, Ok(Ok(_)))
-    })
+    crate::block_on(
+        async move { matches!(tokio::time::timeout(Duration::from_secs(3), opts.connect()).await, Ok(Ok(_))) },
+    )
     .unwrap_or(false)
 }
 
 /// Uses the instance we started when it still answers; otherwise starts it (creating it the first time).
 pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
-    if let Some(s) = prev.as_ref() {
-        if s.pid.is_some_and(|p| process::is_running(p, "postgres")) && lab_can_log_in(s) {
-            return Ok(s.clone());
-        }
+    if let Some(s) = prev.as_ref()
+        && s.pid.is_some_and(|p| process::is_running(p, "postgres"))
+        && lab_can_log_in(s)
+    {
+        return Ok(s.clone());
     }
     let extra = debian_bin_dirs();
     let initdb = process::require_program("initdb", "postgresql", &extra)?;
@@ -161,14 +167,24 @@ fn create_lab_account(s: &Service) -> Result<()> {
         let step = "create the lab user and database in PostgreSQL";
         let fail = |e: sqlx::Error| Error::new(ErrorKind::Setup, step, e.to_string());
         let mut conn = admin.connect().await.map_err(fail)?;
-        let exists: Option<(i32,)> =
-            sqlx::query_as("SELECT 1 FROM pg_roles WHERE rolname = $1").bind(&user).fetch_optional(&mut conn).await.map_err(fail)?;
+        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_roles WHERE rolname = $1")
+            .bind(&user)
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(fail)?;
         let verb = if exists.is_some() { "ALTER" } else { "CREATE" };
-        conn.execute(sqlx::AssertSqlSafe(format!("{verb} ROLE \"{user}\" LOGIN CREATEDB PASSWORD '{pw}'"))).await.map_err(fail)?;
-        let db_exists: Option<(i32,)> =
-            sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1").bind(&db).fetch_optional(&mut conn).await.map_err(fail)?;
+        conn.execute(sqlx::AssertSqlSafe(format!("{verb} ROLE \"{user}\" LOGIN CREATEDB PASSWORD '{pw}'")))
+            .await
+            .map_err(fail)?;
+        let db_exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(&db)
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(fail)?;
         if db_exists.is_none() {
-            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{db}\" OWNER \"{user}\""))).await.map_err(fail)?;
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{db}\" OWNER \"{user}\"")))
+                .await
+                .map_err(fail)?;
         }
         Ok(())
     })?

@@ -15,10 +15,7 @@ pub fn is_root() -> bool {
 /// Finds `program` on `PATH` or in `extra` folders (first match wins).
 pub fn find_program(program: &str, extra: &[PathBuf]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(extra.iter().cloned())
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).chain(extra.iter().cloned()).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// Finds `program`, installing Debian `package` with apt when missing and running as root.
@@ -95,9 +92,7 @@ pub fn spawn_daemon(what: &str, cmd: &mut Command, log: &Path) -> Result<u32> {
         .stderr(err_file)
         .process_group(0)
         .spawn()
-        .map_err(|e| {
-            Error::new(ErrorKind::Setup, what, format!("could not start {:?}: {e}", cmd.get_program()))
-        })?;
+        .map_err(|e| Error::new(ErrorKind::Setup, what, format!("could not start {:?}: {e}", cmd.get_program())))?;
     Ok(child.id())
 }
 
