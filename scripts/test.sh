@@ -12,4 +12,4 @@ step "starting the local stack"
 step "installing and preparing the Rust kernel"
 "$SOURCELAB" kernel install
 step "running the tests"
-cargo test --all-targets "$@"
+cargo test "$@"

@@ -157,7 +157,19 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
     let stack = Stack::new();
     let work = claim_work_dir()?;
     std::fs::create_dir_all(&work).map_err(|e| Error::io("create folder", &work, e))?;
-    let err = Command::new(evcxr_bin())
+    let mut cmd = Command::new(evcxr_bin());
+    // Build settings of whoever started Jupyter (cargo test, a shell with CARGO_TARGET_DIR, ...) must not reach
+    // evcxr's cargo: they change build fingerprints and make the kernel recompile its dependencies.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let cargo_build_var = key.starts_with("CARGO_") && key != "CARGO_HOME";
+        if cargo_build_var
+            || matches!(&*key, "RUSTFLAGS" | "RUSTDOCFLAGS" | "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER")
+        {
+            cmd.env_remove(&*key);
+        }
+    }
+    let err = cmd
         .arg("--control_file")
         .arg(connection_file)
         .env("LD_LIBRARY_PATH", library_path())
@@ -213,7 +225,7 @@ pub fn warm(stack: &Stack) -> Result<()> {
                 if secs >= last + 15 {
                     last = secs;
                     eprintln!(
-                        "sourcelab: preparing the kernel: {} crates compiled, {secs} s (about 370 and 5 minutes the first time)",
+                        "sourcelab: preparing the kernel: {} libraries built, {secs} s (a first build takes about 5 minutes)",
                         compiled_units()
                     );
                 }
