@@ -67,6 +67,14 @@ fn up_down_and_a_taken_port() {
     // The checkout's own stack (including the MariaDB the temporary one borrowed) was not touched.
     assert!(common::stack().status().unwrap().iter().all(|r| r.healthy));
     assert!(stack.down().unwrap().is_empty(), "a second down has nothing to stop");
+
+    // Up again: the same databases come back with the same logins (their passwords live in the state file).
+    let before = stack.local_env().unwrap();
+    let rows = stack.up().unwrap();
+    assert!(rows.iter().all(|r| r.healthy), "{rows:?}");
+    let after = stack.local_env().unwrap();
+    assert_eq!(before.get("PGPASSWORD"), after.get("PGPASSWORD"));
+    assert_eq!(stack.down().unwrap().len(), 2);
     // As root the PostgreSQL data folder lives outside the checkout; remove it with the temporary checkout.
     let pg = sourcelab::local::postgres::base_dir(&stack);
     if !pg.starts_with(dir.path()) {

@@ -29,7 +29,7 @@ pub fn ensure(stack: &Stack, prev: Option<Service>, user_env: Option<&EnvFile>) 
         return Ok(s.clone());
     }
     if let Some(cfg) = user_env.and_then(|e| e.mysql().ok()) {
-        let ours = prev.as_ref().is_some_and(|s| s.port == cfg.port && s.host == cfg.host);
+        let ours = prev.as_ref().is_some_and(|s| s.pid.is_some() && s.port == cfg.port && s.host == cfg.host);
         if !ours && can_log_in(&cfg) {
             eprintln!("sourcelab: using the MySQL/MariaDB server named in .env ({})", cfg.endpoint());
             return Ok(Service {
@@ -123,7 +123,11 @@ fn start_private(stack: &Stack, prev: Option<Service>) -> Result<Service> {
         Some(p) => p,
         None => process::random_password()?,
     };
-    create_lab_account(&socket, &password).map_err(|e| e.hint(format!("read the log: {}", log.display())))?;
+    if let Err(e) = create_lab_account(&socket, &password) {
+        // Leave nothing half-started behind: the state file would not know this process.
+        process::stop(pid, rustix::process::Signal::TERM, Duration::from_secs(30))?;
+        return Err(e.hint(format!("read the log: {}", log.display())));
+    }
     Ok(Service {
         pid: Some(pid),
         host: "127.0.0.1".into(),

@@ -224,21 +224,21 @@ impl Stack {
         Ok(self.statuses(&state))
     }
 
-    /// Stops the processes `up` started (by their recorded pids) and returns what it stopped.
+    /// Stops the processes `up` started (by their recorded pids) and returns what it stopped. The state file keeps
+    /// each instance's port and passwords, so the next `up` restarts the same databases with the same logins.
     pub fn down(&self) -> Result<Vec<String>> {
         let _lock = self.lock()?;
-        let mut state = self.load_state()?;
+        let state = self.load_state()?;
         let mut stopped = Vec::new();
-        if let Some(s) = state.postgres.take() {
-            stopped.extend(postgres::stop(&s)?);
+        if let Some(s) = &state.postgres {
+            stopped.extend(postgres::stop(s)?);
         }
-        if let Some(s) = state.mariadb.take() {
-            stopped.extend(mariadb::stop(&s)?);
+        if let Some(s) = &state.mariadb {
+            stopped.extend(mariadb::stop(s)?);
         }
-        if let Some(s) = state.moto.take() {
-            stopped.extend(moto::stop(&s)?);
+        if let Some(s) = &state.moto {
+            stopped.extend(moto::stop(s)?);
         }
-        self.save_state(&state)?;
         Ok(stopped)
     }
 

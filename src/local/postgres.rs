@@ -142,7 +142,15 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
         socket: Some(base),
         admin_password,
     };
-    create_lab_account(&service).map_err(|e| e.hint(format!("read the log: {}", service.log.display())))?;
+    if let Err(e) = create_lab_account(&service) {
+        // Leave nothing half-started behind: the state file would not know this process.
+        process::stop(pid, rustix::process::Signal::INT, Duration::from_secs(30))?;
+        return Err(e.hint(format!(
+            "read the log: {}; if the data folder {} came from elsewhere, delete it and run `sourcelab up` again",
+            service.log.display(),
+            data.display()
+        )));
+    }
     Ok(service)
 }
 
