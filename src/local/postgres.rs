@@ -100,9 +100,18 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
     if let Some((uid, gid)) = owner {
         chown(&base, uid, gid)?;
     }
-    let admin_password = match prev.as_ref().map(|s| s.admin_password.clone()).filter(|p| !p.is_empty()) {
+    let known = prev.as_ref().map(|s| s.admin_password.clone()).filter(|p| !p.is_empty());
+    let admin_password = match known {
         Some(p) if data.join("PG_VERSION").is_file() => p,
-        _ => process::random_password()?,
+        _ => {
+            // A data folder whose superuser password we no longer know (the state file was deleted) is useless:
+            // it is ours alone, so start it afresh rather than fail on every `up`.
+            if data.exists() {
+                eprintln!("sourcelab: recreating {} (its password was lost with the state file)", data.display());
+                std::fs::remove_dir_all(&data).map_err(|e| Error::io("remove", &data, e))?;
+            }
+            process::random_password()?
+        }
     };
     if !data.join("PG_VERSION").is_file() {
         eprintln!("sourcelab: creating a private PostgreSQL in {}", data.display());
