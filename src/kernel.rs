@@ -106,7 +106,15 @@ pub fn install(stack: &Stack) -> Result<()> {
     let spec_dir = kernelspec_dir(stack);
     std::fs::create_dir_all(&spec_dir).map_err(|e| Error::io("create folder", &spec_dir, e))?;
     write(&spec_dir.join("kernel.json"), &spec)?;
-    warm(stack)
+    // Warm once per dependency set: later builds of the crate itself happen when a notebook starts, in seconds.
+    let lock = std::fs::read_to_string(stack.home().join("Cargo.lock")).unwrap_or_default();
+    let key = crate::short_hash(&format!("{EVCXR_VERSION}\n{init}\n{lock}"));
+    let marker = work_root().join(format!("warm-{key:08x}"));
+    if marker.is_file() && work_root().join("0").join("target").is_dir() {
+        return Ok(());
+    }
+    warm(stack)?;
+    write(&marker, "")
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
