@@ -32,6 +32,7 @@ pub mod error;
 pub mod frame;
 pub mod kernel;
 pub mod local;
+pub mod rentio;
 pub mod s3;
 pub mod sql;
 

@@ -154,13 +154,239 @@ impl Db {
             .ok_or_else(|| Error::new(ErrorKind::Service, "read the server version", "the server returned no row"))
     }
 
+    /// Runs one or several statements separated by `;` and returns the rows each one affected, in order.
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// let affected = db.execute("UPDATE t SET a = 1; DELETE FROM t WHERE b = 2").await?;
+    /// println!("{affected:?}"); // e.g. [3, 1]
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute(&self, sql: &str) -> Result<Vec<u64>> {
+        let (db, sql) = (self.clone(), sql.to_string());
+        crate::on_runtime(async move {
+            use futures_util::TryStreamExt;
+            let raw = || sqlx::raw_sql(AssertSqlSafe(sql.clone()));
+            let counts: std::result::Result<Vec<u64>, sqlx::Error> = match &db.pool {
+                Pool::MySql(p) => raw().execute_many(p).map_ok(|r| r.rows_affected()).try_collect().await,
+                Pool::Postgres(p) => raw().execute_many(p).map_ok(|r| r.rows_affected()).try_collect().await,
+            };
+            counts.map_err(|e| db.sql_error(&sql, e))
+        })
+        .await
+    }
+
+    /// Runs statements in one transaction: all of them take effect, or (on the first error) none does.
+    pub async fn transaction(&self, statements: &[&str]) -> Result<Vec<u64>> {
+        let db = self.clone();
+        let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
+        crate::on_runtime(async move {
+            macro_rules! run {
+                ($pool:expr) => {{
+                    let mut tx = $pool.begin().await.map_err(|e| db.sql_error("BEGIN", e))?;
+                    let mut counts = Vec::with_capacity(statements.len());
+                    for s in &statements {
+                        // An error drops `tx`, which rolls the transaction back.
+                        let r = sqlx::raw_sql(AssertSqlSafe(s.clone())).execute(&mut *tx).await;
+                        counts.push(
+                            r.map_err(|e| {
+                                db.sql_error(s, e).hint("nothing was changed: the transaction was rolled back")
+                            })?
+                            .rows_affected(),
+                        );
+                    }
+                    tx.commit().await.map_err(|e| db.sql_error("COMMIT", e))?;
+                    Ok(counts)
+                }};
+            }
+            match &db.pool {
+                Pool::MySql(p) => run!(p),
+                Pool::Postgres(p) => run!(p),
+            }
+        })
+        .await
+    }
+
+    /// The tables of the current database: `table_name` and an estimate of its `rows`.
+    pub async fn tables(&self) -> Result<DataFrame> {
+        self.query(match self.cfg.engine {
+            Engine::MySql => {
+                "SELECT table_name AS table_name, table_rows AS `rows` FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            }
+            Engine::Postgres => {
+                "SELECT c.relname::text AS table_name, c.reltuples::bigint AS rows FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema() \
+                 ORDER BY 1"
+            }
+        })
+        .await
+    }
+
+    /// Whether the current database has a table called `table`.
+    pub async fn has_table(&self, table: &str) -> Result<bool> {
+        let tables = self.tables().await?;
+        let Ok(names) = tables.column("table_name") else { return Ok(false) };
+        Ok((0..names.len()).any(|i| names.get(i).is_ok_and(|v| v.get_str() == Some(table))))
+    }
+
+    /// One row per column of `table`: `column`, `type`, `nullable`, `key`, `default`.
+    pub async fn describe(&self, table: &str) -> Result<DataFrame> {
+        check_identifier(table)?;
+        let sql = match self.cfg.engine {
+            Engine::MySql => format!(
+                "SELECT column_name AS `column`, column_type AS `type`, is_nullable AS nullable, column_key AS `key`, \
+                 column_default AS `default` FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY ordinal_position"
+            ),
+            Engine::Postgres => format!(
+                "SELECT column_name::text AS column, data_type::text AS type, is_nullable::text AS nullable, \
+                 column_default::text AS default FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+            ),
+        };
+        let df = self.query(&sql).await?;
+        if df.height() == 0 {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("describe table `{table}` on {}", self.cfg.endpoint()),
+                "there is no such table in this database",
+            )
+            .hint("list the tables with `db.tables().await?`"));
+        }
+        Ok(df)
+    }
+
+    /// Inserts rows into `table` with bound parameters (values never become SQL text); returns rows inserted.
+    ///
+    /// ```no_run
+    /// # use sourcelab::sql::SqlValue;
+    /// # async fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// let rows = vec![vec![SqlValue::from(1), SqlValue::from("Horror")]];
+    /// db.insert("category_copy", &["category_id", "name"], &rows).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn insert(&self, table: &str, columns: &[&str], rows: &[Vec<SqlValue>]) -> Result<u64> {
+        check_identifier(table)?;
+        columns.iter().try_for_each(|c| check_identifier(c))?;
+        if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != columns.len()) {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!("insert into `{table}`"),
+                format!("row {} has {} values for {} columns", i + 1, row.len(), columns.len()),
+            )
+            .hint("give one value per column, in the columns' order"));
+        }
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let cols: Vec<String> = columns.iter().map(|c| self.quote(c)).collect();
+        let placeholders: Vec<String> = (0..rows.len())
+            .map(|r| {
+                let ps: Vec<String> = (0..columns.len()).map(|c| self.placeholder(r * columns.len() + c + 1)).collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO {} ({}) VALUES {}", self.quote(table), cols.join(", "), placeholders.join(", "));
+        self.execute_bound(sql, rows.iter().flatten().cloned().collect()).await
+    }
+
+    /// `UPDATE table SET col = value, … WHERE where_column = where_value`, all values bound; returns rows changed.
+    pub async fn update_where(
+        &self,
+        table: &str,
+        set: &[(&str, SqlValue)],
+        where_column: &str,
+        where_value: SqlValue,
+    ) -> Result<u64> {
+        check_identifier(table)?;
+        check_identifier(where_column)?;
+        set.iter().try_for_each(|(c, _)| check_identifier(c))?;
+        let assignments: Vec<String> = set
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{} = {}", self.quote(c), self.placeholder(i + 1)))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} = {}",
+            self.quote(table),
+            assignments.join(", "),
+            self.quote(where_column),
+            self.placeholder(set.len() + 1)
+        );
+        let mut values: Vec<SqlValue> = set.iter().map(|(_, v)| v.clone()).collect();
+        values.push(where_value);
+        self.execute_bound(sql, values).await
+    }
+
+    /// `DELETE FROM table WHERE column = value`, the value bound; returns rows deleted.
+    pub async fn delete_where(&self, table: &str, column: &str, value: SqlValue) -> Result<u64> {
+        check_identifier(table)?;
+        check_identifier(column)?;
+        let sql = format!("DELETE FROM {} WHERE {} = {}", self.quote(table), self.quote(column), self.placeholder(1));
+        self.execute_bound(sql, vec![value]).await
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        match self.cfg.engine {
+            Engine::MySql => format!("`{ident}`"),
+            Engine::Postgres => format!("\"{ident}\""),
+        }
+    }
+
+    fn placeholder(&self, n: usize) -> String {
+        match self.cfg.engine {
+            Engine::MySql => "?".into(),
+            Engine::Postgres => format!("${n}"),
+        }
+    }
+
+    async fn execute_bound(&self, sql: String, values: Vec<SqlValue>) -> Result<u64> {
+        let db = self.clone();
+        crate::on_runtime(async move {
+            macro_rules! bind_all {
+                ($q:expr) => {{
+                    let mut q = $q;
+                    for v in &values {
+                        q = match v {
+                            SqlValue::Null => q.bind(None::<String>),
+                            SqlValue::Bool(b) => q.bind(*b),
+                            SqlValue::Int(i) => q.bind(*i),
+                            SqlValue::Float(f) => q.bind(*f),
+                            SqlValue::Text(t) => q.bind(t.clone()),
+                        };
+                    }
+                    q
+                }};
+            }
+            let result = match &db.pool {
+                Pool::MySql(p) => {
+                    bind_all!(sqlx::query(AssertSqlSafe(sql.clone()))).execute(p).await.map(|r| r.rows_affected())
+                }
+                Pool::Postgres(p) => {
+                    bind_all!(sqlx::query(AssertSqlSafe(sql.clone()))).execute(p).await.map(|r| r.rows_affected())
+                }
+            };
+            result.map_err(|e| db.sql_error(&sql, e))
+        })
+        .await
+    }
+
     fn sql_error(&self, sql: &str, e: sqlx::Error) -> Error {
         if let sqlx::Error::Database(db) = &e {
             let code = db.code().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let position = db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .and_then(|pg| match pg.position() {
+                    Some(sqlx::postgres::PgErrorPosition::Original(p)) => Some(p),
+                    _ => None,
+                })
+                .map(|p| format!(" (at character {p})"))
+                .unwrap_or_default();
             return Error::new(
                 ErrorKind::Service,
                 format!("run SQL on {}: {}", self.cfg.endpoint(), one_line_sql(sql)),
-                format!("{}{code}", db.message()),
+                format!("{}{code}{position}", db.message()),
             )
             .hint("fix the statement and run the cell again; the connection is still fine")
             .with_source(e);
@@ -181,6 +407,71 @@ async fn first_connection<C: sqlx::Connection>(
         }
         Ok(Err(e)) => Err(connect_error(cfg, e)),
         Err(_) => Err(connect_error(cfg, sqlx::Error::PoolTimedOut)),
+    }
+}
+
+/// A value for the CRUD helpers, always sent as a bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// Text (also dates and decimals, which the server converts: `"2020-09-12 08:00:00"`, `"4.99"`).
+    Text(String),
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Int(v)
+    }
+}
+impl From<i32> for SqlValue {
+    fn from(v: i32) -> Self {
+        SqlValue::Int(v.into())
+    }
+}
+impl From<f64> for SqlValue {
+    fn from(v: f64) -> Self {
+        SqlValue::Float(v)
+    }
+}
+impl From<bool> for SqlValue {
+    fn from(v: bool) -> Self {
+        SqlValue::Bool(v)
+    }
+}
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_string())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+
+/// Accepts a plain SQL identifier (letters, digits, `_`, not starting with a digit, at most 64 characters).
+/// Helpers check every table and column name with it before sending anything, so a name can never smuggle SQL.
+pub fn check_identifier(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let ok = name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Input,
+            format!("use `{}` as a table or column name", one_line_sql(name)),
+            "only letters, digits and _ are allowed (not starting with a digit, at most 64 characters)",
+        )
+        .hint("check the spelling; values go in the value arguments, never in names"))
     }
 }
 
@@ -255,7 +546,7 @@ enum Value {
     Bool(bool),
     Str(String),
     Bytes(Vec<u8>),
-    Decimal(rust_decimal::Decimal),
+    Decimal(bigdecimal::BigDecimal),
     Date(chrono::NaiveDate),
     DateTime(chrono::NaiveDateTime),
     Time(chrono::NaiveTime),
@@ -344,7 +635,7 @@ macro_rules! decoder {
                 Kind::I64 => get!($row, $i, i64, Value::I),
                 Kind::F32 => get!($row, $i, f32, |v| Value::F(v.into())),
                 Kind::F64 => get!($row, $i, f64, Value::F),
-                Kind::Decimal => get!($row, $i, rust_decimal::Decimal, Value::Decimal),
+                Kind::Decimal => get!($row, $i, bigdecimal::BigDecimal, Value::Decimal),
                 Kind::Date => get!($row, $i, chrono::NaiveDate, Value::Date),
                 Kind::DateTime => get!($row, $i, chrono::NaiveDateTime, Value::DateTime),
                 Kind::DateTimeUtc => get!($row, $i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
@@ -428,17 +719,7 @@ fn series(name: &str, kind: Kind, values: Vec<Value>) -> Result<Series> {
         Kind::F64 => Series::new(name, collect!(f64, Value::F(v) => v)),
         Kind::Str => Series::new(name, collect!(String, Value::Str(v) => v)),
         Kind::Bytes => Series::new(name, collect!(Vec<u8>, Value::Bytes(v) => v)),
-        Kind::Decimal => {
-            let scale = values
-                .iter()
-                .filter_map(|v| if let Value::Decimal(d) = v { Some(d.scale()) } else { None })
-                .max()
-                .unwrap_or(0);
-            let mantissas = collect!(i128, Value::Decimal(mut d) => { d.rescale(scale); d.mantissa() });
-            Series::new(name, mantissas)
-                .into_decimal(38, scale as usize)
-                .map_err(|e| Error::new(ErrorKind::Input, "build a DECIMAL column", e.to_string()))?
-        }
+        Kind::Decimal => decimal_series(name, values)?,
         Kind::Date => {
             let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
             let days = collect!(i32, Value::Date(d) => (d - epoch).num_days() as i32);
@@ -457,6 +738,36 @@ fn series(name: &str, kind: Kind, values: Vec<Value>) -> Result<Series> {
         }
     };
     Ok(s)
+}
+
+/// DECIMAL values as a polars Decimal column (exact, up to 38 digits, one scale for the column); wider values
+/// become a text column holding their exact digits, since polars' Decimal stops at 38.
+fn decimal_series(name: PlSmallStr, values: Vec<Value>) -> Result<Series> {
+    use bigdecimal::ToPrimitive;
+    let decimals: Vec<Option<bigdecimal::BigDecimal>> =
+        values.into_iter().map(|v| if let Value::Decimal(d) = v { Some(d) } else { None }).collect();
+    let scale = decimals.iter().flatten().map(|d| d.as_bigint_and_exponent().1.max(0)).max().unwrap_or(0);
+    let mantissas: Option<Vec<Option<i128>>> = decimals
+        .iter()
+        .map(|d| match d {
+            None => Some(None),
+            Some(d) => d
+                .with_scale(scale)
+                .as_bigint_and_exponent()
+                .0
+                .to_i128()
+                .filter(|m| m.unsigned_abs() < 10u128.pow(38))
+                .map(Some),
+        })
+        .collect();
+    match mantissas {
+        Some(m) if scale <= 38 => Series::new(name, m)
+            .into_decimal(38, scale as usize)
+            .map_err(|e| Error::new(ErrorKind::Input, "build a DECIMAL column", e.to_string())),
+        _ => {
+            Ok(Series::new(name, decimals.iter().map(|d| d.as_ref().map(|d| d.to_plain_string())).collect::<Vec<_>>()))
+        }
+    }
 }
 
 fn cast_error(e: polars::prelude::PolarsError) -> Error {

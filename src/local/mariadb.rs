@@ -166,6 +166,19 @@ fn create_lab_account(socket: &Path, password: &str) -> Result<()> {
     })?
 }
 
+/// Loads the Rentio tables (lab 1) into the lab database when it has none.
+pub fn load_rentio(s: &Service) -> Result<()> {
+    let cfg = as_config(s);
+    let loaded = crate::block_on(async move {
+        let db = crate::sql::Db::connect(&cfg).await?;
+        crate::rentio::load_if_empty(&db).await
+    })??;
+    if loaded {
+        eprintln!("sourcelab: loaded the Rentio tables into {}", s.database);
+    }
+    Ok(())
+}
+
 /// Stops the private instance we started; a server we did not start is left alone.
 pub fn stop(s: &Service) -> Result<Vec<String>> {
     super::stop_ours(s, "mariadbd", "MariaDB", rustix::process::Signal::TERM, Duration::from_secs(30))

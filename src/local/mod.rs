@@ -216,8 +216,10 @@ impl Stack {
         venv::ensure(self)?;
         state.moto = Some(moto::ensure(self, state.moto.take())?);
         self.save_state(&state)?;
-        state.mariadb = Some(mariadb::ensure(self, state.mariadb.take(), user_env.as_ref())?);
+        let mariadb = mariadb::ensure(self, state.mariadb.take(), user_env.as_ref())?;
+        state.mariadb = Some(mariadb.clone());
         self.save_state(&state)?;
+        mariadb::load_rentio(&mariadb)?;
         state.postgres = Some(postgres::ensure(self, state.postgres.take())?);
         self.save_state(&state)?;
         self.write_env_files(&state)?;
