@@ -26,24 +26,28 @@
 //! # Ok(()) }
 //! ```
 
+pub mod check;
 pub mod config;
 pub mod dynamo;
 pub mod error;
+pub mod exercises;
 pub mod frame;
 pub mod kernel;
 pub mod local;
 pub mod rentio;
 pub mod s3;
+pub mod sakila;
 pub mod sql;
 
 pub use error::{Error, ErrorKind, Result};
 
 /// What notebooks import: `use sourcelab::prelude::*;` (the kernel does it for you).
 pub mod prelude {
+    pub use crate::check;
     pub use crate::config::{DbConfig, EnvFile, Secret, load as load_env};
     pub use crate::error::{Error, ErrorKind, Result};
     pub use crate::frame::{DataFrame, HtmlTable};
-    pub use crate::sql::Db;
+    pub use crate::sql::{Db, SqlValue};
     pub use crate::{dynamo, s3};
 }
 

@@ -82,6 +82,14 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("information_schema") && find("rentio"), "schemas listed: {cells:#?}");
     assert!(find("connect to MySQL/MariaDB at 127.0.0.1:1 as lab") && find("hint:"), "the error demo: {cells:#?}");
 
+    // 01_sql: every exercise's check passed, and the three UPDATEs reported their rows.
+    let cells = outputs(&read(&out.path().join("01_sql.ipynb")));
+    for n in 1..=12 {
+        assert!(cells.iter().any(|c| c.contains(&format!("✓ exercise {n}:"))), "exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(cells.iter().any(|c| c.contains("[3, 1, 1]")), "rows per UPDATE: {cells:#?}");
+    assert!(cells.iter().any(|c| c.contains("<table class=\"sourcelab-frame\"")), "HTML tables in lab 1");
+
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in
@@ -102,6 +110,23 @@ fn every_notebook_runs_and_shows_the_expected_values() {
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()
+}
+
+#[test]
+fn learner_copies_are_current() {
+    let home = sourcelab::home();
+    let copies = sourcelab::exercises::learner_copies(&home).unwrap();
+    assert!(!copies.is_empty(), "no notebook has exercises");
+    for (solution, path, text) in copies {
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "{} is not the learner copy of {}: run `sourcelab exercises` and commit the result",
+            path.display(),
+            solution.display()
+        );
+        assert!(!text.contains(sourcelab::exercises::BEGIN), "{} still holds a solution", path.display());
+    }
 }
 
 #[test]

@@ -41,10 +41,27 @@ enum Cmd {
         #[arg(long)]
         no_setup: bool,
     },
+    /// Lab data: `sourcelab data sakila --from FOLDER` loads the official Sakila dump into database `sakila`.
+    Data {
+        #[command(subcommand)]
+        command: DataCmd,
+    },
+    /// Write the learner copies of the lab notebooks (exercises blanked) to notebooks/exercises/.
+    Exercises,
     /// The Rust kernel for JupyterLab.
     Kernel {
         #[command(subcommand)]
         command: KernelCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCmd {
+    /// Load the official Sakila dump (a folder with its schema and data .sql files) into database `sakila`.
+    Sakila {
+        /// The folder holding sakila-schema.sql and sakila-data.sql.
+        #[arg(long)]
+        from: PathBuf,
     },
 }
 
@@ -99,6 +116,18 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             let rows = stack.status()?;
             print_status(&rows);
             Ok(if rows.iter().all(|r| r.healthy) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Data { command: DataCmd::Sakila { from } } => {
+            let env = sourcelab::config::load()?;
+            sourcelab::sakila::load(&env.mysql()?, &from, stack.state_dir())?;
+            println!("loaded Sakila into database `sakila`; set DBNAME=sakila in .env to use it in the labs");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Exercises => {
+            for path in sourcelab::exercises::write_learner_copies(stack.home())? {
+                println!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
         Cmd::Kernel { command: KernelCmd::Install } => {

@@ -113,6 +113,8 @@ fn start_private(stack: &Stack, prev: Option<Service>) -> Result<Service> {
             .arg(format!("--pid-file={}", base.join("mariadbd.pid").display()))
             .args(["--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=64M"])
             .args(["--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"])
+            // As MySQL 8 (and the course) behave: a TIMESTAMP column gets no hidden ON UPDATE default.
+            .arg("--explicit-defaults-for-timestamp=1")
             .args(as_root),
         &log,
     )?;

@@ -373,7 +373,7 @@ fn push_kv(out: &mut String, key: &str, value: &str) {
 }
 
 /// Writes a file readable by its owner only (it may hold passwords), replacing it atomically.
-pub(crate) fn write_private(path: &Path, text: &str) -> Result<()> {
+pub fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");

@@ -1,0 +1,151 @@
+//! Learner copies of the solution notebooks.
+//!
+//! In a solution notebook (`notebooks/NN_*.ipynb`) the part a learner writes sits between two marker lines:
+//!
+//! ```text
+//! let films = db.query(
+//!     // BEGIN SOLUTION
+//!     "SELECT title, length, release_year FROM film LIMIT 4"
+//!     // END SOLUTION
+//! ).await?;
+//! ```
+//!
+//! [`learner_copy`] replaces each marked region (markers included) by [`PLACEHOLDER`], a SQL string that still
+//! compiles, and the learner copies go to `notebooks/exercises/`. `sourcelab exercises` writes them; the tests
+//! fail when a committed copy is not what the solution notebook gives now.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Opens a region a learner writes.
+pub const BEGIN: &str = "// BEGIN SOLUTION";
+/// Closes it.
+pub const END: &str = "// END SOLUTION";
+/// What a learner finds instead (a SQL string: every marked region sits where a SQL text goes).
+pub const PLACEHOLDER: &str = "\"-- write your SQL here\"";
+
+/// The learner copy of a solution notebook's JSON text.
+pub fn learner_copy(notebook: &str, name: &str) -> Result<String> {
+    let bad = |cause: String| {
+        Error::new(ErrorKind::Input, format!("make the learner copy of {name}"), cause)
+            .hint(format!("check the `{BEGIN}` / `{END}` lines"))
+    };
+    let mut nb: Value = serde_json::from_str(notebook).map_err(|e| bad(format!("not a notebook: {e}")))?;
+    let cells = nb.get_mut("cells").and_then(Value::as_array_mut).ok_or_else(|| bad("no cells".into()))?;
+    for (index, cell) in cells.iter_mut().enumerate() {
+        let Some(source) = cell.get_mut("source") else { continue };
+        let text = match source {
+            Value::String(s) => s.clone(),
+            Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        if !text.contains(BEGIN) {
+            continue;
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut inside = false;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if trimmed == BEGIN {
+                if inside {
+                    return Err(bad(format!("cell {} opens a region twice", index + 1)));
+                }
+                inside = true;
+                let indent = &line[..line.len() - line.trim_start().len()];
+                out.push(format!("{indent}{PLACEHOLDER}\n"));
+            } else if trimmed == END {
+                if !inside {
+                    return Err(bad(format!("cell {} closes a region it never opened", index + 1)));
+                }
+                inside = false;
+            } else if !inside {
+                out.push(line.to_string());
+            }
+        }
+        if inside {
+            return Err(bad(format!("cell {} never closes its region", index + 1)));
+        }
+        let mut joined = out.concat();
+        if !text.ends_with('\n') && joined.ends_with('\n') {
+            joined.pop();
+        }
+        *source = Value::Array(joined.split_inclusive('\n').map(|l| Value::String(l.to_string())).collect());
+    }
+    let mut text = serde_json::to_string_pretty(&nb).map_err(|e| bad(e.to_string()))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The folder of the learner copies.
+pub fn dir(home: &Path) -> PathBuf {
+    home.join("notebooks").join("exercises")
+}
+
+/// (solution notebook, learner copy path, learner copy text) for every notebook with exercises.
+pub fn learner_copies(home: &Path) -> Result<Vec<(PathBuf, PathBuf, String)>> {
+    let stack = crate::local::Stack::at(home);
+    let mut out = Vec::new();
+    for nb in crate::kernel::lab_notebooks(&stack)? {
+        let text = std::fs::read_to_string(&nb).map_err(|e| Error::io("read", &nb, e))?;
+        if !text.contains(BEGIN) {
+            continue;
+        }
+        let name = nb.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let copy = learner_copy(&text, &name)?;
+        out.push((nb, dir(home).join(&name), copy));
+    }
+    Ok(out)
+}
+
+/// Writes every learner copy; returns their paths.
+pub fn write_learner_copies(home: &Path) -> Result<Vec<PathBuf>> {
+    let d = dir(home);
+    std::fs::create_dir_all(&d).map_err(|e| Error::io("create folder", &d, e))?;
+    let mut written = Vec::new();
+    for (_, path, text) in learner_copies(home)? {
+        std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nb(source: &str) -> String {
+        serde_json::json!({"cells": [{"cell_type": "code", "source": source, "outputs": [], "metadata": {}}],
+                           "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        .to_string()
+    }
+
+    fn source_of(copy: &str) -> String {
+        let v: Value = serde_json::from_str(copy).unwrap();
+        match &v["cells"][0]["source"] {
+            Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+            other => other.as_str().unwrap().to_string(),
+        }
+    }
+
+    #[test]
+    fn marked_regions_become_the_placeholder() {
+        let src = "let df = db.query(\n    // BEGIN SOLUTION\n    \"SELECT 1\"\n    // END SOLUTION\n).await?;\ndf";
+        let copy = learner_copy(&nb(src), "x.ipynb").unwrap();
+        assert_eq!(source_of(&copy), "let df = db.query(\n    \"-- write your SQL here\"\n).await?;\ndf");
+    }
+
+    #[test]
+    fn cells_without_markers_are_unchanged() {
+        let copy = learner_copy(&nb("db.tables().await?"), "x.ipynb").unwrap();
+        assert_eq!(source_of(&copy), "db.tables().await?");
+    }
+
+    #[test]
+    fn an_unclosed_region_is_an_error_naming_the_cell() {
+        let err = learner_copy(&nb("// BEGIN SOLUTION\nx"), "lab.ipynb").unwrap_err();
+        assert!(err.to_string().contains("lab.ipynb") && err.to_string().contains("cell 1 never closes"), "{err}");
+    }
+}

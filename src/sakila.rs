@@ -1,0 +1,65 @@
+//! The official Sakila dump, for learners who want the course's exact outputs.
+//!
+//! `sourcelab data sakila --from FOLDER` loads a folder holding the dump's schema and data files (names containing
+//! `schema` and `data`, ending in `.sql`) into database `sakila` on the MySQL / MariaDB server of the env file,
+//! with the `mariadb` command-line client: the dump uses `DELIMITER` blocks for its triggers and routines, which only
+//! the client understands. MariaDB skips the dump's MySQL-only spatial parts by itself (they sit in versioned
+//! comments). Afterwards set `DBNAME=sakila` in `.env`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::config::DbConfig;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The schema and data files of a dump folder.
+pub fn dump_files(folder: &Path) -> Result<(PathBuf, PathBuf)> {
+    let entries = std::fs::read_dir(folder).map_err(|e| Error::io("read the Sakila folder", folder, e))?;
+    let sql: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect();
+    let find = |word: &str| {
+        sql.iter().find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(word))).cloned().ok_or_else(
+            || {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("find the Sakila {word} file in {}", folder.display()),
+                    format!("no .sql file with `{word}` in its name"),
+                )
+                .hint("point --from at the folder with sakila-schema.sql and sakila-data.sql")
+            },
+        )
+    };
+    Ok((find("schema")?, find("data")?))
+}
+
+/// Loads the dump in `folder` into database `sakila` on the server `cfg` names (replacing an earlier copy).
+pub fn load(cfg: &DbConfig, folder: &Path, state_dir: &Path) -> Result<()> {
+    let (schema, data) = dump_files(folder)?;
+    let client = crate::local::process::require_program("mariadb", "mariadb-client", &[PathBuf::from("/usr/bin")])?;
+    // The password goes in an option file readable by us only, never on the command line.
+    let options = state_dir.join("sakila-client.cnf");
+    let pw = cfg.password.expose().replace('\\', "\\\\").replace('"', "\\\"");
+    crate::local::write_private(&options, &format!("[client]\npassword=\"{pw}\"\n"))?;
+    let result = [&schema, &data].iter().try_for_each(|file| {
+        let input = std::fs::File::open(file).map_err(|e| Error::io("read", file, e))?;
+        let out = Command::new(&client)
+            .arg(format!("--defaults-extra-file={}", options.display()))
+            .args(["--protocol=TCP", "--default-character-set=utf8mb4", "-h", &cfg.host, "-P", &cfg.port.to_string()])
+            .args(["-u", &cfg.user])
+            .stdin(Stdio::from(input))
+            .output()
+            .map_err(|e| Error::new(ErrorKind::Setup, "run the mariadb client", e.to_string()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Service,
+                format!("load {} into {}", file.display(), cfg.endpoint()),
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            )
+            .hint("check that the file is the MySQL Sakila dump and that the DBUSER may create databases"))
+        }
+    });
+    let _ = std::fs::remove_file(&options);
+    result
+}
