@@ -54,6 +54,13 @@ fn expect_rows(exercise: &str, df: &DataFrame, want: usize, hint: &str) -> Resul
     Ok(())
 }
 
+/// A check on a result's columns and row count only.
+fn shape(exercise: &str, df: &DataFrame, want: &[&str], rows: usize, hint: &str, passed: &str) -> Result<Passed> {
+    expect_columns(exercise, df, want, hint)?;
+    expect_rows(exercise, df, rows, hint)?;
+    Ok(Passed(format!("{exercise}: {passed}")))
+}
+
 fn as_i64(v: AnyValue<'_>) -> Option<i64> {
     match v {
         AnyValue::Int8(x) => Some(x.into()),
@@ -93,26 +100,38 @@ pub async fn lab1_ex1(db: &Db) -> Result<Passed> {
 
 /// Exercise 2: title, length and release year of 4 films.
 pub fn lab1_ex2(df: &DataFrame) -> Result<Passed> {
-    let hint = "SELECT title, length, release_year FROM film LIMIT 4";
-    expect_columns("exercise 2", df, &["title", "length", "release_year"], hint)?;
-    expect_rows("exercise 2", df, 4, hint)?;
-    Ok(Passed("exercise 2: 4 films with title, length and release year".into()))
+    shape(
+        "exercise 2",
+        df,
+        &["title", "length", "release_year"],
+        4,
+        "SELECT title, length, release_year FROM film LIMIT 4",
+        "4 films with title, length and release year",
+    )
 }
 
 /// Exercise 3: every column of `store`.
 pub fn lab1_ex3(df: &DataFrame) -> Result<Passed> {
-    let hint = "SELECT * FROM store";
-    expect_columns("exercise 3", df, &["store_id", "manager_staff_id", "address_id", "last_update"], hint)?;
-    expect_rows("exercise 3", df, 2, hint)?;
-    Ok(Passed("exercise 3: both stores, all columns".into()))
+    shape(
+        "exercise 3",
+        df,
+        &["store_id", "manager_staff_id", "address_id", "last_update"],
+        2,
+        "SELECT * FROM store",
+        "both stores, all columns",
+    )
 }
 
 /// Exercise 4: name and email of the active staff.
 pub fn lab1_ex4(df: &DataFrame) -> Result<Passed> {
-    let hint = "SELECT first_name, last_name, email FROM staff WHERE active";
-    expect_columns("exercise 4", df, &["first_name", "last_name", "email"], hint)?;
-    expect_rows("exercise 4", df, 2, hint)?;
-    Ok(Passed("exercise 4: the 2 active staff members".into()))
+    shape(
+        "exercise 4",
+        df,
+        &["first_name", "last_name", "email"],
+        2,
+        "SELECT first_name, last_name, email FROM staff WHERE active",
+        "the 2 active staff members",
+    )
 }
 
 async fn category_copy(db: &Db) -> Result<(Vec<i64>, Vec<String>, Vec<String>)> {
@@ -178,18 +197,26 @@ pub fn lab1_ex8(df: &DataFrame) -> Result<Passed> {
 
 /// Exercise 9: city, address and district of 5 addresses (a join of address and city).
 pub fn lab1_ex9(df: &DataFrame) -> Result<Passed> {
-    let hint = "SELECT city, address, district FROM address JOIN city ON address.city_id = city.city_id LIMIT 5";
-    expect_columns("exercise 9", df, &["city", "address", "district"], hint)?;
-    expect_rows("exercise 9", df, 5, hint)?;
-    Ok(Passed("exercise 9: 5 addresses with their city".into()))
+    shape(
+        "exercise 9",
+        df,
+        &["city", "address", "district"],
+        5,
+        "SELECT city, address, district FROM address JOIN city ON address.city_id = city.city_id LIMIT 5",
+        "5 addresses with their city",
+    )
 }
 
 /// Exercise 10: country, city and address of the active staff (three joins).
 pub fn lab1_ex10(df: &DataFrame) -> Result<Passed> {
-    let hint = "join address, staff, city and country; keep WHERE staff.active";
-    expect_columns("exercise 10", df, &["country", "city", "address"], hint)?;
-    expect_rows("exercise 10", df, 2, hint)?;
-    Ok(Passed("exercise 10: where the 2 active staff members live".into()))
+    shape(
+        "exercise 10",
+        df,
+        &["country", "city", "address"],
+        2,
+        "join address, staff, city and country; keep WHERE staff.active",
+        "where the 2 active staff members live",
+    )
 }
 
 /// Exercise 11: films per rating: 5 ratings, 1000 films in all.
