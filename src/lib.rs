@@ -51,12 +51,18 @@ pub mod prelude {
     pub use crate::{dynamo, s3};
 }
 
-/// The top of the sourcelab checkout: `$SOURCELAB_HOME`, else the folder this crate was built from.
+/// The top of the sourcelab checkout: `$SOURCELAB_HOME`; else the checkout that holds the current folder (one
+/// binary in a shared build folder can serve several clones); else the folder this crate was built from.
 pub fn home() -> std::path::PathBuf {
-    match std::env::var_os("SOURCELAB_HOME") {
-        Some(h) if !h.is_empty() => h.into(),
-        _ => env!("CARGO_MANIFEST_DIR").into(),
+    if let Some(h) = std::env::var_os("SOURCELAB_HOME").filter(|h| !h.is_empty()) {
+        return h.into();
     }
+    let is_checkout =
+        |d: &std::path::Path| d.join("kernel").join("init.evcxr").is_file() && d.join("Cargo.toml").is_file();
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().find(|d| is_checkout(d)).map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }
 
 /// The cache outside the checkout (the kernel, its compile cache, build output), shared by every clone:

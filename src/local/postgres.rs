@@ -135,7 +135,18 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
     cmd.arg("-k").arg(&base);
     as_user(&mut cmd, owner);
     let pid = process::spawn_daemon("start PostgreSQL", &mut cmd, &log)?;
-    process::wait_until("PostgreSQL", Some(pid), &log, Duration::from_secs(60), || process::port_answers(port))?;
+    // The port opens before the server accepts logins ("the database system is starting up"): wait for a login.
+    let admin = PgConnectOptions::new().host("127.0.0.1").port(port).username(ADMIN_USER).password(&admin_password);
+    let accepts_logins = || {
+        let opts = admin.clone().database("postgres");
+        crate::block_on(async move {
+            matches!(tokio::time::timeout(Duration::from_secs(3), opts.connect()).await, Ok(Ok(_)))
+        })
+        .unwrap_or(false)
+    };
+    process::wait_until("PostgreSQL", Some(pid), &log, Duration::from_secs(60), || {
+        process::port_answers(port) && accepts_logins()
+    })?;
     let password = match prev.map(|s| s.password).filter(|p| !p.is_empty()) {
         Some(p) => p,
         None => process::random_password()?,
