@@ -1,7 +1,7 @@
 //! The official Sakila dump, for learners who want the course's exact outputs.
 //!
-//! `sourcelab data sakila --from FOLDER` loads a folder holding the dump's schema and data files (names containing
-//! `schema` and `data`, ending in `.sql`) into database `sakila` on the MySQL / MariaDB server of the env file,
+//! `sourcelab data sakila --from SOURCE` loads the dump's schema and data files (names containing `schema` and
+//! `data`, ending in `.sql`) from a folder, a `.zip` file or an `http(s)://` URL of a zip into database `sakila` on the MySQL / MariaDB server of the env file,
 //! with the `mariadb` command-line client: the dump uses `DELIMITER` blocks for its triggers and routines, which only
 //! the client understands. MariaDB skips the dump's MySQL-only spatial parts by itself (they sit in versioned
 //! comments). Afterwards set `DBNAME=sakila` in `.env`.
@@ -11,6 +11,53 @@ use std::process::{Command, Stdio};
 
 use crate::config::DbConfig;
 use crate::error::{Error, ErrorKind, Result};
+
+/// Turns a source (folder, zip file, or URL of a zip) into a folder holding the dump; zips are unpacked into
+/// `work` (with the `unzip` program), URLs downloaded there first (with `curl`).
+pub fn resolve_source(source: &str, work: &Path) -> Result<PathBuf> {
+    let run = |what: &str, cmd: &mut Command| crate::local::process::run(what, cmd).map(|_| ());
+    let zip = if source.starts_with("http://") || source.starts_with("https://") {
+        let curl = crate::local::process::require_program("curl", "curl", &[])?;
+        std::fs::create_dir_all(work).map_err(|e| Error::io("create folder", work, e))?;
+        let target = work.join("sakila-download.zip");
+        run(&format!("download {source}"), Command::new(curl).args(["-fsSL", "-o"]).arg(&target).arg(source))
+            .map_err(|e| e.hint("check the URL; it must point at a zip of the Sakila dump"))?;
+        target
+    } else {
+        let path = PathBuf::from(source);
+        if path.is_dir() {
+            return Ok(path);
+        }
+        if !path.is_file() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("read the Sakila dump at {source}"),
+                "no such file or folder",
+            )
+            .hint("give a folder with the .sql files, a .zip of them, or an http(s) URL of the zip"));
+        }
+        path
+    };
+    let unzip = crate::local::process::require_program("unzip", "unzip", &[])?;
+    let dir = work.join("sakila-dump");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create folder", &dir, e))?;
+    run(&format!("unpack {}", zip.display()), Command::new(unzip).arg("-q").arg("-o").arg(&zip).arg("-d").arg(&dir))
+        .map_err(|e| e.hint("is it a zip file?"))?;
+    // The files may sit in a folder inside the zip.
+    let mut candidates = vec![dir.clone()];
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        candidates.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+    }
+    candidates.into_iter().find(|d| dump_files(d).is_ok()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            format!("find the Sakila .sql files in {}", zip.display()),
+            "the zip holds no schema and data .sql files",
+        )
+        .hint("use the zip of the MySQL Sakila sample database")
+    })
+}
 
 /// The schema and data files of a dump folder.
 pub fn dump_files(folder: &Path) -> Result<(PathBuf, PathBuf)> {

@@ -130,3 +130,47 @@ async fn the_solutions_give_the_courses_outputs_on_the_official_dump() {
     let names = strings(&by_category, "category");
     assert_eq!((names[0].as_str(), names[1].as_str(), names[15].as_str()), ("Music", "Horror", "Sports"));
 }
+
+#[test]
+fn the_loader_takes_a_zip_and_a_url_of_a_zip() {
+    let dump = sourcelab::home().join("..").join("shared").join("data").join("sakila");
+    let work = tempfile::tempdir().unwrap();
+    // A zip of the dump with the files inside a folder, as the official download has them.
+    let zip = work.path().join("sakila-db.zip");
+    let made = std::process::Command::new("python3")
+        .args(["-c", "import shutil,sys; shutil.make_archive(sys.argv[1][:-4], 'zip', sys.argv[2], 'sakila')"])
+        .arg(&zip)
+        .arg(dump.parent().unwrap())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let folder = sourcelab::sakila::resolve_source(zip.to_str().unwrap(), &work.path().join("a")).unwrap();
+    assert!(sourcelab::sakila::dump_files(&folder).is_ok());
+
+    // The same zip over HTTP from a server on this machine.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+        .arg(work.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/sakila-db.zip");
+    let mut result = None;
+    for _ in 0..50 {
+        match sourcelab::sakila::resolve_source(&url, &work.path().join("b")) {
+            Ok(f) => {
+                result = Some(f);
+                break;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(sourcelab::sakila::dump_files(&result.expect("downloaded and unpacked")).is_ok());
+
+    let err = sourcelab::sakila::resolve_source("/no/such/dump", work.path()).unwrap_err();
+    assert_eq!(err.kind(), sourcelab::ErrorKind::NotFound);
+    assert!(err.to_string().contains("/no/such/dump"), "{err}");
+}

@@ -41,7 +41,7 @@ enum Cmd {
         #[arg(long)]
         no_setup: bool,
     },
-    /// Lab data: `sourcelab data sakila --from FOLDER` loads the official Sakila dump into database `sakila`.
+    /// Lab data: `sourcelab data sakila --from FOLDER|ZIP|URL` loads the official Sakila dump into database `sakila`.
     Data {
         #[command(subcommand)]
         command: DataCmd,
@@ -57,11 +57,11 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum DataCmd {
-    /// Load the official Sakila dump (a folder with its schema and data .sql files) into database `sakila`.
+    /// Load the official Sakila dump into database `sakila`.
     Sakila {
-        /// The folder holding sakila-schema.sql and sakila-data.sql.
+        /// A folder holding sakila-schema.sql and sakila-data.sql, a .zip of them, or an http(s) URL of that zip.
         #[arg(long)]
-        from: PathBuf,
+        from: String,
     },
 }
 
@@ -119,7 +119,8 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         }
         Cmd::Data { command: DataCmd::Sakila { from } } => {
             let env = sourcelab::config::load()?;
-            sourcelab::sakila::load(&env.mysql()?, &from, stack.state_dir())?;
+            let folder = sourcelab::sakila::resolve_source(&from, stack.state_dir())?;
+            sourcelab::sakila::load(&env.mysql()?, &folder, stack.state_dir())?;
             println!("loaded Sakila into database `sakila`; set DBNAME=sakila in .env to use it in the labs");
             Ok(ExitCode::SUCCESS)
         }
