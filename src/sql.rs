@@ -133,14 +133,12 @@ impl Db {
             Pool::MySql(pool) => {
                 let stmt = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
                 let columns = mysql_columns(stmt.columns());
-                let rows = stmt.query().fetch_all(pool).await.map_err(fail)?;
-                build_frame(&columns, &rows, decode_mysql)
+                build_frame(&columns, stmt.query().fetch(pool), decode_mysql, fail).await
             }
             Pool::Postgres(pool) => {
                 let stmt = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
                 let columns = pg_columns(stmt.columns());
-                let rows = stmt.query().fetch_all(pool).await.map_err(fail)?;
-                build_frame(&columns, &rows, decode_pg)
+                build_frame(&columns, stmt.query().fetch(pool), decode_pg, fail).await
             }
         }
     }
@@ -536,20 +534,92 @@ struct Col {
     kind: Option<Kind>,
 }
 
-/// One decoded value, before it goes into its column.
-#[derive(Debug, Clone, PartialEq)]
-enum Value {
-    Null,
-    I(i64),
-    U(u64),
-    F(f64),
-    Bool(bool),
-    Str(String),
-    Bytes(Vec<u8>),
-    Decimal(bigdecimal::BigDecimal),
-    Date(chrono::NaiveDate),
-    DateTime(chrono::NaiveDateTime),
-    Time(chrono::NaiveTime),
+/// A column being filled as rows stream in, typed like the polars column it becomes (no per-value boxing).
+enum Builder {
+    Bool(Vec<Option<bool>>),
+    I8(Vec<Option<i8>>),
+    I16(Vec<Option<i16>>),
+    I32(Vec<Option<i32>>),
+    I64(Vec<Option<i64>>),
+    U8(Vec<Option<u8>>),
+    U16(Vec<Option<u16>>),
+    U32(Vec<Option<u32>>),
+    U64(Vec<Option<u64>>),
+    F32(Vec<Option<f32>>),
+    F64(Vec<Option<f64>>),
+    Str(Vec<Option<String>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+    Decimal(Vec<Option<bigdecimal::BigDecimal>>),
+    /// Days since 1970-01-01.
+    Date(Vec<Option<i32>>),
+    /// Microseconds since 1970-01-01 00:00; `true` for a UTC timestamp.
+    DateTime(Vec<Option<i64>>, bool),
+    /// Nanoseconds since midnight.
+    Time(Vec<Option<i64>>),
+}
+
+impl Builder {
+    fn new(kind: Kind) -> Builder {
+        match kind {
+            Kind::Bool => Builder::Bool(Vec::new()),
+            Kind::I8 => Builder::I8(Vec::new()),
+            Kind::I16 => Builder::I16(Vec::new()),
+            Kind::I32 => Builder::I32(Vec::new()),
+            Kind::I64 => Builder::I64(Vec::new()),
+            Kind::U8 => Builder::U8(Vec::new()),
+            Kind::U16 => Builder::U16(Vec::new()),
+            Kind::U32 => Builder::U32(Vec::new()),
+            Kind::U64 => Builder::U64(Vec::new()),
+            Kind::F32 => Builder::F32(Vec::new()),
+            Kind::F64 => Builder::F64(Vec::new()),
+            Kind::Str => Builder::Str(Vec::new()),
+            Kind::Bytes => Builder::Bytes(Vec::new()),
+            Kind::Decimal => Builder::Decimal(Vec::new()),
+            Kind::Date => Builder::Date(Vec::new()),
+            Kind::DateTime => Builder::DateTime(Vec::new(), false),
+            Kind::DateTimeUtc => Builder::DateTime(Vec::new(), true),
+            Kind::Time => Builder::Time(Vec::new()),
+        }
+    }
+
+    fn finish(self, name: &str) -> Result<Series> {
+        let name = PlSmallStr::from(name);
+        Ok(match self {
+            Builder::Bool(v) => Series::new(name, v),
+            Builder::I8(v) => Series::new(name, v),
+            Builder::I16(v) => Series::new(name, v),
+            Builder::I32(v) => Series::new(name, v),
+            Builder::I64(v) => Series::new(name, v),
+            Builder::U8(v) => Series::new(name, v),
+            Builder::U16(v) => Series::new(name, v),
+            Builder::U32(v) => Series::new(name, v),
+            Builder::U64(v) => Series::new(name, v),
+            Builder::F32(v) => Series::new(name, v),
+            Builder::F64(v) => Series::new(name, v),
+            Builder::Str(v) => Series::new(name, v),
+            Builder::Bytes(v) => Series::new(name, v),
+            Builder::Decimal(v) => decimal_series(name, v)?,
+            Builder::Date(v) => Series::new(name, v).cast(&DataType::Date).map_err(cast_error)?,
+            Builder::DateTime(v, utc) => {
+                let tz = utc.then_some(polars::prelude::TimeZone::UTC);
+                Series::new(name, v).cast(&DataType::Datetime(TimeUnit::Microseconds, tz)).map_err(cast_error)?
+            }
+            Builder::Time(v) => Series::new(name, v).cast(&DataType::Time).map_err(cast_error)?,
+        })
+    }
+}
+
+fn days(d: chrono::NaiveDate) -> i32 {
+    (d - chrono::NaiveDate::default()).num_days() as i32
+}
+
+fn micros(d: chrono::NaiveDateTime) -> i64 {
+    d.and_utc().timestamp_micros()
+}
+
+fn nanos(t: chrono::NaiveTime) -> i64 {
+    use chrono::Timelike;
+    i64::from(t.num_seconds_from_midnight()) * 1_000_000_000 + i64::from(t.nanosecond())
 }
 
 fn mysql_kind(name: &str) -> Option<Kind> {
@@ -617,135 +687,107 @@ fn pg_columns<C: Column>(cols: &[C]) -> Vec<Col> {
         .collect()
 }
 
+/// Decodes column `$i` of `$row` as `Option<$t>` (the column's kind was checked from its type already).
 macro_rules! get {
-    ($row:expr, $i:expr, $t:ty, $wrap:expr) => {
-        $row.try_get_unchecked::<Option<$t>, _>($i).map(|v| v.map($wrap).unwrap_or(Value::Null))
+    ($row:expr, $i:expr, $t:ty) => {
+        $row.try_get_unchecked::<Option<$t>, _>($i)?
     };
 }
 
 /// Defines a decoder for one engine's rows: the arms every engine shares, plus the engine's own unsigned arms.
 macro_rules! decoder {
-    ($name:ident, $row_type:ty, |$row:ident, $i:ident| { $($unsigned:tt)* }) => {
-        fn $name($row: &$row_type, $i: usize, kind: Kind) -> std::result::Result<Value, sqlx::Error> {
-            match kind {
-                Kind::Bool => get!($row, $i, bool, Value::Bool),
-                Kind::I8 => get!($row, $i, i8, |v| Value::I(v.into())),
-                Kind::I16 => get!($row, $i, i16, |v| Value::I(v.into())),
-                Kind::I32 => get!($row, $i, i32, |v| Value::I(v.into())),
-                Kind::I64 => get!($row, $i, i64, Value::I),
-                Kind::F32 => get!($row, $i, f32, |v| Value::F(v.into())),
-                Kind::F64 => get!($row, $i, f64, Value::F),
-                Kind::Decimal => get!($row, $i, bigdecimal::BigDecimal, Value::Decimal),
-                Kind::Date => get!($row, $i, chrono::NaiveDate, Value::Date),
-                Kind::DateTime => get!($row, $i, chrono::NaiveDateTime, Value::DateTime),
-                Kind::DateTimeUtc => get!($row, $i, chrono::DateTime<chrono::Utc>, |v| Value::DateTime(v.naive_utc())),
-                Kind::Time => get!($row, $i, chrono::NaiveTime, Value::Time),
-                Kind::Str => get!($row, $i, String, Value::Str),
-                Kind::Bytes => get!($row, $i, Vec<u8>, Value::Bytes),
+    ($name:ident, $row_type:ty, |$row:ident, $i:ident, $b:ident| { $($unsigned:tt)* }) => {
+        fn $name($row: &$row_type, $i: usize, $b: &mut Builder) -> std::result::Result<(), sqlx::Error> {
+            match $b {
+                Builder::Bool(v) => v.push(get!($row, $i, bool)),
+                Builder::I8(v) => v.push(get!($row, $i, i8)),
+                Builder::I16(v) => v.push(get!($row, $i, i16)),
+                Builder::I32(v) => v.push(get!($row, $i, i32)),
+                Builder::I64(v) => v.push(get!($row, $i, i64)),
+                Builder::F32(v) => v.push(get!($row, $i, f32)),
+                Builder::F64(v) => v.push(get!($row, $i, f64)),
+                Builder::Str(v) => v.push(get!($row, $i, String)),
+                Builder::Bytes(v) => v.push(get!($row, $i, Vec<u8>)),
+                Builder::Decimal(v) => v.push(get!($row, $i, bigdecimal::BigDecimal)),
+                Builder::Date(v) => v.push(get!($row, $i, chrono::NaiveDate).map(days)),
+                Builder::DateTime(v, false) => v.push(get!($row, $i, chrono::NaiveDateTime).map(micros)),
+                Builder::DateTime(v, true) => {
+                    v.push(get!($row, $i, chrono::DateTime<chrono::Utc>).map(|d| micros(d.naive_utc())))
+                }
+                Builder::Time(v) => v.push(get!($row, $i, chrono::NaiveTime).map(nanos)),
                 $($unsigned)*
             }
+            Ok(())
         }
     };
 }
 
-decoder!(decode_mysql, MySqlRow, |row, i| {
-    Kind::U8 => get!(row, i, u8, |v| Value::U(v.into())),
-    Kind::U16 => get!(row, i, u16, |v| Value::U(v.into())),
-    Kind::U32 => get!(row, i, u32, |v| Value::U(v.into())),
-    Kind::U64 => get!(row, i, u64, Value::U),
+decoder!(decode_mysql, MySqlRow, |row, i, b| {
+    Builder::U8(v) => v.push(get!(row, i, u8)),
+    Builder::U16(v) => v.push(get!(row, i, u16)),
+    Builder::U32(v) => v.push(get!(row, i, u32)),
+    Builder::U64(v) => v.push(get!(row, i, u64)),
 });
 
-// PostgreSQL has no unsigned types; OID is the one unsigned column it has.
-decoder!(decode_pg, PgRow, |row, i| {
-    Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 => get!(row, i, sqlx::postgres::types::Oid, |v| Value::U(v.0.into())),
+// PostgreSQL has no unsigned types; OID (u32) is the one unsigned column it has, and pg_kind maps nothing else
+// to an unsigned kind.
+decoder!(decode_pg, PgRow, |row, i, b| {
+    Builder::U32(v) => v.push(get!(row, i, sqlx::postgres::types::Oid).map(|o| o.0)),
+    Builder::U8(_) | Builder::U16(_) | Builder::U64(_) => {
+        return Err(sqlx::Error::Decode("PostgreSQL has no unsigned column of this width".into()))
+    }
 });
 
 /// Decodes every row and builds one polars column per database column.
-fn build_frame<R>(
+/// Decodes rows as they stream in (no copy of the whole result is held) and builds one polars column per
+/// database column.
+async fn build_frame<R>(
     cols: &[Col],
-    rows: &[R],
-    decode: fn(&R, usize, Kind) -> std::result::Result<Value, sqlx::Error>,
+    rows: impl futures_util::Stream<Item = std::result::Result<R, sqlx::Error>>,
+    decode: fn(&R, usize, &mut Builder) -> std::result::Result<(), sqlx::Error>,
+    fail: impl Fn(sqlx::Error) -> Error,
 ) -> Result<DataFrame> {
-    let mut columns = Vec::with_capacity(cols.len());
-    for (i, col) in cols.iter().enumerate() {
-        let kind = col.kind.ok_or_else(|| {
-            Error::new(
-                ErrorKind::Input,
-                format!("read column `{}`", col.name),
-                format!("sourcelab cannot turn the database type {} into a DataFrame column yet", col.type_name),
-            )
-            .hint(format!("cast it to text in the query, e.g. CAST({} AS CHAR)", col.name))
-        })?;
-        let mut values = Vec::with_capacity(rows.len());
-        for (r, row) in rows.iter().enumerate() {
-            values.push(decode(row, i, kind).map_err(|e| {
+    use futures_util::TryStreamExt;
+    let kinds: Vec<Kind> = cols
+        .iter()
+        .map(|col| {
+            col.kind.ok_or_else(|| {
                 Error::new(
                     ErrorKind::Input,
-                    format!("read column `{}` ({}) of row {}", col.name, col.type_name, r + 1),
+                    format!("read column `{}`", col.name),
+                    format!("sourcelab cannot turn the database type {} into a DataFrame column yet", col.type_name),
+                )
+                .hint(format!("cast it to text in the query, e.g. CAST({} AS CHAR)", col.name))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut builders: Vec<Builder> = kinds.into_iter().map(Builder::new).collect();
+    let mut rows = std::pin::pin!(rows);
+    let mut r = 0usize;
+    while let Some(row) = rows.try_next().await.map_err(&fail)? {
+        r += 1;
+        for (i, (col, builder)) in cols.iter().zip(builders.iter_mut()).enumerate() {
+            decode(&row, i, builder).map_err(|e| {
+                Error::new(
+                    ErrorKind::Input,
+                    format!("read column `{}` ({}) of row {r}", col.name, col.type_name),
                     e.to_string(),
                 )
                 .hint("cast the column to text in the query to see the raw value")
-            })?);
+            })?;
         }
-        columns.push(series(&col.name, kind, values)?.into_column());
+    }
+    let mut columns = Vec::with_capacity(cols.len());
+    for (col, builder) in cols.iter().zip(builders) {
+        columns.push(builder.finish(&col.name)?.into_column());
     }
     DataFrame::new_infer_height(columns).map_err(|e| Error::new(ErrorKind::Input, "build the DataFrame", e.to_string()))
 }
 
-fn series(name: &str, kind: Kind, values: Vec<Value>) -> Result<Series> {
-    let name = PlSmallStr::from(name);
-    macro_rules! collect {
-        ($t:ty, $pat:pat => $v:expr) => {
-            values
-                .into_iter()
-                .map(|x| match x {
-                    $pat => Some($v),
-                    _ => None,
-                })
-                .collect::<Vec<Option<$t>>>()
-        };
-    }
-    let s = match kind {
-        Kind::Bool => Series::new(name, collect!(bool, Value::Bool(b) => b)),
-        Kind::I8 => Series::new(name, collect!(i8, Value::I(v) => v as i8)),
-        Kind::I16 => Series::new(name, collect!(i16, Value::I(v) => v as i16)),
-        Kind::I32 => Series::new(name, collect!(i32, Value::I(v) => v as i32)),
-        Kind::I64 => Series::new(name, collect!(i64, Value::I(v) => v)),
-        Kind::U8 => Series::new(name, collect!(u8, Value::U(v) => v as u8)),
-        Kind::U16 => Series::new(name, collect!(u16, Value::U(v) => v as u16)),
-        Kind::U32 => Series::new(name, collect!(u32, Value::U(v) => v as u32)),
-        Kind::U64 => Series::new(name, collect!(u64, Value::U(v) => v)),
-        Kind::F32 => Series::new(name, collect!(f32, Value::F(v) => v as f32)),
-        Kind::F64 => Series::new(name, collect!(f64, Value::F(v) => v)),
-        Kind::Str => Series::new(name, collect!(String, Value::Str(v) => v)),
-        Kind::Bytes => Series::new(name, collect!(Vec<u8>, Value::Bytes(v) => v)),
-        Kind::Decimal => decimal_series(name, values)?,
-        Kind::Date => {
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-            let days = collect!(i32, Value::Date(d) => (d - epoch).num_days() as i32);
-            Series::new(name, days).cast(&DataType::Date).map_err(cast_error)?
-        }
-        Kind::DateTime | Kind::DateTimeUtc => {
-            let micros = collect!(i64, Value::DateTime(d) => d.and_utc().timestamp_micros());
-            let tz = if kind == Kind::DateTimeUtc { Some(polars::prelude::TimeZone::UTC) } else { None };
-            Series::new(name, micros).cast(&DataType::Datetime(TimeUnit::Microseconds, tz)).map_err(cast_error)?
-        }
-        Kind::Time => {
-            use chrono::Timelike;
-            let nanos = collect!(i64, Value::Time(t) =>
-                i64::from(t.num_seconds_from_midnight()) * 1_000_000_000 + i64::from(t.nanosecond()));
-            Series::new(name, nanos).cast(&DataType::Time).map_err(cast_error)?
-        }
-    };
-    Ok(s)
-}
-
 /// DECIMAL values as a polars Decimal column (exact, up to 38 digits, one scale for the column); wider values
 /// become a text column holding their exact digits, since polars' Decimal stops at 38.
-fn decimal_series(name: PlSmallStr, values: Vec<Value>) -> Result<Series> {
+fn decimal_series(name: PlSmallStr, decimals: Vec<Option<bigdecimal::BigDecimal>>) -> Result<Series> {
     use bigdecimal::ToPrimitive;
-    let decimals: Vec<Option<bigdecimal::BigDecimal>> =
-        values.into_iter().map(|v| if let Value::Decimal(d) = v { Some(d) } else { None }).collect();
     let scale = decimals.iter().flatten().map(|d| d.as_bigint_and_exponent().1.max(0)).max().unwrap_or(0);
     let mantissas: Option<Vec<Option<i128>>> = decimals
         .iter()
