@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use polars::prelude::{DataFrame, DataType, IntoColumn, NamedFrom, PlSmallStr, Series, TimeUnit};
+use polars::prelude::{DataFrame, DataType, IntoColumn, IntoSeries, NamedFrom, PlSmallStr, Series, TimeUnit};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 // Learners type SQL into cells: running their text is the point, so it is asserted safe here. Helpers that take
@@ -547,7 +547,8 @@ enum Builder {
     U64(Vec<Option<u64>>),
     F32(Vec<Option<f32>>),
     F64(Vec<Option<f64>>),
-    Str(Vec<Option<String>>),
+    /// Text goes straight into polars' string buffer, borrowed from the row (no String per value).
+    Str(polars::prelude::StringChunkedBuilder),
     Bytes(Vec<Option<Vec<u8>>>),
     Decimal(Vec<Option<bigdecimal::BigDecimal>>),
     /// Days since 1970-01-01.
@@ -559,7 +560,7 @@ enum Builder {
 }
 
 impl Builder {
-    fn new(kind: Kind) -> Builder {
+    fn new(kind: Kind, name: &str) -> Builder {
         match kind {
             Kind::Bool => Builder::Bool(Vec::new()),
             Kind::I8 => Builder::I8(Vec::new()),
@@ -572,7 +573,7 @@ impl Builder {
             Kind::U64 => Builder::U64(Vec::new()),
             Kind::F32 => Builder::F32(Vec::new()),
             Kind::F64 => Builder::F64(Vec::new()),
-            Kind::Str => Builder::Str(Vec::new()),
+            Kind::Str => Builder::Str(polars::prelude::StringChunkedBuilder::new(name.into(), 0)),
             Kind::Bytes => Builder::Bytes(Vec::new()),
             Kind::Decimal => Builder::Decimal(Vec::new()),
             Kind::Date => Builder::Date(Vec::new()),
@@ -596,7 +597,7 @@ impl Builder {
             Builder::U64(v) => Series::new(name, v),
             Builder::F32(v) => Series::new(name, v),
             Builder::F64(v) => Series::new(name, v),
-            Builder::Str(v) => Series::new(name, v),
+            Builder::Str(v) => v.finish().into_series(),
             Builder::Bytes(v) => Series::new(name, v),
             Builder::Decimal(v) => decimal_series(name, v)?,
             Builder::Date(v) => Series::new(name, v).cast(&DataType::Date).map_err(cast_error)?,
@@ -706,7 +707,7 @@ macro_rules! decoder {
                 Builder::I64(v) => v.push(get!($row, $i, i64)),
                 Builder::F32(v) => v.push(get!($row, $i, f32)),
                 Builder::F64(v) => v.push(get!($row, $i, f64)),
-                Builder::Str(v) => v.push(get!($row, $i, String)),
+                Builder::Str(v) => v.append_option(get!($row, $i, &str)),
                 Builder::Bytes(v) => v.push(get!($row, $i, Vec<u8>)),
                 Builder::Decimal(v) => v.push(get!($row, $i, bigdecimal::BigDecimal)),
                 Builder::Date(v) => v.push(get!($row, $i, chrono::NaiveDate).map(days)),
@@ -761,7 +762,7 @@ async fn build_frame<R>(
             })
         })
         .collect::<Result<_>>()?;
-    let mut builders: Vec<Builder> = kinds.into_iter().map(Builder::new).collect();
+    let mut builders: Vec<Builder> = kinds.into_iter().zip(cols).map(|(k, c)| Builder::new(k, &c.name)).collect();
     let mut rows = std::pin::pin!(rows);
     let mut r = 0usize;
     while let Some(row) = rows.try_next().await.map_err(&fail)? {
