@@ -479,6 +479,9 @@ fn one_line_sql(sql: &str) -> String {
 }
 
 /// Turns a connection failure into a message that names the server and the likely fix.
+const NO_ANSWER: &str = "the server did not answer: is it running (`sourcelab status`)? Then check host and port, \
+                         firewalls and security groups";
+
 fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
     let what = format!("connect to {} at {} as {}", cfg.engine.name(), cfg.endpoint(), cfg.user);
     let text = e.to_string();
@@ -490,9 +493,9 @@ fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
         )
     } else if matches!(e, sqlx::Error::PoolTimedOut) {
         return Error::new(ErrorKind::Timeout, what, format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
-            .hint("the server did not answer: check host and port, firewalls and security groups");
+            .hint(NO_ANSWER);
     } else if lower.contains("timed out") {
-        (ErrorKind::Timeout, "the server did not answer: check host and port, firewalls and security groups")
+        (ErrorKind::Timeout, NO_ANSWER)
     } else if lower.contains("password") || lower.contains("access denied") || lower.contains("authentication") {
         (ErrorKind::Auth, "check the user and password in the env file")
     } else if lower.contains("unknown database") || (lower.contains("database") && lower.contains("does not exist")) {
