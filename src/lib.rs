@@ -8,6 +8,7 @@
 //! | [`config`] | env files, connection URLs, secrets that never print |
 //! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames |
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
+//! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
 //! | [`s3`] | S3, object storage |
 //! | [`frame`] | DataFrames as HTML tables in notebooks |
 //! | [`local`] | the local stack: MariaDB, PostgreSQL and moto (S3, DynamoDB, …) started on this machine |
@@ -34,6 +35,7 @@ pub mod exercises;
 pub mod frame;
 pub mod kernel;
 pub mod local;
+pub mod marshal;
 pub mod rentio;
 pub mod s3;
 pub mod sakila;
@@ -45,10 +47,12 @@ pub use error::{Error, ErrorKind, Result};
 pub mod prelude {
     pub use crate::check;
     pub use crate::config::{DbConfig, EnvFile, Secret, load as load_env};
+    pub use crate::dynamo::{Dynamo, Progress, TableSpec};
     pub use crate::error::{Error, ErrorKind, Result};
     pub use crate::frame::{DataFrame, HtmlTable};
     pub use crate::sql::{Db, SqlValue};
-    pub use crate::{dynamo, s3};
+    pub use crate::{dynamo, marshal, s3};
+    pub use serde_json::{Value as Json, json};
 }
 
 /// The top of the sourcelab checkout: `$SOURCELAB_HOME`; else the checkout that holds the current folder (one

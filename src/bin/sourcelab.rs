@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sourcelab::kernel::{self, RunOptions};
 use sourcelab::local::{STATUS_HEADER, Stack};
+use sourcelab::marshal::{self, Format};
 
 /// Labs on source systems (SQL databases, DynamoDB, S3) in Rust notebooks, against real local services.
 ///
@@ -48,6 +49,18 @@ enum Cmd {
     },
     /// Write the learner copies of the lab notebooks (exercises blanked) to notebooks/exercises/.
     Exercises,
+    /// Plain JSON → DynamoDB JSON, for one item, a JSON array of items or a batch-write file (FILE or stdin → stdout).
+    ///
+    /// Sets and binary are written {"$SS": [...]}, {"$NS": [...]}, {"$BS": [...]}, {"$B": "base64"} in plain JSON.
+    Marshal {
+        /// The JSON file to read; stdin when absent or "-".
+        file: Option<PathBuf>,
+    },
+    /// DynamoDB JSON → plain JSON, numbers exact (FILE or stdin → stdout); the reverse of `marshal`.
+    Unmarshal {
+        /// The JSON file to read; stdin when absent or "-".
+        file: Option<PathBuf>,
+    },
     /// The Rust kernel for JupyterLab.
     Kernel {
         #[command(subcommand)]
@@ -130,6 +143,8 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Marshal { file } => convert(file, Format::Plain),
+        Cmd::Unmarshal { file } => convert(file, Format::Marshal),
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
         Cmd::Kernel { command: KernelCmd::Install } => {
             stack.up()?;
@@ -139,6 +154,33 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         }
         Cmd::Kernel { command: KernelCmd::Launch { connection_file } } => match kernel::launch(&connection_file)? {},
     }
+}
+
+/// `sourcelab marshal` / `unmarshal`: reads the whole document, converts it, and only then writes stdout.
+fn convert(file: Option<PathBuf>, from: Format) -> sourcelab::Result<ExitCode> {
+    let (text, source) = match file.filter(|f| f.as_os_str() != "-") {
+        Some(path) => (
+            std::fs::read_to_string(&path).map_err(|e| sourcelab::Error::io("read", &path, e))?,
+            path.display().to_string(),
+        ),
+        None => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| sourcelab::Error::io("read", std::path::Path::new("stdin"), e))?;
+            (text, "stdin".to_string())
+        }
+    };
+    let doc = marshal::parse_json(&text, &source)?;
+    let out = marshal::convert_document(&doc, from).map_err(|e| {
+        let err = sourcelab::Error::new(e.kind(), format!("convert {source}"), e.cause());
+        match e.hint_text() {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    })?;
+    let text = serde_json::to_string_pretty(&out).unwrap_or_default();
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_notebooks(
