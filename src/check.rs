@@ -10,6 +10,7 @@ use std::fmt;
 
 use polars::prelude::{AnyValue, DataFrame};
 
+use crate::dynamo::{BatchReport, Dynamo, Response};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sql::Db;
 
@@ -247,4 +248,187 @@ pub fn lab1_ex12(df: &DataFrame) -> Result<Passed> {
         return Err(fail("exercise 12", "counts adding up to 1000 films", counts.iter().sum::<i64>(), hint));
     }
     Ok(Passed("exercise 12: 16 categories, smallest first".into()))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lab 2: DynamoDB
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Exercise 1: the four tables exist, ACTIVE, with the lab's keys.
+pub async fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let want = [
+        ("ProductCatalog", vec![("Id", "HASH", "N")]),
+        ("Forum", vec![("Name", "HASH", "S")]),
+        ("Thread", vec![("ForumName", "HASH", "S"), ("Subject", "RANGE", "S")]),
+        ("Reply", vec![("Id", "HASH", "S"), ("ReplyDateTime", "RANGE", "S")]),
+    ];
+    let hint = "TableSpec::new(name).hash(\"Id\", \"N\").capacity(10, 5) — and .range(...) for Thread and Reply";
+    for (table, keys) in want {
+        let name = format!("{prefix}-{table}");
+        let d = ddb.describe_table(&name).await.map_err(|e| e.hint(hint))?;
+        let types: std::collections::HashMap<&str, &str> = d["AttributeDefinitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| Some((a["AttributeName"].as_str()?, a["AttributeType"].as_str()?)))
+            .collect();
+        let got: Vec<(String, String, String)> = d["KeySchema"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| {
+                let n = k["AttributeName"].as_str().unwrap_or_default();
+                (
+                    n.to_string(),
+                    k["KeyType"].as_str().unwrap_or_default().to_string(),
+                    types.get(n).unwrap_or(&"").to_string(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, String)> =
+            keys.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+        if got != want || d["TableStatus"] != "ACTIVE" {
+            return Err(fail(
+                "exercise 1",
+                format!("{name} keyed by {want:?}, ACTIVE"),
+                format!("{got:?}, {}", d["TableStatus"]),
+                hint,
+            ));
+        }
+    }
+    Ok(Passed("exercise 1: the four tables are ACTIVE with the lab's keys".into()))
+}
+
+async fn expect_count(ddb: &Dynamo, exercise: &str, table: &str, n: i64, hint: &str) -> Result<()> {
+    let got = ddb.scan_all(table, &serde_json::Value::Null).await?.count.unwrap_or(0);
+    if got != n {
+        return Err(fail(exercise, format!("{n} items in {table}"), got, hint));
+    }
+    Ok(())
+}
+
+/// Exercise 2: ProductCatalog and Thread loaded item by item (8 and 3 items).
+pub async fn lab2_ex2(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let hint = "ddb.put_item(&table, &item, &json!({})).await? inside the loop";
+    expect_count(ddb, "exercise 2", &format!("{prefix}-ProductCatalog"), 8, hint).await?;
+    expect_count(ddb, "exercise 2", &format!("{prefix}-Thread"), 3, hint).await?;
+    Ok(Passed("exercise 2: 8 products and 3 threads, put one by one".into()))
+}
+
+/// Exercise 3: Reply and Forum loaded as batches (4 and 2 items), nothing left unprocessed.
+pub async fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Result<Passed> {
+    let hint = "ddb.batch_write_file(dynamo::data_file(name), Progress::Print).await? for Reply and Forum";
+    expect_count(ddb, "exercise 3", &format!("{prefix}-Reply"), 4, hint).await?;
+    expect_count(ddb, "exercise 3", &format!("{prefix}-Forum"), 2, hint).await?;
+    let total: usize = reports.iter().map(BatchReport::total).sum();
+    if total != 6 {
+        return Err(fail("exercise 3", "6 items written by the two batch loads", total, hint));
+    }
+    Ok(Passed("exercise 3: 4 replies and 2 forums, written in batches".into()))
+}
+
+/// Exercise 4: a full scan of ProductCatalog.
+pub fn lab2_ex4(r: &Response) -> Result<Passed> {
+    let hint = "ddb.scan(&catalog, &json!({})).await?";
+    if r.count != Some(8) || r.scanned_count != Some(8) || r.items.len() != 8 {
+        return Err(fail(
+            "exercise 4",
+            "Count 8, ScannedCount 8",
+            format!("{:?}, {:?}", r.count, r.scanned_count),
+            hint,
+        ));
+    }
+    Ok(Passed("exercise 4: Count 8, ScannedCount 8".into()))
+}
+
+fn plain_items(r: &Response) -> Result<Vec<serde_json::Value>> {
+    Ok(r.plain()?.as_array().cloned().unwrap_or_default())
+}
+
+/// Exercise 5: the product with Id 101.
+pub fn lab2_ex5(r: &Response) -> Result<Passed> {
+    let hint = "ddb.get_item(&catalog, &json!({\"Id\": {\"N\": \"101\"}}), &json!({})).await?";
+    let item = r.item()?;
+    if item["Id"] != serde_json::json!(101) || item["ProductCategory"] != "Book" {
+        return Err(fail("exercise 5", "the item with Id 101 (a book)", item, hint));
+    }
+    Ok(Passed("exercise 5: item 101".into()))
+}
+
+fn one_reply(exercise: &str, r: &Response, when: &str, hint: &str) -> Result<Passed> {
+    let items = plain_items(r)?;
+    let got: Vec<&str> = items.iter().filter_map(|i| i["ReplyDateTime"].as_str()).collect();
+    if got != [when] || r.count != Some(1) || r.last_evaluated_key.is_none() {
+        return Err(fail(
+            exercise,
+            format!("one reply from {when}, with a LastEvaluatedKey"),
+            format!("{got:?}"),
+            hint,
+        ));
+    }
+    Ok(Passed(format!("{exercise}: the reply of {when}")))
+}
+
+/// Exercise 6: only the first reply to thread 1 (`Limit` 1, ascending).
+pub fn lab2_ex6(r: &Response) -> Result<Passed> {
+    one_reply("exercise 6", r, "2015-09-15T19:58:22.947Z", "add \"Limit\": 1 and \"ScanIndexForward\": true")
+}
+
+/// Exercise 7: only the latest reply to thread 1 (`Limit` 1, descending).
+pub fn lab2_ex7(r: &Response) -> Result<Passed> {
+    one_reply("exercise 7", r, "2015-09-22T19:58:22.947Z", "add \"Limit\": 1 and \"ScanIndexForward\": false")
+}
+
+async fn colors(ddb: &Dynamo, prefix: &str) -> Result<serde_json::Value> {
+    let key = serde_json::json!({"Id": {"N": "201"}});
+    Ok(ddb.get_item(&format!("{prefix}-ProductCatalog"), &key, &serde_json::Value::Null).await?.item()?["Color"]
+        .clone())
+}
+
+/// Exercise 8: two colours appended to bike 201.
+pub async fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let got = colors(ddb, prefix).await?;
+    if got != serde_json::json!(["Red", "Black", "Blue", "Yellow"]) {
+        return Err(fail(
+            "exercise 8",
+            "Color [Red, Black, Blue, Yellow]",
+            got,
+            "update_item on key {\"Id\": {\"N\": \"201\"}} with the kwargs above",
+        ));
+    }
+    Ok(Passed("exercise 8: Blue and Yellow appended".into()))
+}
+
+/// Exercise 9: the two colours removed again.
+pub async fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let got = colors(ddb, prefix).await?;
+    if got != serde_json::json!(["Red", "Black"]) {
+        return Err(fail(
+            "exercise 9",
+            "Color [Red, Black]",
+            got,
+            "\"UpdateExpression\": \"REMOVE #Color[2], #Color[3]\"",
+        ));
+    }
+    Ok(Passed("exercise 9: back to Red and Black".into()))
+}
+
+/// Exercise 10: the new reply deleted.
+pub async fn lab2_ex10(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let hint = "ddb.delete_item(&reply, &key, &json!({})).await? with both key attributes";
+    expect_count(ddb, "exercise 10", &format!("{prefix}-Reply"), 4, hint).await?;
+    Ok(Passed("exercise 10: the reply from User C is gone".into()))
+}
+
+/// Exercise 11: the transaction added the reply and counted it (Messages 5).
+pub async fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let hint = "ddb.transact_write(&actions, \"TRANSACTION1\").await?";
+    expect_count(ddb, "exercise 11", &format!("{prefix}-Reply"), 5, hint).await?;
+    let key = serde_json::json!({"Name": {"S": "Amazon DynamoDB"}});
+    let messages =
+        ddb.get_item(&format!("{prefix}-Forum"), &key, &serde_json::Value::Null).await?.item()?["Messages"].clone();
+    if messages != serde_json::json!(5) {
+        return Err(fail("exercise 11", "Messages 5", messages, hint));
+    }
+    Ok(Passed("exercise 11: reply added and counted in one transaction".into()))
 }

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! [`learner_copy`] replaces each marked region (markers included) by [`PLACEHOLDER`], a SQL string that still
-//! compiles, and the learner copies go to `notebooks/exercises/`. `sourcelab exercises` writes them; the tests
+//! compiles, or by the text after a colon on the marker line (`// BEGIN SOLUTION: todo!("the key")`), and the
+//! learner copies go to `notebooks/exercises/`. `sourcelab exercises` writes them; the tests
 //! fail when a committed copy is not what the solution notebook gives now.
 
 use std::path::{Path, PathBuf};
@@ -49,13 +50,14 @@ pub fn learner_copy(notebook: &str, name: &str) -> Result<String> {
         let mut inside = false;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim();
-            if trimmed == BEGIN {
+            if let Some(rest) = trimmed.strip_prefix(BEGIN) {
                 if inside {
                     return Err(bad(format!("cell {} opens a region twice", index + 1)));
                 }
                 inside = true;
                 let indent = &line[..line.len() - line.trim_start().len()];
-                out.push(format!("{indent}{PLACEHOLDER}\n"));
+                let placeholder = rest.strip_prefix(':').map(str::trim).unwrap_or(PLACEHOLDER);
+                out.push(format!("{indent}{placeholder}\n"));
             } else if trimmed == END {
                 if !inside {
                     return Err(bad(format!("cell {} closes a region it never opened", index + 1)));
