@@ -99,6 +99,11 @@ pub fn install(stack: &Stack) -> Result<()> {
     write(&cfg.join("prelude.rs"), &prelude)?;
     let exe = std::env::current_exe()
         .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab binary", e.to_string()))?;
+    // Rebuilt while this runs, Linux names the old binary "… (deleted)"; the new one sits at the same path.
+    let exe = match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+        Some(p) => std::path::PathBuf::from(p),
+        None => exe,
+    };
     let spec = render(
         &kernel_src.join("kernel.json"),
         &[("{{SOURCELAB_BIN}}", &exe.to_string_lossy()), ("{{SOURCELAB_HOME}}", &home)],
@@ -219,6 +224,19 @@ fn library_path() -> std::ffi::OsString {
 
 /// Builds the kernel once (a notebook of one cell), printing progress while evcxr compiles.
 pub fn warm(stack: &Stack) -> Result<()> {
+    // The kernel resolves its dependencies offline (`:offline 1` in init.evcxr, so cells never touch the
+    // network), which needs every package of the lock file in cargo's cache, for every platform: `cargo fetch`
+    // downloads exactly those (a no-op when they are there). Without a network it may fail; the build then uses
+    // what the cache has.
+    let fetched = Command::new(cargo())
+        .arg("fetch")
+        .arg("--manifest-path")
+        .arg(stack.home().join("Cargo.toml"))
+        .env_remove("CARGO_TARGET_DIR")
+        .status();
+    if !fetched.is_ok_and(|s| s.success()) {
+        eprintln!("sourcelab: `cargo fetch` failed; building the kernel from the packages already downloaded");
+    }
     let nb = stack.state_dir().join("kernel").join("warmup.ipynb");
     write(&nb, WARMUP_NOTEBOOK)?;
     let started = Instant::now();
