@@ -12,6 +12,7 @@ use polars::prelude::{AnyValue, DataFrame};
 
 use crate::dynamo::{BatchReport, Dynamo, Response};
 use crate::error::{Error, ErrorKind, Result};
+use crate::s3::S3;
 use crate::sql::Db;
 
 /// A passed check; shows as `✓ <what>`.
@@ -431,4 +432,62 @@ pub async fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
         return Err(fail("exercise 11", "Messages 5", messages, hint));
     }
     Ok(Passed("exercise 11: reply added and counted in one transaction".into()))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lab 3: S3
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Exercise 1: the bucket exists.
+pub async fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
+    let names = strs(&s3.list_buckets().await?, "name");
+    if !names.iter().any(|n| n == bucket) {
+        return Err(fail(
+            "exercise 1",
+            format!("bucket {bucket}"),
+            format!("buckets {names:?}"),
+            "s3.create_bucket(BUCKET).await?",
+        ));
+    }
+    Ok(Passed(format!("exercise 1: bucket {bucket} exists")))
+}
+
+/// The object at `key` has the size of the local lab file `file`.
+async fn same_size(s3: &S3, exercise: &str, bucket: &str, key: &str, file: &str, hint: &str) -> Result<()> {
+    let want = std::fs::metadata(crate::s3::data_file(file)).map(|m| m.len()).unwrap_or(0);
+    match s3.head(bucket, key).await {
+        Ok(info) if info.size == want => Ok(()),
+        Ok(info) => Err(fail(exercise, format!("{key} of {want} bytes"), format!("{} bytes", info.size), hint)),
+        Err(e) => Err(fail(exercise, format!("an object at {key}"), e.cause(), hint)),
+    }
+}
+
+/// Exercise 2: the JSON record uploaded under `json/`.
+pub async fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
+    let hint =
+        "s3.upload_file(s3::data_file(ratings::JSON_PATH), BUCKET, \"json/delivery-stream-one-record.json\").await?";
+    same_size(s3, "exercise 2", bucket, "json/delivery-stream-one-record.json", crate::ratings::JSON_PATH, hint)
+        .await?;
+    Ok(Passed("exercise 2: the JSON record is in json/".into()))
+}
+
+/// Exercise 3: the listing of the `json/` prefix.
+pub fn lab3_ex3(listing: &DataFrame) -> Result<Passed> {
+    let keys = strs(listing, "key");
+    if keys != ["json/delivery-stream-one-record.json"] {
+        return Err(fail(
+            "exercise 3",
+            "one key, json/delivery-stream-one-record.json",
+            format!("{keys:?}"),
+            "s3.list(BUCKET, \"json/\").await?",
+        ));
+    }
+    Ok(Passed("exercise 3: json/ holds the record".into()))
+}
+
+/// Exercise 4: the first image uploaded to `images/logo.png`.
+pub async fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
+    let hint = "s3.upload_file(s3::data_file(ratings::IMAGE_V1_PATH), BUCKET, \"images/logo.png\").await?";
+    same_size(s3, "exercise 4", bucket, "images/logo.png", crate::ratings::IMAGE_V1_PATH, hint).await?;
+    Ok(Passed("exercise 4: the image is in images/".into()))
 }

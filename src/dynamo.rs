@@ -296,14 +296,7 @@ fn frame_column(name: &str, values: &[Option<&AttributeValue>]) -> Result<Column
     Ok(Column::new(name.into(), text))
 }
 
-/// How [`Dynamo::batch_write`] reports progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// Say nothing.
-    Quiet,
-    /// Print a line per table at every tenth of its items (and at the end).
-    Print,
-}
+pub use crate::Progress;
 
 /// What a batch write did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -340,6 +333,18 @@ impl fmt::Display for BatchReport {
     }
 }
 
+/// What one chunk of a batch write took.
+#[derive(Debug, Default)]
+struct ChunkReport {
+    written: Vec<(String, usize)>,
+    calls: usize,
+    retried: usize,
+    errors_retried: usize,
+}
+
+/// Rounds in a row without progress before a batch write gives up.
+const MAX_STALLED: u32 = 10;
+
 /// A DynamoDB connection: a client plus what it learned about tables' keys.
 #[derive(Clone)]
 pub struct Dynamo {
@@ -347,6 +352,7 @@ pub struct Dynamo {
     endpoint: Option<String>,
     keys: Arc<Mutex<HashMap<String, Vec<String>>>>,
     backoff: Duration,
+    concurrency: usize,
 }
 
 impl fmt::Debug for Dynamo {
@@ -547,6 +553,7 @@ impl Dynamo {
                 endpoint,
                 keys: Arc::default(),
                 backoff: Duration::from_millis(50),
+                concurrency: 4,
             })
         })
         .await
@@ -555,6 +562,12 @@ impl Dynamo {
     /// The same connection with another first backoff for batch retries (it doubles each time, up to 5 s).
     pub fn with_backoff(mut self, first: Duration) -> Self {
         self.backoff = first;
+        self
+    }
+
+    /// The same connection with another number of BatchWriteItem calls in flight at once (default 4).
+    pub fn with_concurrency(mut self, calls: usize) -> Self {
+        self.concurrency = calls.max(1);
         self
     }
 
@@ -1040,15 +1053,16 @@ impl Dynamo {
         self.batch_write(requests, progress).await
     }
 
-    /// Writes every request, 25 per BatchWriteItem call, until none is left: requests DynamoDB hands back as
-    /// `UnprocessedItems` are sent again, and calls that fail with a retryable error (5xx, throttling, network)
-    /// are repeated, each time after a backoff that doubles (50 ms … 5 s). It gives up only after 10 rounds in a
-    /// row without progress, and then says how many items are still unwritten.
+    /// Writes every request, 25 per BatchWriteItem call and 4 calls in flight, until none is left: requests
+    /// DynamoDB hands back as `UnprocessedItems` are sent again, and calls that fail with a retryable error (5xx,
+    /// throttling, network) are repeated, each time after a backoff that doubles (50 ms … 5 s). It gives up only
+    /// after 10 rounds in a row without progress, and then says how many items are still unwritten.
     pub async fn batch_write(&self, requests: Vec<(String, WriteRequest)>, progress: Progress) -> Result<BatchReport> {
         self.run(move |d| Box::pin(async move { d.batch_write_here(requests, progress).await })).await
     }
 
     async fn batch_write_here(&self, requests: Vec<(String, WriteRequest)>, progress: Progress) -> Result<BatchReport> {
+        use futures_util::StreamExt as _;
         let mut report = BatchReport::default();
         let mut totals: Vec<(String, usize)> = Vec::new();
         for (t, _) in &requests {
@@ -1058,77 +1072,114 @@ impl Dynamo {
             }
         }
         report.written = totals.iter().map(|(t, _)| (t.clone(), 0)).collect();
-        let mut queue: std::collections::VecDeque<(String, WriteRequest)> = requests.into();
+        let all = requests.len();
+        let chunks: Vec<Vec<(String, WriteRequest)>> = requests.chunks(BATCH_SIZE).map(<[_]>::to_vec).collect();
+        let mut done = futures_util::stream::iter(chunks.into_iter().map(|c| self.write_chunk(c)))
+            .buffer_unordered(self.concurrency);
+        while let Some(chunk) = done.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let unwritten = all - report.total();
+                    let err =
+                        Error::new(e.kind(), format!("{} ({unwritten} items still unwritten)", e.what()), e.cause());
+                    return Err(match e.hint_text() {
+                        Some(h) => err.hint(h),
+                        None => err,
+                    });
+                }
+            };
+            report.calls += chunk.calls;
+            report.retried += chunk.retried;
+            report.errors_retried += chunk.errors_retried;
+            for (t, n) in chunk.written {
+                let Some(w) = report.written.iter_mut().find(|(name, _)| *name == t) else { continue };
+                let before = w.1;
+                w.1 += n;
+                let total = totals.iter().find(|(name, _)| *name == t).map_or(0, |(_, n)| *n);
+                let step = (total / 10).max(1);
+                if progress == Progress::Print && (w.1 / step != before / step || w.1 == total) {
+                    println!("{t}: {}/{total} items written", w.1);
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Writes one chunk (at most 25 requests) until DynamoDB has taken every request of it.
+    async fn write_chunk(&self, chunk: Vec<(String, WriteRequest)>) -> Result<ChunkReport> {
+        let mut out = ChunkReport::default();
+        let mut pending = chunk;
         let mut stalled = 0u32;
-        while !queue.is_empty() {
-            let chunk: Vec<(String, WriteRequest)> = queue.drain(..queue.len().min(BATCH_SIZE)).collect();
+        loop {
             let mut by_table: HashMap<String, Vec<WriteRequest>> = HashMap::new();
-            for (t, r) in &chunk {
+            for (t, r) in &pending {
                 by_table.entry(t.clone()).or_default().push(r.clone());
             }
-            report.calls += 1;
-            let sent = self.client.batch_write_item().set_request_items(Some(by_table)).send().await;
-            let unprocessed = match sent {
-                Ok(out) => out.unprocessed_items.unwrap_or_default(),
-                Err(e) if retryable(&e) => {
-                    report.errors_retried += 1;
+            out.calls += 1;
+            let left: Vec<(String, WriteRequest)> = match self
+                .client
+                .batch_write_item()
+                .set_request_items(Some(by_table))
+                .send()
+                .await
+            {
+                Ok(o) => o
+                    .unprocessed_items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flat_map(|(t, reqs)| reqs.into_iter().map(move |r| (t.clone(), r)))
+                    .collect(),
+                Err(e) if retryable(&e) && stalled < MAX_STALLED => {
+                    out.errors_retried += 1;
                     stalled += 1;
-                    if stalled > 10 {
-                        return Err(self
-                            .aws_error(format!("batch write ({} items still unwritten)", chunk.len() + queue.len()), e)
-                            .hint("the service kept failing; the items written so far stay written, run the load again to finish (puts are idempotent)"));
-                    }
-                    for r in chunk.into_iter().rev() {
-                        queue.push_front(r);
-                    }
                     tokio::time::sleep(self.backoff_for(stalled)).await;
                     continue;
                 }
                 Err(e) => {
-                    let tables: Vec<&str> = report.written.iter().map(|(t, _)| t.as_str()).collect();
-                    return Err(self.aws_error(format!("batch write to {}", tables.join(", ")), e));
+                    let tables: std::collections::BTreeSet<&str> = pending.iter().map(|(t, _)| t.as_str()).collect();
+                    let what = format!("batch write to {}", tables.into_iter().collect::<Vec<_>>().join(", "));
+                    let hint = if retryable(&e) {
+                        "the service kept failing; what was written stays written: run the load again to finish (puts are idempotent)"
+                    } else {
+                        "DynamoDB refused the batch as written; the message names the part"
+                    };
+                    return Err(self.aws_error(what, e).hint(hint));
                 }
             };
-            let mut left: Vec<(String, WriteRequest)> = Vec::new();
-            for (t, reqs) in unprocessed {
-                left.extend(reqs.into_iter().map(|r| (t.clone(), r)));
+            for (t, _) in &pending {
+                let w = match out.written.iter_mut().find(|(name, _)| name == t) {
+                    Some(w) => w,
+                    None => {
+                        out.written.push((t.clone(), 0));
+                        out.written.last_mut().expect("just pushed")
+                    }
+                };
+                w.1 += 1;
             }
-            let done = chunk.len() - left.len();
-            for (t, w) in report.written.iter_mut() {
-                let sent = chunk.iter().filter(|(ct, _)| ct == t).count();
-                if sent == 0 {
-                    continue;
-                }
-                let before = *w;
-                *w += sent - left.iter().filter(|(lt, _)| lt == t).count();
-                let total = totals.iter().find(|(n, _)| n == t).map_or(0, |(_, n)| *n);
-                let step = (total / 10).max(1);
-                if progress == Progress::Print && *w != before && (*w / step != before / step || *w == total) {
-                    println!("{t}: {w}/{total} items written");
+            for (t, _) in &left {
+                if let Some(w) = out.written.iter_mut().find(|(name, _)| name == t) {
+                    w.1 -= 1;
                 }
             }
             if left.is_empty() {
-                stalled = 0;
-                continue;
+                return Ok(out);
             }
-            report.retried += left.len();
-            stalled = if done == 0 { stalled + 1 } else { 0 };
-            if stalled > 10 {
+            out.retried += left.len();
+            stalled = if left.len() < pending.len() { 0 } else { stalled + 1 };
+            if stalled >= MAX_STALLED {
                 return Err(Error::new(
                     ErrorKind::Service,
                     "batch write",
-                    format!("{} items still unprocessed after 10 retries without progress", left.len() + queue.len()),
+                    format!("DynamoDB handed the same {} requests back {MAX_STALLED} times in a row", left.len()),
                 )
                 .hint(
                     "the table is throttled; raise its write capacity or load more slowly, then run the load again",
                 ));
             }
-            for r in left.into_iter().rev() {
-                queue.push_front(r);
-            }
+            pending = left;
             tokio::time::sleep(self.backoff_for(stalled.max(1))).await;
         }
-        Ok(report)
     }
 
     fn backoff_for(&self, round: u32) -> Duration {

@@ -136,3 +136,23 @@ mod tests {
         assert!(html.contains("100 rows × 1 columns"));
     }
 }
+
+/// A PNG image that shows inline in a notebook when it ends a cell: `Png(bytes)`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Png(pub Vec<u8>);
+
+impl std::fmt::Debug for Png {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Png({} bytes)", self.0.len())
+    }
+}
+
+impl Png {
+    /// Prints the image for evcxr (base64 `image/png`), with a text fallback.
+    pub fn evcxr_display(&self) {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.0);
+        println!("EVCXR_BEGIN_CONTENT image/png\n{b64}\nEVCXR_END_CONTENT");
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT");
+    }
+}

@@ -10,6 +10,7 @@
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
 //! | [`s3`] | S3, object storage |
+//! | [`ratings`] | lab 3's generated data: the ratings CSV, a JSON record, two images |
 //! | [`frame`] | DataFrames as HTML tables in notebooks |
 //! | [`local`] | the local stack: MariaDB, PostgreSQL and moto (S3, DynamoDB, …) started on this machine |
 //! | [`kernel`] | the Rust kernel for JupyterLab and headless notebook runs |
@@ -36,6 +37,7 @@ pub mod frame;
 pub mod kernel;
 pub mod local;
 pub mod marshal;
+pub mod ratings;
 pub mod rentio;
 pub mod s3;
 pub mod sakila;
@@ -45,14 +47,25 @@ pub use error::{Error, ErrorKind, Result};
 
 /// What notebooks import: `use sourcelab::prelude::*;` (the kernel does it for you).
 pub mod prelude {
+    pub use crate::Progress;
     pub use crate::check;
     pub use crate::config::{DbConfig, EnvFile, Secret, load as load_env};
-    pub use crate::dynamo::{Dynamo, Progress, TableSpec};
+    pub use crate::dynamo::{Dynamo, TableSpec};
     pub use crate::error::{Error, ErrorKind, Result};
-    pub use crate::frame::{DataFrame, HtmlTable};
+    pub use crate::frame::{DataFrame, HtmlTable, Png};
+    pub use crate::s3::S3;
     pub use crate::sql::{Db, SqlValue};
-    pub use crate::{dynamo, marshal, s3};
+    pub use crate::{dynamo, marshal, ratings, s3};
     pub use serde_json::{Value as Json, json};
+}
+
+/// How long-running helpers (batch writes, large transfers) report progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Say nothing.
+    Quiet,
+    /// Print a line at every tenth of the work (and at the end).
+    Print,
 }
 
 /// The top of the sourcelab checkout: `$SOURCELAB_HOME`; else the checkout that holds the current folder (one

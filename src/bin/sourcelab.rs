@@ -42,7 +42,7 @@ enum Cmd {
         #[arg(long)]
         no_setup: bool,
     },
-    /// Lab data: `sourcelab data sakila --from FOLDER|ZIP|URL` loads the official Sakila dump into database `sakila`.
+    /// Lab data: `data s3` writes lab 3's files; `data sakila --from FOLDER|ZIP|URL` loads the official Sakila dump.
     Data {
         #[command(subcommand)]
         command: DataCmd,
@@ -70,6 +70,8 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum DataCmd {
+    /// Write lab 3's generated files (ratings CSV, JSON record, two images) to data/s3/.
+    S3,
     /// Load the official Sakila dump into database `sakila`.
     Sakila {
         /// A folder holding sakila-schema.sql and sakila-data.sql, a .zip of them, or an http(s) URL of that zip.
@@ -129,6 +131,12 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             let rows = stack.status()?;
             print_status(&rows);
             Ok(if rows.iter().all(|r| r.healthy) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Data { command: DataCmd::S3 } => {
+            for path in sourcelab::ratings::write_all(&sourcelab::ratings::data_dir())? {
+                println!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Data { command: DataCmd::Sakila { from } } => {
             let env = sourcelab::config::load()?;
