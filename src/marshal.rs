@@ -110,18 +110,35 @@ fn bad(path: &Path<'_>, msg: impl Into<String>) -> Error {
 // Numbers
 // ---------------------------------------------------------------------------------------------------------------
 
-/// A decimal number as DynamoDB sees it: sign, significant digits, and the exponent of the first digit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Decimal {
+/// A decimal number as DynamoDB sees it, read without allocating: the digits before and after the point, how
+/// many of them are significant (leading and trailing zeros are not), and the exponent of the first one.
+#[derive(Debug, Clone, Copy)]
+struct Decimal<'a> {
     negative: bool,
-    /// Significant digits without leading or trailing zeros; empty for zero.
-    digits: String,
+    int: &'a str,
+    frac: &'a str,
+    /// Significant digits; 0 for zero.
+    digits: usize,
+    /// Index (into int + frac) of the first significant digit.
+    lead: usize,
     /// The power of ten of the first significant digit (1.5E3 → 3).
     exponent: i64,
 }
 
-/// Parses number text (`-12.5E+3`, `.5`, `+1`) into its value, or says why DynamoDB would refuse it.
-fn parse_number(text: &str) -> std::result::Result<Decimal, String> {
+impl Decimal<'_> {
+    /// The value as (negative, significant digits, exponent): equal numbers give equal keys (`1` and `1.0`).
+    fn key(&self) -> (bool, String, i64) {
+        if self.digits == 0 {
+            return (false, String::new(), 0);
+        }
+        let all = self.int.bytes().chain(self.frac.bytes());
+        let digits = all.skip(self.lead).take(self.digits).map(char::from).collect();
+        (self.negative, digits, self.exponent)
+    }
+}
+
+/// Parses number text (`-12.5E+3`, `.5`, `+1`), or says why DynamoDB would refuse it (NaN and Infinity too).
+fn parse_number(text: &str) -> std::result::Result<Decimal<'_>, String> {
     let refuse = || format!("The parameter cannot be converted to a numeric value: {text}");
     let (negative, rest) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
@@ -156,32 +173,27 @@ fn parse_number(text: &str) -> std::result::Result<Decimal, String> {
             if neg { -v } else { v }
         }
     };
-    let lead_int = int.bytes().take_while(|&b| b == b'0').count();
-    let all: String = if lead_int < int.len() { format!("{}{frac}", &int[lead_int..]) } else { frac.to_string() };
-    let lead = all.bytes().take_while(|&b| b == b'0').count();
-    let trimmed = all[lead..].trim_end_matches('0');
-    if trimmed.is_empty() {
-        return Ok(Decimal { negative: false, digits: String::new(), exponent: 0 });
+    let total = int.len() + frac.len();
+    let lead = int.bytes().chain(frac.bytes()).take_while(|&b| b == b'0').count();
+    if lead == total {
+        return Ok(Decimal { negative: false, int, frac, digits: 0, lead, exponent: 0 });
     }
-    // Position of the first significant digit relative to the decimal point.
-    let first = if lead_int < int.len() { (int.len() - lead_int) as i64 - 1 } else { -(lead as i64) - 1 };
-    Ok(Decimal { negative, digits: trimmed.to_string(), exponent: first.saturating_add(exp) })
+    let trail = int.bytes().chain(frac.bytes()).rev().take_while(|&b| b == b'0').count();
+    // The first significant digit sits int.len() - lead - 1 places left of the point (negative: right of it).
+    let first = int.len() as i64 - lead as i64 - 1;
+    Ok(Decimal { negative, int, frac, digits: total - lead - trail, lead, exponent: first.saturating_add(exp) })
 }
 
-/// Checks number text as DynamoDB would; returns its value for set-duplicate checks.
-fn check_number(text: &str) -> std::result::Result<Decimal, String> {
-    let lower = text.to_ascii_lowercase();
-    if ["nan", "inf", "infinity", "+inf", "-inf", "+infinity", "-infinity", "+nan", "-nan"].contains(&lower.as_str()) {
-        return Err(format!("The parameter cannot be converted to a numeric value: {text}"));
-    }
+/// Checks number text as DynamoDB would.
+fn check_number(text: &str) -> std::result::Result<Decimal<'_>, String> {
     let d = parse_number(text)?;
-    if d.digits.len() > MAX_DIGITS {
+    if d.digits > MAX_DIGITS {
         return Err("Attempting to store more than 38 significant digits in a Number".into());
     }
-    if !d.digits.is_empty() && d.exponent > 125 {
+    if d.digits > 0 && d.exponent > 125 {
         return Err("Number overflow. Attempting to store a number with magnitude larger than supported range".into());
     }
-    if !d.digits.is_empty() && d.exponent < -130 {
+    if d.digits > 0 && d.exponent < -130 {
         return Err("Number underflow. Attempting to store a number with magnitude smaller than supported range".into());
     }
     Ok(d)
@@ -280,7 +292,7 @@ fn number_set(values: &[Value], path: &Path<'_>, format: Format) -> Result<Vec<S
     for (i, v) in values.iter().enumerate() {
         let text = match (format, v) {
             (Format::Marshal, Value::String(s)) => s.clone(),
-            (Format::Plain, Value::Number(n)) => n.to_string(),
+            (Format::Plain, Value::Number(n)) => n.as_str().to_string(),
             (Format::Marshal, other) => {
                 return Err(bad(
                     &Path::Index(path, i),
@@ -329,7 +341,7 @@ fn ss(v: Vec<String>, path: &Path<'_>) -> Result<AttributeValue> {
 }
 
 fn ns(v: Vec<String>, path: &Path<'_>) -> Result<AttributeValue> {
-    check_set(&v, path, "number", |n| parse_number(n).ok(), Clone::clone)?;
+    check_set(&v, path, "number", |n| parse_number(n).map(|d| d.key()).ok(), Clone::clone)?;
     Ok(AttributeValue::Ns(v))
 }
 
@@ -424,7 +436,7 @@ fn from_plain_value(v: &Value, path: &Path<'_>, depth: usize) -> Result<Attribut
     depth_check(path, depth)?;
     Ok(match v {
         Value::String(s) => AttributeValue::S(s.clone()),
-        Value::Number(n) => number(&n.to_string(), path)?,
+        Value::Number(n) => number(n.as_str(), path)?,
         Value::Bool(b) => AttributeValue::Bool(*b),
         Value::Null => AttributeValue::Null(true),
         Value::Array(l) => AttributeValue::L(
@@ -524,7 +536,7 @@ pub fn item_size(item: &Item) -> usize {
 }
 
 fn number_size(text: &str) -> usize {
-    let digits = parse_number(text).map(|d| d.digits.len()).unwrap_or(text.len());
+    let digits = parse_number(text).map(|d| d.digits).unwrap_or(text.len());
     digits.div_ceil(2) + 1
 }
 
@@ -835,7 +847,7 @@ mod tests {
                 "plain of {n}"
             );
             let back = to_marshal(&p).unwrap();
-            assert_eq!(parse_number(back["n"]["N"].as_str().unwrap()), parse_number(n), "round trip of {n}");
+            assert_eq!(parse_number(back["n"]["N"].as_str().unwrap()).unwrap().key(), parse_number(n).unwrap().key());
         }
     }
 
@@ -866,10 +878,11 @@ mod tests {
     #[test]
     fn number_parts() {
         let d = parse_number("-0012.3400E+2").unwrap();
-        assert_eq!((d.negative, d.digits.as_str(), d.exponent), (true, "1234", 3));
-        let d = parse_number(".005").unwrap();
-        assert_eq!((d.digits.as_str(), d.exponent), ("5", -3));
-        assert_eq!(parse_number("1.0"), parse_number("1"));
+        assert_eq!(d.key(), (true, "1234".to_string(), 3));
+        assert_eq!(parse_number(".005").unwrap().key(), (false, "5".to_string(), -3));
+        assert_eq!(parse_number("1.0").unwrap().key(), parse_number("1").unwrap().key());
+        assert_eq!(parse_number("-0.0E7").unwrap().key(), parse_number("0").unwrap().key());
+        assert_eq!(parse_number("100").unwrap().digits, 1);
         assert_eq!(json_number_text("+.5"), "0.5");
         assert_eq!(json_number_text("-5."), "-5");
         assert_eq!(json_number_text("007e3"), "7e+3");
