@@ -174,6 +174,61 @@ impl Db {
         .await
     }
 
+    /// Runs every statement of a `.sql` file, like [`Db::execute`]; an error names the file.
+    pub async fn run_file(&self, path: impl AsRef<std::path::Path>) -> Result<Vec<u64>> {
+        let path = path.as_ref();
+        let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        self.execute(&sql).await.map_err(|e| {
+            let err = Error::new(e.kind(), format!("run {}: {}", path.display(), e.what()), e.cause());
+            match e.hint_text() {
+                Some(h) => err.hint(h),
+                None => err,
+            }
+        })
+    }
+
+    /// PostgreSQL: loads a CSV file (with a header row) into `table` with `COPY … FROM STDIN`, streaming it in
+    /// 64 KiB pieces; returns the rows loaded, as psql's `COPY n`. COPY is all or nothing: on a bad row the
+    /// server names its line and no row is loaded.
+    pub async fn copy_csv(&self, table: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
+        check_identifier(table)?;
+        let path = path.as_ref().to_path_buf();
+        let (db, table) = (self.clone(), table.to_string());
+        crate::on_runtime(async move {
+            use sqlx::postgres::PgPoolCopyExt;
+            let Pool::Postgres(pool) = &db.pool else {
+                return Err(Error::new(
+                    ErrorKind::Input,
+                    format!("copy {} into {table}", path.display()),
+                    "COPY … FROM STDIN is PostgreSQL's",
+                )
+                .hint("on MySQL/MariaDB use LOAD DATA LOCAL INFILE, or db.insert"));
+            };
+            let file = tokio::fs::File::open(&path).await.map_err(|e| Error::io("read", &path, e))?;
+            let statement = format!("COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)");
+            let what = format!("copy {} into {table}", path.display());
+            let mut copy = pool.copy_in_raw(&statement).await.map_err(|e| db.sql_error(&statement, e))?;
+            if let Err(e) = copy.read_from(tokio::io::BufReader::with_capacity(64 * 1024, file)).await {
+                let _ = copy.abort("the client could not read the file").await;
+                return Err(Error::new(ErrorKind::Io, what, e.to_string()));
+            }
+            copy.finish().await.map_err(|e| {
+                // PostgreSQL says where in the data it stopped ("COPY t, line 3, column c: …") in a field of its own.
+                let context = match &e {
+                    sqlx::Error::Database(d) => d
+                        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                        .and_then(|pg| pg.r#where())
+                        .map(|w| format!(" ({w})")),
+                    _ => None,
+                };
+                let err = db.sql_error(&statement, e);
+                Error::new(err.kind(), what, format!("{}{}", err.cause(), context.unwrap_or_default()))
+                    .hint("fix that line of the file, or the table's column types")
+            })
+        })
+        .await
+    }
+
     /// Runs statements in one transaction: all of them take effect, or (on the first error) none does.
     pub async fn transaction(&self, statements: &[&str]) -> Result<Vec<u64>> {
         let db = self.clone();

@@ -222,3 +222,37 @@ async fn a_postgres_syntax_error_names_the_position() {
     let err = db.query("SELECT 1 FORM nowhere").await.unwrap_err();
     assert!(err.to_string().contains("syntax error") && err.to_string().contains("at character"), "{err}");
 }
+
+#[tokio::test]
+async fn a_sql_file_and_a_csv_load_into_postgres() {
+    let db = postgres().await;
+    let home = sourcelab::home();
+    db.run_file(home.join("data/postgres/ratings_table.sql")).await.unwrap();
+    let loaded = db.copy_csv("ratings_training", home.join("data/s3/csv/ratings_ml_training_dataset.csv")).await.unwrap();
+    assert_eq!(loaded, sourcelab::ratings::RATING_ROWS as u64);
+    let df = db.query("SELECT COUNT(*) AS n, COUNT(DISTINCT customernumber) AS customers FROM ratings_training").await.unwrap();
+    assert_eq!(int(&df, "n", 0), sourcelab::ratings::RATING_ROWS as i64);
+    // Trailing spaces and accents arrive as they are in the file; empty fields become NULL.
+    let df = db.query("SELECT COUNT(*) AS n FROM ratings_training WHERE city = 'Auckland  ' AND state IS NULL").await.unwrap();
+    assert!(int(&df, "n", 0) > 0);
+
+    // A bad row: the server names its line, and COPY loads nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "city,state,postalcode,country,creditlimit,productcode,productline,productscale,quantityinstock,buyprice,msrp,productrating,customernumber\nLyon,,69002,France,1.00,S1,Ships,1:10,5,1.00,2.00,3,1\nLyon,,69002,France,1.00,S2,Ships,1:10,five,1.00,2.00,3,1\n").unwrap();
+    db.execute("TRUNCATE ratings_training").await.unwrap();
+    let e = db.copy_csv("ratings_training", &bad).await.unwrap_err().to_string();
+    assert!(e.contains("copy") && e.contains("bad.csv") && e.contains("line 3"), "{e}");
+    let df = db.query("SELECT COUNT(*) AS n FROM ratings_training").await.unwrap();
+    assert_eq!(int(&df, "n", 0), 0, "nothing half-loaded");
+    // A file that is not there, and a name that could smuggle SQL.
+    let e = db.copy_csv("ratings_training", dir.path().join("missing.csv")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(db.copy_csv("ratings_training; DROP TABLE x", &bad).await.is_err());
+    // The run_file error names the file.
+    let broken = dir.path().join("broken.sql");
+    std::fs::write(&broken, "CREATE TABLE;").unwrap();
+    let e = db.run_file(&broken).await.unwrap_err().to_string();
+    assert!(e.starts_with(&format!("run {}", broken.display())), "{e}");
+    db.execute("DROP TABLE ratings_training").await.unwrap();
+}
