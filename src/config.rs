@@ -402,6 +402,22 @@ impl fmt::Display for AwsSettings {
 }
 
 impl AwsSettings {
+    /// Tells settings apart for the client cache; secrets enter only as a hash.
+    pub(crate) fn cache_key(&self) -> String {
+        let secret = |s: &Option<Secret>| s.as_ref().map(|s| crate::short_hash(s.expose())).unwrap_or(0);
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:08x}|{:08x}",
+            self.endpoint_url,
+            self.endpoint_url_s3,
+            self.endpoint_url_dynamodb,
+            self.region,
+            self.profile,
+            self.access_key_id,
+            secret(&self.secret_access_key),
+            secret(&self.session_token)
+        )
+    }
+
     /// The endpoint S3 uses, if any.
     pub fn s3_endpoint(&self) -> Option<&str> {
         self.endpoint_url_s3.as_deref().or(self.endpoint_url.as_deref())

@@ -345,10 +345,11 @@ struct ChunkReport {
 /// Rounds in a row without progress before a batch write gives up.
 const MAX_STALLED: u32 = 10;
 
-/// A DynamoDB connection: a client plus what it learned about tables' keys.
+/// A DynamoDB connection: its settings and what it learned about tables' keys. Cheap to clone; it keeps no SDK
+/// client itself (see `cached_client` in the crate root for why), so it works in any later notebook cell.
 #[derive(Clone)]
 pub struct Dynamo {
-    client: aws_sdk_dynamodb::Client,
+    env: EnvFile,
     endpoint: Option<String>,
     keys: Arc<Mutex<HashMap<String, Vec<String>>>>,
     backoff: Duration,
@@ -548,13 +549,8 @@ impl Dynamo {
         let env = env.clone();
         crate::on_runtime(async move {
             let endpoint = env.aws().dynamodb_endpoint().map(str::to_string);
-            Ok(Dynamo {
-                client: client(&env).await,
-                endpoint,
-                keys: Arc::default(),
-                backoff: Duration::from_millis(50),
-                concurrency: 4,
-            })
+            crate::cached_client(env.aws().cache_key(), client(&env)).await;
+            Ok(Dynamo { env, endpoint, keys: Arc::default(), backoff: Duration::from_millis(50), concurrency: 4 })
         })
         .await
     }
@@ -571,9 +567,15 @@ impl Dynamo {
         self
     }
 
-    /// The SDK client, for calls these helpers do not cover.
-    pub fn sdk(&self) -> &aws_sdk_dynamodb::Client {
-        &self.client
+    /// The SDK client, for calls these helpers do not cover (use it in the cell that asked for it).
+    pub async fn sdk(&self) -> Result<aws_sdk_dynamodb::Client> {
+        let d = self.clone();
+        crate::on_runtime(async move { Ok(d.client().await) }).await
+    }
+
+    /// This copy's client for the connection's settings (see `cached_client` in the crate root).
+    async fn client(&self) -> aws_sdk_dynamodb::Client {
+        crate::cached_client(self.env.aws().cache_key(), client(&self.env)).await
     }
 
     fn aws_error<E, R>(&self, what: String, e: SdkError<E, R>) -> Error
@@ -611,7 +613,8 @@ impl Dynamo {
                 let mut start: Option<String> = None;
                 loop {
                     let out = d
-                        .client
+                        .client()
+                        .await
                         .list_tables()
                         .set_exclusive_start_table_name(start.take())
                         .send()
@@ -656,7 +659,7 @@ impl Dynamo {
         }
         let mut defs: Vec<(String, String)> = vec![spec.hash.clone()];
         defs.extend(spec.range.clone());
-        let mut req = self.client.create_table().table_name(&spec.name).set_key_schema(Some(schema));
+        let mut req = self.client().await.create_table().table_name(&spec.name).set_key_schema(Some(schema));
         let throughput = |(r, w): (i64, i64)| {
             ProvisionedThroughput::builder()
                 .read_capacity_units(r)
@@ -703,7 +706,7 @@ impl Dynamo {
     async fn wait_for(&self, table: &str, exists: bool) -> Result<Value> {
         let deadline = std::time::Instant::now() + Duration::from_secs(300);
         loop {
-            let out = self.client.describe_table().table_name(table).send().await;
+            let out = self.client().await.describe_table().table_name(table).send().await;
             match out {
                 Ok(o) => {
                     let t = o.table();
@@ -745,7 +748,8 @@ impl Dynamo {
             return Ok(k);
         }
         let out = self
-            .client
+            .client()
+            .await
             .describe_table()
             .table_name(table)
             .send()
@@ -763,7 +767,8 @@ impl Dynamo {
         self.run(|d| {
             Box::pin(async move {
                 let out = d
-                    .client
+                    .client()
+                    .await
                     .describe_table()
                     .table_name(&table)
                     .send()
@@ -789,7 +794,8 @@ impl Dynamo {
         marshal::check_key_attributes(&item, &keys.iter().map(String::as_str).collect::<Vec<_>>())
             .map_err(|e| Error::new(ErrorKind::Input, format!("put an item into {table}"), e.cause().to_string()))?;
         let out = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(table)
             .set_item(Some(item))
@@ -816,7 +822,8 @@ impl Dynamo {
                 let p = Params::new("get_item", &params, GET)?;
                 let key = item_param("get_item", "the key", &key)?;
                 let out = d
-                    .client
+                    .client()
+                    .await
                     .get_item()
                     .table_name(&table)
                     .set_key(Some(key))
@@ -870,7 +877,8 @@ impl Dynamo {
         loop {
             let (items, count, scanned, last, cap) = if op == "query" {
                 let o = self
-                    .client
+                    .client()
+                    .await
                     .query()
                     .table_name(table)
                     .set_key_condition_expression(p.string("KeyConditionExpression")?)
@@ -890,7 +898,8 @@ impl Dynamo {
                 (o.items, o.count, o.scanned_count, o.last_evaluated_key, o.consumed_capacity)
             } else {
                 let o = self
-                    .client
+                    .client()
+                    .await
                     .scan()
                     .table_name(table)
                     .set_projection_expression(p.string("ProjectionExpression")?)
@@ -934,7 +943,8 @@ impl Dynamo {
                 let p = Params::new("update_item", &params, UPDATE)?;
                 let key = item_param("update_item", "the key", &key)?;
                 let out = d
-                    .client
+                    .client()
+                    .await
                     .update_item()
                     .table_name(&table)
                     .set_key(Some(key))
@@ -964,7 +974,8 @@ impl Dynamo {
                 let p = Params::new("delete_item", &params, WRITE)?;
                 let key = item_param("delete_item", "the key", &key)?;
                 let out = d
-                    .client
+                    .client()
+                    .await
                     .delete_item()
                     .table_name(&table)
                     .set_key(Some(key))
@@ -994,7 +1005,8 @@ impl Dynamo {
             Box::pin(async move {
                 let items = transact_items(&actions)?;
                 let out = d
-                    .client
+                    .client()
+                    .await
                     .transact_write_items()
                     .set_transact_items(Some(items))
                     .client_request_token(&token)
@@ -1016,7 +1028,8 @@ impl Dynamo {
         self.run(|d| {
             Box::pin(async move {
                 let out = d
-                    .client
+                    .client()
+                    .await
                     .delete_table()
                     .table_name(&table)
                     .send()
@@ -1118,7 +1131,8 @@ impl Dynamo {
             }
             out.calls += 1;
             let left: Vec<(String, WriteRequest)> = match self
-                .client
+                .client()
+                .await
                 .batch_write_item()
                 .set_request_items(Some(by_table))
                 .send()

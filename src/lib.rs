@@ -9,6 +9,7 @@
 //! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames |
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
+//! | [`net`] | IPv4 CIDR blocks: VPCs, subnets, routes (lab 4's primer) |
 //! | [`s3`] | S3, object storage |
 //! | [`ratings`] | lab 3's generated data: the ratings CSV, a JSON record, two images |
 //! | [`frame`] | DataFrames as HTML tables in notebooks |
@@ -37,6 +38,7 @@ pub mod frame;
 pub mod kernel;
 pub mod local;
 pub mod marshal;
+pub mod net;
 pub mod ratings;
 pub mod rentio;
 pub mod s3;
@@ -128,6 +130,35 @@ where
         .spawn(fut)
         .await
         .map_err(|e| Error::new(ErrorKind::Setup, "run a database or AWS call", format!("the task failed: {e}")))?
+}
+
+/// The AWS SDK client for `key`, made by `make` once per copy of this library and reused after.
+///
+/// Why per copy: the notebook kernel links a fresh copy of the library (and of tokio and the SDK) into every cell,
+/// each with its own statics and its own tokio runtime. An SDK client keeps parts of the copy that made it (its
+/// timer and HTTP connector call *that* copy of tokio), so a client made in one cell panics with "no reactor
+/// running" when a later cell's runtime drives it. Helpers therefore never keep a client in a value that crosses
+/// cells: they ask here, inside [`on_runtime`], and get the client of their own copy. Programs and tests have one
+/// copy, so they make one client per settings and keep its connections.
+pub(crate) async fn cached_client<C, F>(key: String, make: F) -> C
+where
+    C: Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = C>,
+{
+    use std::any::{Any, TypeId};
+    use std::collections::HashMap;
+    type Clients = std::sync::Mutex<HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>>;
+    static CLIENTS: std::sync::OnceLock<Clients> = std::sync::OnceLock::new();
+    let clients = CLIENTS.get_or_init(Default::default);
+    let id = (TypeId::of::<C>(), key);
+    if let Some(c) = clients.lock().ok().and_then(|m| m.get(&id).and_then(|c| c.downcast_ref::<C>()).cloned()) {
+        return c;
+    }
+    let client = make.await;
+    if let Ok(mut m) = clients.lock() {
+        m.insert(id, Box::new(client.clone()));
+    }
+    client
 }
 
 /// Runs a future to completion from sync code (the CLI, `up`), on the library's runtime.

@@ -233,10 +233,11 @@ pub struct ObjectInfo {
     pub metadata: Vec<(String, String)>,
 }
 
-/// An S3 connection.
+/// An S3 connection: its settings. Cheap to clone; it keeps no SDK client itself (see `cached_client` in the
+/// crate root for why), so it works in any later notebook cell.
 #[derive(Clone)]
 pub struct S3 {
-    client: aws_sdk_s3::Client,
+    env: EnvFile,
     endpoint: Option<String>,
     region: String,
     part_size: u64,
@@ -272,8 +273,9 @@ impl S3 {
         crate::on_runtime(async move {
             let aws = env.aws();
             let region = aws.sdk_config().await.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
+            crate::cached_client(aws.cache_key(), client(&env)).await;
             Ok(S3 {
-                client: client(&env).await,
+                env,
                 endpoint: aws.s3_endpoint().map(str::to_string),
                 region,
                 part_size: PART_SIZE,
@@ -297,9 +299,15 @@ impl S3 {
         self
     }
 
-    /// The SDK client, for calls these helpers do not cover.
-    pub fn sdk(&self) -> &aws_sdk_s3::Client {
-        &self.client
+    /// The SDK client, for calls these helpers do not cover (use it in the cell that asked for it).
+    pub async fn sdk(&self) -> Result<aws_sdk_s3::Client> {
+        let s = self.clone();
+        crate::on_runtime(async move { Ok(s.client().await) }).await
+    }
+
+    /// This copy's client for the connection's settings.
+    async fn client(&self) -> aws_sdk_s3::Client {
+        crate::cached_client(self.env.aws().cache_key(), client(&self.env)).await
     }
 
     /// The region buckets are created in.
@@ -355,7 +363,8 @@ impl S3 {
     pub async fn list_buckets(&self) -> Result<DataFrame> {
         self.run(|s| {
             Box::pin(async move {
-                let out = s.client.list_buckets().send().await.map_err(|e| s.err("list S3 buckets".into(), e))?;
+                let out =
+                    s.client().await.list_buckets().send().await.map_err(|e| s.err("list S3 buckets".into(), e))?;
                 let buckets = out.buckets();
                 let names: Vec<String> = buckets.iter().map(|b| b.name().unwrap_or_default().to_string()).collect();
                 let created: Vec<Option<String>> = buckets.iter().map(|b| time_text(b.creation_date())).collect();
@@ -371,7 +380,7 @@ impl S3 {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
-                let mut req = s.client.create_bucket().bucket(&bucket);
+                let mut req = s.client().await.create_bucket().bucket(&bucket);
                 if s.region != "us-east-1" {
                     req = req.create_bucket_configuration(
                         CreateBucketConfiguration::builder()
@@ -409,7 +418,8 @@ impl S3 {
                 .await
                 .map_err(|e| Error::new(ErrorKind::Io, what.clone(), e.to_string()))?;
             let out = self
-                .client
+                .client()
+                .await
                 .put_object()
                 .bucket(bucket)
                 .key(key)
@@ -422,7 +432,8 @@ impl S3 {
             return Ok(t);
         }
         let created = self
-            .client
+            .client()
+            .await
             .create_multipart_upload()
             .bucket(bucket)
             .key(key)
@@ -435,13 +446,22 @@ impl S3 {
             Ok(p) => p,
             Err(e) => {
                 // Leave no half-finished upload behind (its parts would be stored, and billed, until aborted).
-                let _ = self.client.abort_multipart_upload().bucket(bucket).key(key).upload_id(&upload_id).send().await;
+                let _ = self
+                    .client()
+                    .await
+                    .abort_multipart_upload()
+                    .bucket(bucket)
+                    .key(key)
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
                 return Err(e);
             }
         };
         t.parts = parts.len();
         let done = self
-            .client
+            .client()
+            .await
             .complete_multipart_upload()
             .bucket(bucket)
             .key(key)
@@ -480,7 +500,8 @@ impl S3 {
                     .map_err(|e| Error::new(ErrorKind::Io, what.to_string(), e.to_string()))?
                     .map_err(|e| Error::io("read", path, e))?;
                     let out = self
-                        .client
+                        .client()
+                        .await
                         .upload_part()
                         .bucket(bucket)
                         .key(key)
@@ -519,8 +540,15 @@ impl S3 {
 
     async fn download_here(&self, bucket: &str, key: &str, path: &Path) -> Result<Transfer> {
         let what = format!("download {} to {}", url(bucket, key), path.display());
-        let head =
-            self.client.head_object().bucket(bucket).key(key).send().await.map_err(|e| self.err(what.clone(), e))?;
+        let head = self
+            .client()
+            .await
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.err(what.clone(), e))?;
         let size = head.content_length().unwrap_or(0).max(0) as u64;
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !dir.is_dir() {
@@ -577,8 +605,13 @@ impl S3 {
             .map(|(offset, len)| {
                 let file = file.clone();
                 async move {
-                    let mut req =
-                        self.client.get_object().bucket(bucket).key(key).set_version_id(version.map(str::to_string));
+                    let mut req = self
+                        .client()
+                        .await
+                        .get_object()
+                        .bucket(bucket)
+                        .key(key)
+                        .set_version_id(version.map(str::to_string));
                     if parts > 1 {
                         req = req.range(format!("bytes={offset}-{}", offset + len - 1));
                     }
@@ -618,7 +651,8 @@ impl S3 {
         self.run(|s| {
             Box::pin(async move {
                 let out = s
-                    .client
+                    .client()
+                    .await
                     .put_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -639,8 +673,15 @@ impl S3 {
         self.run(|s| {
             Box::pin(async move {
                 let what = format!("get {}", url(&bucket, &key));
-                let out =
-                    s.client.get_object().bucket(&bucket).key(&key).send().await.map_err(|e| s.err(what.clone(), e))?;
+                let out = s
+                    .client()
+                    .await
+                    .get_object()
+                    .bucket(&bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .map_err(|e| s.err(what.clone(), e))?;
                 let data = out.body.collect().await.map_err(|e| Error::new(ErrorKind::Connect, what, e.to_string()))?;
                 Ok(data.into_bytes().to_vec())
             })
@@ -683,7 +724,8 @@ impl S3 {
                 let mut token: Option<String> = None;
                 loop {
                     let out = s
-                        .client
+                        .client()
+                        .await
                         .list_objects_v2()
                         .bucket(&bucket)
                         .prefix(&prefix)
@@ -727,7 +769,8 @@ impl S3 {
         self.run(|s| {
             Box::pin(async move {
                 let o = s
-                    .client
+                    .client()
+                    .await
                     .head_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -756,7 +799,8 @@ impl S3 {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
-                s.client
+                s.client()
+                    .await
                     .put_bucket_versioning()
                     .bucket(&bucket)
                     .versioning_configuration(
@@ -796,7 +840,8 @@ impl S3 {
                 let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
                 loop {
                     let out = s
-                        .client
+                        .client()
+                        .await
                         .list_object_versions()
                         .bucket(&bucket)
                         .prefix(&prefix)
@@ -845,7 +890,8 @@ impl S3 {
         self.run(|s| {
             Box::pin(async move {
                 let out = s
-                    .client
+                    .client()
+                    .await
                     .delete_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -863,7 +909,7 @@ impl S3 {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
-                match s.client.get_public_access_block().bucket(&bucket).send().await {
+                match s.client().await.get_public_access_block().bucket(&bucket).send().await {
                     Ok(out) => {
                         let c = out.public_access_block_configuration();
                         let f = |v: Option<bool>| v.unwrap_or(false);
@@ -895,7 +941,8 @@ impl S3 {
                     .block_public_policy(block)
                     .restrict_public_buckets(block)
                     .build();
-                s.client
+                s.client()
+                    .await
                     .put_public_access_block()
                     .bucket(&b)
                     .public_access_block_configuration(conf)
@@ -915,7 +962,8 @@ impl S3 {
         let (bucket, text) = (bucket.to_string(), policy.to_string());
         self.run(|s| {
             Box::pin(async move {
-                s.client
+                s.client()
+                    .await
                     .put_bucket_policy()
                     .bucket(&bucket)
                     .policy(text)
@@ -934,7 +982,8 @@ impl S3 {
         self.run(|s| {
             Box::pin(async move {
                 let out = s
-                    .client
+                    .client()
+                    .await
                     .get_bucket_policy()
                     .bucket(&bucket)
                     .send()
@@ -951,7 +1000,8 @@ impl S3 {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
-                s.client
+                s.client()
+                    .await
                     .delete_bucket_policy()
                     .bucket(&bucket)
                     .send()
@@ -976,7 +1026,8 @@ impl S3 {
                     },
                 )?;
                 let req = s
-                    .client
+                    .client()
+                    .await
                     .get_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -1002,7 +1053,8 @@ impl S3 {
                         .filter_map(|r| ObjectIdentifier::builder().key(&r.key).version_id(&r.version_id).build().ok())
                         .collect();
                     let out = s
-                        .client
+                        .client()
+                        .await
                         .delete_objects()
                         .bucket(&b)
                         .delete(Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| {
@@ -1027,7 +1079,13 @@ impl S3 {
                     emptied.versions += chunk.iter().filter(|r| !r.delete_marker).count();
                     emptied.delete_markers += chunk.iter().filter(|r| r.delete_marker).count();
                 }
-                s.client.delete_bucket().bucket(&b).send().await.map_err(|e| s.err(format!("delete bucket {b}"), e))?;
+                s.client()
+                    .await
+                    .delete_bucket()
+                    .bucket(&b)
+                    .send()
+                    .await
+                    .map_err(|e| s.err(format!("delete bucket {b}"), e))?;
                 Ok(emptied)
             })
         })

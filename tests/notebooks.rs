@@ -90,6 +90,51 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(cells.iter().any(|c| c.contains("[3, 1, 1]")), "rows per UPDATE: {cells:#?}");
     assert!(cells.iter().any(|c| c.contains("<table class=\"sourcelab-frame\"")), "HTML tables in lab 1");
 
+    // 02_dynamodb: every exercise passed, and the values the lab shows.
+    let cells = outputs(&read(&out.path().join("02_dynamodb.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=11 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 2 exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(find("Count 8, ScannedCount 8"), "the full scan: {cells:#?}");
+    assert!(find("Count 1, ScannedCount 2"), "a filter after the read: {cells:#?}");
+    assert!(find("Count 3, ScannedCount 4"), "the filtered scan: {cells:#?}");
+    assert!(find("exact:    {\"Price\":1234567890.1234567890123456789012345678}"), "exact numbers: {cells:#?}");
+    assert!(find("Input collection [a, a] contains duplicates."), "a refused set: {cells:#?}");
+    assert!(find("ConditionalCheckFailedException"), "the failed condition: {cells:#?}");
+    assert!(find("LastEvaluatedKey {\"Id\":\"Amazon DynamoDB#DynamoDB Thread 1\""), "paging: {cells:#?}");
+    assert!(find("\"Messages\":4"), "Messages back to 4 after both transactions: {cells:#?}");
+    let last = cells.last().unwrap();
+    assert!(last.trim_end().ends_with('0'), "no lab table left after cleanup: {last}");
+
+    // 03_s3: every exercise passed, and the values the lab shows.
+    let cells = outputs(&read(&out.path().join("03_s3.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=4 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 3 exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(
+        find("uploaded") && find("s3://de-c2w1lab3-sourcelab/csv/ratings_ml_training_dataset.csv"),
+        "the CSV upload: {cells:#?}"
+    );
+    assert!(find("Trains"), "the SQL over the CSV: {cells:#?}");
+    assert!(find("at $.Statement[0].Resource"), "the refused policy: {cells:#?}");
+    assert!(find("<td>null</td>"), "the first version's id is \"null\": {cells:#?}");
+    assert!(
+        find("deleted bucket de-c2w1lab3-sourcelab with 4 object versions and 0 delete markers"),
+        "cleanup: {cells:#?}"
+    );
+    assert!(find("NoSuchBucket"), "the bucket is gone: {cells:#?}");
+    let nb = read(&out.path().join("03_s3.ipynb"));
+    let images = nb["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["outputs"].as_array().cloned().unwrap_or_default())
+        .filter(|o| o["data"]["image/png"].is_string())
+        .count();
+    assert_eq!(images, 2, "both versions of the image shown inline");
+
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in

@@ -228,12 +228,19 @@ async fn a_sql_file_and_a_csv_load_into_postgres() {
     let db = postgres().await;
     let home = sourcelab::home();
     db.run_file(home.join("data/postgres/ratings_table.sql")).await.unwrap();
-    let loaded = db.copy_csv("ratings_training", home.join("data/s3/csv/ratings_ml_training_dataset.csv")).await.unwrap();
+    let loaded =
+        db.copy_csv("ratings_training", home.join("data/s3/csv/ratings_ml_training_dataset.csv")).await.unwrap();
     assert_eq!(loaded, sourcelab::ratings::RATING_ROWS as u64);
-    let df = db.query("SELECT COUNT(*) AS n, COUNT(DISTINCT customernumber) AS customers FROM ratings_training").await.unwrap();
+    let df = db
+        .query("SELECT COUNT(*) AS n, COUNT(DISTINCT customernumber) AS customers FROM ratings_training")
+        .await
+        .unwrap();
     assert_eq!(int(&df, "n", 0), sourcelab::ratings::RATING_ROWS as i64);
     // Trailing spaces and accents arrive as they are in the file; empty fields become NULL.
-    let df = db.query("SELECT COUNT(*) AS n FROM ratings_training WHERE city = 'Auckland  ' AND state IS NULL").await.unwrap();
+    let df = db
+        .query("SELECT COUNT(*) AS n FROM ratings_training WHERE city = 'Auckland  ' AND state IS NULL")
+        .await
+        .unwrap();
     assert!(int(&df, "n", 0) > 0);
 
     // A bad row: the server names its line, and COPY loads nothing.
