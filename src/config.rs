@@ -34,7 +34,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -311,6 +311,51 @@ impl DbConfig {
             password: (!self.password.is_empty()).then(|| enc(self.password.expose())),
             suffix: format!("@{host}:{}/{}", self.port, enc(&self.database)),
         }
+    }
+
+    /// Reads a connection URL: `postgres://user:password@host:5432/db` or `mysql://user:password@host:3306/db`
+    /// (percent-encoded parts decoded; the port defaults to the engine's).
+    pub fn from_url(url: &str) -> Result<DbConfig> {
+        let bad = |why: &str| {
+            Error::new(ErrorKind::Input, "read a database URL", why.to_string())
+                .hint("write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE (or mysql://…)")
+        };
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme:// at the start"))?;
+        let engine = match scheme {
+            "postgres" | "postgresql" => Engine::Postgres,
+            "mysql" | "mariadb" => Engine::MySql,
+            other => return Err(bad(&format!("unknown scheme {other:?}; use postgres:// or mysql://"))),
+        };
+        let (userinfo, hostpart) = rest.rsplit_once('@').ok_or_else(|| bad("no USER@ before the host"))?;
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        let (hostport, database) = hostpart.split_once('/').unwrap_or((hostpart, ""));
+        let database = database.split('?').next().unwrap_or_default();
+        let default_port = if engine == Engine::Postgres { 5432 } else { 3306 };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let (h, p) = v6.split_once(']').ok_or_else(|| bad("an IPv6 host needs its closing ]"))?;
+            (h.to_string(), p.strip_prefix(':').map(str::to_string))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p.to_string())),
+                None => (hostport.to_string(), None),
+            }
+        };
+        let port = match port {
+            Some(p) => p.parse::<u16>().map_err(|_| bad(&format!("the port {p:?} is not a number from 1 to 65535")))?,
+            None => default_port,
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        let dec = |s: &str| percent_decode_str(s).decode_utf8_lossy().to_string();
+        Ok(DbConfig {
+            engine,
+            host,
+            port,
+            database: dec(database),
+            user: dec(user),
+            password: Secret::new(dec(password)),
+        })
     }
 
     /// `host:port`, for messages.

@@ -9,6 +9,7 @@
 //! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames |
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
+//! | [`doctor`] | why a database or an S3 object cannot be reached, one layer at a time |
 //! | [`net`] | IPv4 CIDR blocks: VPCs, subnets, routes (lab 4's primer) |
 //! | [`s3`] | S3, object storage |
 //! | [`ratings`] | lab 3's generated data: the ratings CSV, a JSON record, two images |
@@ -31,6 +32,7 @@
 
 pub mod check;
 pub mod config;
+pub mod doctor;
 pub mod dynamo;
 pub mod error;
 pub mod exercises;

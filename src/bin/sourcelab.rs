@@ -61,6 +61,15 @@ enum Cmd {
         /// The JSON file to read; stdin when absent or "-".
         file: Option<PathBuf>,
     },
+    /// Diagnose a database URL (postgres://USER:PASSWORD@HOST:PORT/DB, mysql://…) or an S3 object (s3://BUCKET/KEY)
+    /// step by step: name resolution, TCP connect, handshake, authentication, database, permission.
+    Doctor {
+        /// What to check.
+        target: String,
+        /// Time limit of each step, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        timeout: f64,
+    },
     /// The Rust kernel for JupyterLab.
     Kernel {
         #[command(subcommand)]
@@ -150,6 +159,22 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
                 println!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Doctor { target, timeout } => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Setup, "start the doctor", e.to_string()))?;
+            let report = if let Some(path) = target.strip_prefix("s3://") {
+                let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
+                let env = sourcelab::config::load()?;
+                rt.block_on(sourcelab::doctor::s3_object(&env, bucket, key))
+            } else {
+                let cfg = sourcelab::config::DbConfig::from_url(&target)?;
+                rt.block_on(sourcelab::doctor::database(&cfg, std::time::Duration::from_secs_f64(timeout.max(0.1))))
+            };
+            println!("{report}");
+            Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Marshal { file } => convert(file, Format::Plain),
         Cmd::Unmarshal { file } => convert(file, Format::Marshal),
