@@ -10,15 +10,7 @@ import time
 
 import boto3
 
-
-def settings(path):
-    env = {}
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            k, v = line.split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
+from envfile import settings
 
 
 def main():

@@ -6,15 +6,7 @@ import sys
 import time
 import urllib.parse
 
-
-def settings(path):
-    env = {}
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            k, v = line.split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
+from envfile import settings
 
 
 def uri(env, driver):
