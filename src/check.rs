@@ -491,3 +491,96 @@ pub async fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
     same_size(s3, "exercise 4", bucket, "images/logo.png", crate::ratings::IMAGE_V1_PATH, hint).await?;
     Ok(Passed("exercise 4: the image is in images/".into()))
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lab 4
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Exercise 1: the /24 block of the lab VPC that holds the database's address.
+pub fn lab4_ex1(block: &crate::net::Cidr) -> Result<Passed> {
+    if block.to_string() != "10.0.2.0/24" {
+        return Err(fail(
+            "exercise 1",
+            "10.0.2.0/24",
+            block,
+            "vpc.subnets(24)?.into_iter().find(|s| s.contains(db_ip)) — the /24 whose range holds 10.0.2.10",
+        ));
+    }
+    Ok(Passed("exercise 1: 10.0.2.10 lies in 10.0.2.0/24 (256 addresses, 251 usable on AWS)".into()))
+}
+
+/// Exercise 2: working from the bastion in the database's VPC.
+pub async fn lab4_ex2(lab: &crate::lab4::Lab4) -> Result<Passed> {
+    let client = lab.client()?;
+    if client != crate::lab4::BASTION {
+        return Err(fail("exercise 2", crate::lab4::BASTION, &client, "lab.use_client(lab4::BASTION).await?"));
+    }
+    Ok(Passed(format!("exercise 2: working from {client}, in the database's VPC")))
+}
+
+/// Exercise 3: the database's security group admits the bastion's group on 5432 (and not the whole internet).
+pub async fn lab4_ex3(lab: &crate::lab4::Lab4) -> Result<Passed> {
+    let hint = "lab.allow_tcp(lab4::DATABASE_GROUP, 5432, lab4::BASTION_GROUP).await?";
+    if let Err(b) = lab.reachability().await? {
+        return Err(fail("exercise 3", "the EC2 network to let the bastion reach the database", b, hint));
+    }
+    let net = lab.network().await?;
+    let open_to_all = net
+        .security_groups
+        .iter()
+        .filter(|g| g.name == crate::lab4::DATABASE_GROUP)
+        .flat_map(|g| &g.ingress)
+        .any(|p| p.cidrs.iter().any(|c| c.prefix() == 0));
+    if open_to_all {
+        return Err(fail(
+            "exercise 3",
+            "a rule whose source is the bastion's security group",
+            "a rule open to 0.0.0.0/0 (every address on the internet)",
+            "works, but is the insecure choice: remove it in the console, or run `lab.reset()` and use the group",
+        ));
+    }
+    Ok(Passed("exercise 3: TCP 5432 is allowed from the bastion's security group".into()))
+}
+
+/// Exercise 4: connected as the master user.
+pub async fn lab4_ex4(db: &Db) -> Result<Passed> {
+    let df = db.query("SELECT current_user::text AS who, current_database()::text AS db").await?;
+    let got = (strs(&df, "who"), strs(&df, "db"));
+    let want = (vec![crate::lab4::MASTER_USER.to_string()], vec![crate::lab4::DATABASE_NAME.to_string()]);
+    if got != want {
+        return Err(fail(
+            "exercise 4",
+            format!("{want:?}"),
+            format!("{got:?}"),
+            "Db::connect(&lab.database(&lab.ask_devops()?).await?).await?",
+        ));
+    }
+    Ok(Passed(format!("exercise 4: connected as {} to {}", crate::lab4::MASTER_USER, crate::lab4::DATABASE_NAME)))
+}
+
+/// Exercise 5: the bucket policy lets the CSV be read (a download succeeds).
+pub async fn lab4_ex5(s3: &S3, bucket: &str) -> Result<Passed> {
+    let hint = "s3.put_policy(lab.bucket(), &json!({...\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::BUCKET/csv/*\"...})).await?";
+    if let Err(e) = s3.get_bytes(bucket, crate::lab4::DATA_KEY).await {
+        return Err(fail("exercise 5", "the CSV to download", e.cause(), hint));
+    }
+    Ok(Passed("exercise 5: the bucket policy allows reading csv/".into()))
+}
+
+/// Exercise 6: every row of the CSV loaded.
+pub async fn lab4_ex6(db: &Db) -> Result<Passed> {
+    let df = db.query("SELECT count(*)::bigint AS n FROM ratings_training").await?;
+    let n = match df.column("n").ok().and_then(|c| c.get(0).ok()) {
+        Some(AnyValue::Int64(n)) => n,
+        _ => -1,
+    };
+    if n != 2532 {
+        return Err(fail(
+            "exercise 6",
+            "2532 rows in ratings_training",
+            format!("{n} rows"),
+            "db.copy_csv(\"ratings_training\", &local).await?",
+        ));
+    }
+    Ok(Passed("exercise 6: COPY 2532".into()))
+}

@@ -109,6 +109,19 @@ impl Error {
         };
         e.with_source(err)
     }
+
+    /// [`Error::aws`] as a `map_err` adapter: `.send().await.map_err(Error::aws_fn("describe_vpcs", endpoint))`.
+    pub fn aws_fn<E, R>(
+        what: String,
+        endpoint: Option<&str>,
+    ) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, R>) -> Self + use<E, R>
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let endpoint = endpoint.map(str::to_string);
+        move |e| Error::aws(what, endpoint.as_deref(), e)
+    }
 }
 
 impl Error {

@@ -38,6 +38,7 @@ pub mod error;
 pub mod exercises;
 pub mod frame;
 pub mod kernel;
+pub mod lab4;
 pub mod local;
 pub mod marshal;
 pub mod net;
@@ -46,6 +47,7 @@ pub mod rentio;
 pub mod s3;
 pub mod sakila;
 pub mod sql;
+pub mod vpc;
 
 pub use error::{Error, ErrorKind, Result};
 
@@ -57,10 +59,13 @@ pub mod prelude {
     pub use crate::dynamo::{Dynamo, TableSpec};
     pub use crate::error::{Error, ErrorKind, Result};
     pub use crate::frame::{DataFrame, HtmlTable, Png};
+    pub use crate::lab4::Lab4;
+    pub use crate::net::Cidr;
     pub use crate::s3::S3;
     pub use crate::sql::{Db, SqlValue};
-    pub use crate::{dynamo, marshal, ratings, s3};
+    pub use crate::{doctor, dynamo, lab4, marshal, ratings, s3};
     pub use serde_json::{Value as Json, json};
+    pub use std::time::Duration;
 }
 
 /// How long-running helpers (batch writes, large transfers) report progress.

@@ -233,7 +233,19 @@ fn json_number_text(text: &str) -> String {
     out
 }
 
+/// A whole number DynamoDB sent in JSON's own spelling that fits an i64 (`101`, `-7`; not `-0` or `007`), which
+/// `Number::from` writes back digit for digit; every other number goes through [`json_number_text`].
+fn plain_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical =
+        matches!(digits.as_bytes(), [b'1'..=b'9', rest @ ..] if rest.iter().all(u8::is_ascii_digit)) || text == "0";
+    if canonical && digits.len() <= 18 { text.parse().ok() } else { None }
+}
+
 fn json_number(text: &str, path: &Path<'_>) -> Result<Number> {
+    if let Some(i) = plain_integer(text) {
+        return Ok(Number::from(i));
+    }
     let t = json_number_text(text);
     t.parse::<Number>().map_err(|_| bad(path, format!("The parameter cannot be converted to a numeric value: {text}")))
 }
@@ -603,33 +615,32 @@ pub fn check_key_attributes(item: &Item, keys: &[&str]) -> Result<()> {
 // AttributeValue → JSON
 // ---------------------------------------------------------------------------------------------------------------
 
-fn sorted(m: &Item) -> Vec<(&String, &AttributeValue)> {
-    let mut v: Vec<_> = m.iter().collect();
-    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    v
-}
+// The converters below take the SDK's values by value and move their strings into the JSON (no copy); the `&Item`
+// functions clone the item first. One piece of logic serves both.
 
 fn unknown(path: &Path<'_>) -> Error {
     bad(path, "a value of a type this SDK version does not know; update sourcelab's aws-sdk-dynamodb")
 }
 
-fn to_marshal_value(v: &AttributeValue, path: &Path<'_>) -> Result<Value> {
+fn base64_strings(blobs: Vec<Blob>) -> Value {
+    blobs.iter().map(|x| Value::String(B64.encode(x.as_ref()))).collect()
+}
+
+fn to_marshal_value(v: AttributeValue, path: &Path<'_>) -> Result<Value> {
     let (ty, inner) = match v {
-        AttributeValue::S(s) => ("S", Value::String(s.clone())),
-        AttributeValue::N(n) => ("N", Value::String(n.clone())),
+        AttributeValue::S(s) => ("S", Value::String(s)),
+        AttributeValue::N(n) => ("N", Value::String(n)),
         AttributeValue::B(b) => ("B", Value::String(B64.encode(b.as_ref()))),
-        AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
+        AttributeValue::Bool(b) => ("BOOL", Value::Bool(b)),
         AttributeValue::Null(_) => ("NULL", Value::Bool(true)),
         AttributeValue::M(m) => ("M", Value::Object(map_to_json(m, path, Format::Marshal)?)),
         AttributeValue::L(l) => ("L", list_to_json(l, path, Format::Marshal)?),
-        AttributeValue::Ss(s) => ("SS", s.iter().cloned().map(Value::String).collect()),
-        AttributeValue::Ns(n) => ("NS", n.iter().cloned().map(Value::String).collect()),
-        AttributeValue::Bs(b) => ("BS", b.iter().map(|x| Value::String(B64.encode(x.as_ref()))).collect()),
+        AttributeValue::Ss(s) => ("SS", s.into_iter().map(Value::String).collect()),
+        AttributeValue::Ns(n) => ("NS", n.into_iter().map(Value::String).collect()),
+        AttributeValue::Bs(b) => ("BS", base64_strings(b)),
         _ => return Err(unknown(path)),
     };
-    let mut m = Map::with_capacity(1);
-    m.insert(ty.to_string(), inner);
-    Ok(Value::Object(m))
+    Ok(one(ty, inner))
 }
 
 fn one(tag: &str, v: Value) -> Value {
@@ -638,20 +649,20 @@ fn one(tag: &str, v: Value) -> Value {
     Value::Object(m)
 }
 
-fn to_plain_value(v: &AttributeValue, path: &Path<'_>) -> Result<Value> {
+fn to_plain_value(v: AttributeValue, path: &Path<'_>) -> Result<Value> {
     Ok(match v {
-        AttributeValue::S(s) => Value::String(s.clone()),
-        AttributeValue::N(n) => Value::Number(json_number(n, path)?),
+        AttributeValue::S(s) => Value::String(s),
+        AttributeValue::N(n) => Value::Number(json_number(&n, path)?),
         AttributeValue::B(b) => one("$B", Value::String(B64.encode(b.as_ref()))),
-        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Bool(b) => Value::Bool(b),
         AttributeValue::Null(_) => Value::Null,
         AttributeValue::M(m) => {
-            let obj = Value::Object(map_to_json(m, path, Format::Plain)?);
             let needs_escape = m.len() == 1 && m.keys().all(|k| TAGS.contains(&k.as_str()));
+            let obj = Value::Object(map_to_json(m, path, Format::Plain)?);
             if needs_escape { one("$M", obj) } else { obj }
         }
         AttributeValue::L(l) => list_to_json(l, path, Format::Plain)?,
-        AttributeValue::Ss(s) => one("$SS", s.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ss(s) => one("$SS", s.into_iter().map(Value::String).collect()),
         AttributeValue::Ns(n) => {
             let nums = n
                 .iter()
@@ -660,33 +671,43 @@ fn to_plain_value(v: &AttributeValue, path: &Path<'_>) -> Result<Value> {
                 .collect::<Result<_>>()?;
             one("$NS", Value::Array(nums))
         }
-        AttributeValue::Bs(b) => one("$BS", b.iter().map(|x| Value::String(B64.encode(x.as_ref()))).collect()),
+        AttributeValue::Bs(b) => one("$BS", base64_strings(b)),
         _ => return Err(unknown(path)),
     })
 }
 
-fn value_to_json(v: &AttributeValue, path: &Path<'_>, format: Format) -> Result<Value> {
+fn value_to_json(v: AttributeValue, path: &Path<'_>, format: Format) -> Result<Value> {
     match format {
         Format::Plain => to_plain_value(v, path),
         Format::Marshal => to_marshal_value(v, path),
     }
 }
 
-fn list_to_json(l: &[AttributeValue], path: &Path<'_>, format: Format) -> Result<Value> {
-    l.iter().enumerate().map(|(i, x)| value_to_json(x, &Path::Index(path, i), format)).collect::<Result<_>>()
+fn list_to_json(l: Vec<AttributeValue>, path: &Path<'_>, format: Format) -> Result<Value> {
+    l.into_iter().enumerate().map(|(i, x)| value_to_json(x, &Path::Index(path, i), format)).collect::<Result<_>>()
 }
 
-fn map_to_json(m: &Item, path: &Path<'_>, format: Format) -> Result<Map<String, Value>> {
-    let mut out = Map::with_capacity(m.len());
-    for (k, v) in sorted(m) {
-        out.insert(k.clone(), value_to_json(v, &Path::Key(path, k), format)?);
+/// Attributes sorted by name, so the same item always prints the same way (the SDK's map has no order).
+fn map_to_json(m: Item, path: &Path<'_>, format: Format) -> Result<Map<String, Value>> {
+    let mut entries: Vec<(String, AttributeValue)> = m.into_iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Map::with_capacity(entries.len());
+    for (k, v) in entries {
+        let v = value_to_json(v, &Path::Key(path, &k), format)?;
+        out.insert(k, v);
     }
     Ok(out)
 }
 
-/// The SDK's item → JSON in the given spelling; attributes sorted by name.
-pub fn item_to_json(item: &Item, format: Format) -> Result<Value> {
+/// The SDK's item → JSON in the given spelling; attributes sorted by name. Takes the item by value and moves its
+/// strings into the JSON: the fastest way when the item is not needed afterwards.
+pub fn item_into_json(item: Item, format: Format) -> Result<Value> {
     map_to_json(item, &Path::Root, format).map(Value::Object)
+}
+
+/// The SDK's item → JSON in the given spelling (a copy; see [`item_into_json`]).
+pub fn item_to_json(item: &Item, format: Format) -> Result<Value> {
+    item_into_json(item.clone(), format)
 }
 
 /// The SDK's item → plain JSON.
@@ -701,7 +722,7 @@ pub fn item_to_marshal(item: &Item) -> Result<Value> {
 
 /// One value → plain JSON (used for list, map and set cells in DataFrames).
 pub(crate) fn value_to_plain(v: &AttributeValue) -> Result<Value> {
-    to_plain_value(v, &Path::Root)
+    to_plain_value(v.clone(), &Path::Root)
 }
 
 /// A plain-JSON item → marshal JSON, checked as DynamoDB would check it.
@@ -712,7 +733,7 @@ pub(crate) fn value_to_plain(v: &AttributeValue) -> Result<Value> {
 /// assert_eq!(m, json!({"Id": {"N": "101"}, "Tags": {"SS": ["a"]}}));
 /// ```
 pub fn to_marshal(plain: &Value) -> Result<Value> {
-    item_to_marshal(&item_from_plain(plain)?)
+    item_into_json(item_from_plain(plain)?, Format::Marshal)
 }
 
 /// A marshal-JSON item → plain JSON, numbers exact.
@@ -723,7 +744,7 @@ pub fn to_marshal(plain: &Value) -> Result<Value> {
 /// assert_eq!(p.to_string(), r#"{"Price":12345678901234567890.123456789}"#);
 /// ```
 pub fn to_plain(marshal: &Value) -> Result<Value> {
-    item_to_plain(&item_from_marshal(marshal)?)
+    item_into_json(item_from_marshal(marshal)?, Format::Plain)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -739,7 +760,7 @@ pub fn convert_document(doc: &Value, from: Format) -> Result<Value> {
     };
     let item = |v: &Value, at: String| -> Result<Value> {
         let it = item_from_json(v, from).map_err(|e| at_prefix(e, &at))?;
-        item_to_json(&it, to)
+        item_into_json(it, to)
     };
     match doc {
         Value::Array(items) => items.iter().enumerate().map(|(i, v)| item(v, format!("[{i}]"))).collect(),
@@ -887,6 +908,10 @@ mod tests {
         assert_eq!(json_number_text("-5."), "-5");
         assert_eq!(json_number_text("007e3"), "7e+3");
         assert_eq!(json_number_text("1E-3"), "1e-3");
+        for (text, fast) in [("101", true), ("-7", true), ("0", true), ("-0", false), ("007", false), ("1.0", false)] {
+            assert_eq!(plain_integer(text).is_some(), fast, "{text}");
+            assert_eq!(json_number(text, &Path::Root).unwrap().as_str(), json_number_text(text), "{text}");
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CompletedMultipartUpload, CompletedPart,
     CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration, VersioningConfiguration,
@@ -49,6 +49,8 @@ pub const MULTIPART_THRESHOLD: u64 = 8 * 1024 * 1024;
 pub const PART_SIZE: u64 = 8 * 1024 * 1024;
 /// Parts in flight at once.
 pub const CONCURRENCY: usize = 8;
+/// How much of a file one read takes while a part streams from it.
+const READ_BUFFER: usize = 256 * 1024;
 
 /// An S3 client for the env file's settings.
 pub async fn client(env: &EnvFile) -> aws_sdk_s3::Client {
@@ -251,6 +253,20 @@ impl fmt::Debug for S3 {
     }
 }
 
+/// The standard reason phrase of the HTTP statuses S3 answers errors with.
+fn http_reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        412 => "Precondition Failed",
+        500 => "Internal Server Error",
+        503 => "Slow Down",
+        _ => "HTTP error",
+    }
+}
+
 fn url(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{key}")
 }
@@ -352,6 +368,11 @@ impl S3 {
         let text = err.to_string();
         let (what, cause) = text.split_once(": ").unwrap_or((&text, ""));
         let cause = cause.split("\n  hint:").next().unwrap_or(cause);
+        // Some answers carry no error code at all (a HEAD, or moto's bare 403): say the status, as the AWS CLI does.
+        let cause = match (code, status) {
+            (None, Some(s)) => format!("({s}) {}", http_reason(s)),
+            _ => cause.to_string(),
+        };
         Error::new(kind, what, cause).hint(hint)
     }
 
@@ -484,21 +505,22 @@ impl S3 {
         what: &str,
     ) -> Result<Vec<CompletedPart>> {
         use futures_util::StreamExt as _;
-        let file = std::sync::Arc::new(std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?);
         let count = size.div_ceil(self.part_size);
         let mut meter = Meter::new(self.progress, "uploaded", size);
         let mut stream = futures_util::stream::iter(0..count)
             .map(|i| {
-                let file = file.clone();
                 let (offset, len) = (i * self.part_size, self.part_size.min(size - i * self.part_size));
                 async move {
-                    let bytes = tokio::task::spawn_blocking(move || {
-                        let mut buf = vec![0u8; len as usize];
-                        std::os::unix::fs::FileExt::read_exact_at(&*file, &mut buf, offset).map(|_| buf)
-                    })
-                    .await
-                    .map_err(|e| Error::new(ErrorKind::Io, what.to_string(), e.to_string()))?
-                    .map_err(|e| Error::io("read", path, e))?;
+                    // Each part streams from its slice of the file: memory stays a few small buffers per part in
+                    // flight, whatever the part size.
+                    let body = ByteStream::read_from()
+                        .path(path)
+                        .offset(offset)
+                        .length(Length::Exact(len))
+                        .buffer_size(READ_BUFFER)
+                        .build()
+                        .await
+                        .map_err(|e| Error::new(ErrorKind::Io, what.to_string(), e.to_string()))?;
                     let out = self
                         .client()
                         .await
@@ -507,7 +529,7 @@ impl S3 {
                         .key(key)
                         .upload_id(upload_id)
                         .part_number(i as i32 + 1)
-                        .body(ByteStream::from(bytes))
+                        .body(body)
                         .send()
                         .await
                         .map_err(|e| self.err(format!("{what} (part {})", i + 1), e))?;

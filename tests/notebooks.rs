@@ -135,6 +135,22 @@ fn every_notebook_runs_and_shows_the_expected_values() {
         .count();
     assert_eq!(images, 2, "both versions of the image shown inline");
 
+    // 04_connectivity: every exercise passed; each problem was seen failing the way it does on AWS.
+    let cells = outputs(&read(&out.path().join("04_connectivity.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=6 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 4 exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(find("VPC de-c2w1a1 (vpc-") && find("10.0.0.0/16"), "the network shown: {cells:#?}");
+    assert!(find("256 blocks of /24: 10.0.0.0/24, 10.0.1.0/24"), "the CIDR primer: {cells:#?}");
+    assert!(find("RDS endpoint de-c2w1a1-rds."), "the RDS endpoint: {cells:#?}");
+    assert!(find("no answer within 10 s"), "the hanging connection: {cells:#?}");
+    assert!(find("✗ EC2 network") && find("instance placement:"), "problem 1 named: {cells:#?}");
+    assert!(find("security groups:") && find("de-c2w1a1-rds-sg"), "problem 2 named: {cells:#?}");
+    assert!(find("password authentication failed"), "problem 3: {cells:#?}");
+    assert!(find("403") && find("Deny"), "problem 4, and the policy behind it: {cells:#?}");
+    assert!(find("COPY 2532"), "the load: {cells:#?}");
+
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sourcelab::kernel::{self, RunOptions};
+use sourcelab::lab4::{self, Lab4};
 use sourcelab::local::{STATUS_HEADER, Stack};
 use sourcelab::marshal::{self, Format};
 
@@ -70,6 +71,11 @@ enum Cmd {
         #[arg(long, default_value_t = 5.0)]
         timeout: f64,
     },
+    /// Lab 4's scenario: a PostgreSQL "RDS instance" you cannot reach yet, behind an EC2 network in moto.
+    Lab4 {
+        #[command(subcommand)]
+        command: Lab4Cmd,
+    },
     /// The Rust kernel for JupyterLab.
     Kernel {
         #[command(subcommand)]
@@ -86,6 +92,31 @@ enum DataCmd {
         /// A folder holding sakila-schema.sql and sakila-data.sql, a .zip of them, or an http(s) URL of that zip.
         #[arg(long)]
         from: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Lab4Cmd {
+    /// Build the scenario (removing an earlier one): you start on the external bastion, blocked.
+    Setup,
+    /// The same as setup: back to the starting point.
+    Reset,
+    /// Show the chosen client and whether the EC2 network lets it reach the database (and if not, why).
+    Status,
+    /// Work from another client instance.
+    UseClient {
+        /// The instance's Name, e.g. de-c2w1a1-bastion-host.
+        name: String,
+    },
+    /// Run the gateway in the foreground (`setup` starts it in the background; you do not need this).
+    #[command(hide = true)]
+    Gateway {
+        /// The port to listen on (127.0.0.1).
+        #[arg(long)]
+        listen: u16,
+        /// PostgreSQL's port (127.0.0.1).
+        #[arg(long)]
+        upstream: u16,
     },
 }
 
@@ -171,11 +202,22 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
                 rt.block_on(sourcelab::doctor::s3_object(&env, bucket, key))
             } else {
                 let cfg = sourcelab::config::DbConfig::from_url(&target)?;
-                rt.block_on(sourcelab::doctor::database(&cfg, std::time::Duration::from_secs_f64(timeout.max(0.1))))
+                let limit = std::time::Duration::from_secs_f64(timeout.max(0.1));
+                rt.block_on(async {
+                    // Lab 4's database: the doctor can also name the EC2 rule that drops the connection.
+                    if stack.state_dir().join("lab4.json").is_file()
+                        && let Ok(lab) = Lab4::open().await
+                        && lab.rds_endpoint().await.is_ok_and(|(_, port)| port == cfg.port)
+                    {
+                        return lab.doctor(&cfg, limit).await;
+                    }
+                    Ok(sourcelab::doctor::database(&cfg, limit).await)
+                })?
             };
             println!("{report}");
             Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Cmd::Lab4 { command } => lab4(&stack, command),
         Cmd::Marshal { file } => convert(file, Format::Plain),
         Cmd::Unmarshal { file } => convert(file, Format::Marshal),
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
@@ -186,6 +228,53 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Kernel { command: KernelCmd::Launch { connection_file } } => match kernel::launch(&connection_file)? {},
+    }
+}
+
+fn lab4(stack: &Stack, command: Lab4Cmd) -> sourcelab::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Setup, "start lab 4", e.to_string()))?;
+    let show = |lab: &Lab4| -> sourcelab::Result<ExitCode> {
+        let client = lab.client()?;
+        match rt.block_on(lab.reachability())? {
+            Ok(()) => println!("client {client}: the EC2 network lets it reach {}", lab4::DATABASE_ID),
+            Err(b) => println!("client {client}: blocked by the EC2 network\n  {b}"),
+        }
+        Ok(ExitCode::SUCCESS)
+    };
+    match command {
+        Lab4Cmd::Setup | Lab4Cmd::Reset => {
+            stack.up()?;
+            let lab = rt.block_on(Lab4::setup())?;
+            let (address, port) = rt.block_on(lab.rds_endpoint())?;
+            println!(
+                "lab 4 is set up: RDS endpoint {address}:{port} (connect to 127.0.0.1:{port}), bucket {}",
+                lab.bucket()
+            );
+            show(&lab)
+        }
+        Lab4Cmd::Status => show(&rt.block_on(Lab4::open())?),
+        Lab4Cmd::UseClient { name } => {
+            let lab = rt.block_on(Lab4::open())?;
+            rt.block_on(lab.use_client(&name))?;
+            show(&lab)
+        }
+        Lab4Cmd::Gateway { listen, upstream } => rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen)).await.map_err(|e| {
+                sourcelab::Error::new(
+                    sourcelab::ErrorKind::Setup,
+                    format!("listen on 127.0.0.1:{listen}"),
+                    e.to_string(),
+                )
+            })?;
+            eprintln!("{} pid {}", sourcelab::local::gateway::READY_LINE, std::process::id());
+            let source = lab4::LabScene::new(stack.clone())?;
+            sourcelab::local::gateway::serve(listener, ([127, 0, 0, 1], upstream).into(), source).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
     }
 }
 

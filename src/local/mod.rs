@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod gateway;
 pub mod mariadb;
 pub mod moto;
 pub mod postgres;
@@ -92,6 +93,9 @@ struct State {
     moto: Option<Service>,
     mariadb: Option<Service>,
     postgres: Option<Service>,
+    /// Lab 4's gateway in front of PostgreSQL, once `sourcelab lab4 setup` started it.
+    #[serde(default)]
+    gateway: Option<Service>,
 }
 
 /// One row of `sourcelab status`.
@@ -220,8 +224,15 @@ impl Stack {
         state.mariadb = Some(mariadb.clone());
         self.save_state(&state)?;
         mariadb::load_rentio(&mariadb)?;
-        state.postgres = Some(postgres::ensure(self, state.postgres.take())?);
+        let pg = postgres::ensure(self, state.postgres.take())?;
+        let pg_port = pg.port;
+        state.postgres = Some(pg);
         self.save_state(&state)?;
+        // Lab 4 was set up here before: its gateway comes back with the rest.
+        if let Some(g) = state.gateway.take() {
+            state.gateway = Some(gateway::ensure(self, Some(g), pg_port)?);
+            self.save_state(&state)?;
+        }
         self.write_env_files(&state)?;
         Ok(self.statuses(&state))
     }
@@ -232,6 +243,9 @@ impl Stack {
         let _lock = self.lock()?;
         let state = self.load_state()?;
         let mut stopped = Vec::new();
+        if let Some(s) = &state.gateway {
+            stopped.extend(gateway::stop(s)?);
+        }
         if let Some(s) = &state.postgres {
             stopped.extend(postgres::stop(s)?);
         }
@@ -250,11 +264,38 @@ impl Stack {
     }
 
     fn statuses(&self, state: &State) -> Vec<ServiceStatus> {
-        vec![
+        let mut rows = vec![
             moto::status(state.moto.as_ref()),
             mariadb::status(state.mariadb.as_ref()),
             postgres::status(state.postgres.as_ref()),
-        ]
+        ];
+        if let Some(g) = &state.gateway {
+            rows.push(gateway::status(g));
+        }
+        rows
+    }
+
+    /// The private PostgreSQL instance, when `up` started one.
+    pub(crate) fn postgres(&self) -> Result<Service> {
+        self.load_state()?.postgres.ok_or_else(|| {
+            Error::new(ErrorKind::Setup, "find the local PostgreSQL", "the local stack has no PostgreSQL yet")
+                .hint("run `sourcelab up` first")
+        })
+    }
+
+    /// Starts lab 4's gateway in front of PostgreSQL (see [`gateway`]) unless ours already runs; returns its port.
+    pub(crate) fn ensure_gateway(&self) -> Result<u16> {
+        let _lock = self.lock()?;
+        let mut state = self.load_state()?;
+        let pg = state.postgres.clone().ok_or_else(|| {
+            Error::new(ErrorKind::Setup, "start the lab 4 gateway", "the local stack has no PostgreSQL yet")
+                .hint("run `sourcelab up` first")
+        })?;
+        let g = gateway::ensure(self, state.gateway.take(), pg.port)?;
+        let port = g.port;
+        state.gateway = Some(g);
+        self.save_state(&state)?;
+        Ok(port)
     }
 
     /// The local stack's settings as env-file lines.
@@ -322,6 +363,13 @@ impl Stack {
                     out.push(Secret::new(p.clone()));
                 }
             }
+        }
+        // Lab 4's master password, when the scenario was set up.
+        if let Ok(text) = std::fs::read_to_string(self.state.join("lab4.json"))
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            && let Some(p) = v["password"].as_str()
+        {
+            out.push(Secret::new(p));
         }
         Ok(out)
     }

@@ -72,6 +72,11 @@ fn options(s: &Service, user: &str, password: &str, database: &str) -> PgConnect
     PgConnectOptions::new().host(&s.host).port(s.port).username(user).password(password).database(database)
 }
 
+/// The superuser's connection options (lab 4 creates its own role and database with them).
+pub(crate) fn admin_options(s: &Service) -> PgConnectOptions {
+    options(s, ADMIN_USER, &s.admin_password, "postgres")
+}
+
 /// Whether the lab user can log in within 3 seconds.
 fn lab_can_log_in(s: &Service) -> bool {
     let opts = options(s, &s.user, &s.password, &s.database);
@@ -187,7 +192,7 @@ fn chown(path: &Path, uid: u32, gid: u32) -> Result<()> {
 
 /// As the superuser: the lab role (login, password) and the lab database it owns.
 fn create_lab_account(s: &Service) -> Result<()> {
-    let admin = options(s, ADMIN_USER, &s.admin_password, "postgres");
+    let admin = admin_options(s);
     let pw = s.password.replace('\'', "''");
     let (user, db) = (s.user.clone(), s.database.clone());
     crate::block_on(async move {

@@ -1,0 +1,271 @@
+//! The database's endpoint in lab 4: a TCP gateway in front of the private PostgreSQL that lets a client through
+//! only when the VPC network described in moto's EC2 API would.
+//!
+//! moto stores VPCs, subnets, routes, security groups and network ACLs but moves no packets, so on its own a
+//! missing security-group rule changes nothing. The gateway closes that gap. At least once a second it reads the
+//! network (see [`crate::vpc`]) and decides whether the chosen client instance can reach the database:
+//!
+//! * **blocked** — it stops accepting and shrinks its listen backlog to nothing, then fills that backlog with
+//!   connections of its own. The kernel drops every further SYN, so a client's TCP handshake never completes and it
+//!   times out — exactly what a client sees on AWS, where nothing ever answers "you are blocked".
+//! * **open** — it accepts again, and every connection is forwarded byte for byte to PostgreSQL.
+//!
+//! Each accepted connection is checked once more against the newest model, with the client's real source port
+//! (network ACLs are stateless: the reply to that port needs a rule too). A connection that fails this check is
+//! held open and never forwarded, so the client waits and times out; nothing is ever forwarded while the model
+//! blocks. Connections already forwarding stay up when the model changes, as established connections do on AWS.
+//! No root rights, no iptables: only a listening socket.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::vpc::{Block, Network};
+
+/// How often the model is read.
+pub const REFRESH: Duration = Duration::from_millis(500);
+/// The client port assumed when deciding whether to accept at all (Linux picks ephemeral ports from 32768).
+pub const TYPICAL_CLIENT_PORT: u16 = 40000;
+/// How long a connection that may not pass is held (never forwarded) before it is closed.
+const HOLD: Duration = Duration::from_secs(120);
+/// What the gateway logs, with its pid, once it listens.
+pub const READY_LINE: &str = "gateway listening:";
+/// The listen backlog while open.
+const BACKLOG: i32 = 128;
+
+/// What the gateway decides from: the network, which instance is the client, which host is the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scene {
+    /// The VPC network as EC2 describes it.
+    pub network: Network,
+    /// The name of the client instance currently in use.
+    pub client: String,
+    /// The name of the database's host (its network interface).
+    pub database: String,
+    /// The database's port as the security groups see it.
+    pub port: u16,
+}
+
+impl Scene {
+    /// `Ok` when the client may connect using `client_port`, else what blocks it.
+    pub fn verdict(&self, client_port: u16) -> std::result::Result<(), Block> {
+        let find = |name: &str| {
+            self.network.host(name).ok_or_else(|| Block {
+                place: crate::vpc::Place::InstancePlacement,
+                reason: format!("no instance or interface named {name:?} in the EC2 model"),
+                fix: "run `sourcelab lab4 setup` again, or pick an existing client".into(),
+            })
+        };
+        self.network.connect(find(&self.client)?, find(&self.database)?, self.port, client_port)
+    }
+}
+
+/// Where the gateway reads its [`Scene`] from (moto's EC2 API in the lab; a fixed one in tests of the gateway).
+pub trait SceneSource: Send + Sync + 'static {
+    /// Reads the current scene.
+    fn read(&self) -> impl Future<Output = Result<Scene>> + Send;
+}
+
+/// Shared between the refresher and the acceptor.
+struct State {
+    scene: Mutex<Option<Scene>>,
+    /// Local addresses of the gateway's own backlog-filling connections.
+    fillers: Mutex<HashSet<SocketAddr>>,
+}
+
+/// Serves `listener` forever, forwarding allowed connections to `upstream`. Logs each change of decision to
+/// stderr (the gateway's log file when it runs as a daemon).
+pub async fn serve(listener: TcpListener, upstream: SocketAddr, source: impl SceneSource) -> Result<()> {
+    let local = listener.local_addr().map_err(|e| Error::new(ErrorKind::Io, "start the gateway", e.to_string()))?;
+    let state = Arc::new(State { scene: Mutex::new(None), fillers: Mutex::new(HashSet::new()) });
+    let (open_tx, open_rx) = watch::channel(false);
+    let listener = Arc::new(listener);
+    let mut fillers = block(&listener, local, &state)?;
+    let acceptor = tokio::spawn(accept_loop(listener.clone(), upstream, state.clone(), open_rx));
+    let mut open = false;
+    let mut last_line = String::new();
+    loop {
+        let (decision, line) = match source.read().await {
+            Ok(scene) => {
+                let v = scene.verdict(TYPICAL_CLIENT_PORT);
+                let line = match &v {
+                    Ok(()) => format!("open: {} may connect to {}:{}", scene.client, scene.database, scene.port),
+                    Err(b) => format!("blocked: {} cannot reach {}: {b}", scene.client, scene.database),
+                };
+                *state.scene.lock().unwrap_or_else(|p| p.into_inner()) = Some(scene);
+                (v.is_ok(), line)
+            }
+            // moto unreachable: keep the last decision, say so once.
+            Err(e) => (open, format!("could not read the EC2 model (keeping the last decision): {e}")),
+        };
+        if line != last_line {
+            eprintln!("gateway {local}: {line}");
+            last_line = line;
+        }
+        if decision != open {
+            if decision {
+                fillers.clear();
+                rustix::net::listen(&*listener, BACKLOG)
+                    .map_err(|e| Error::new(ErrorKind::Io, "open the gateway", e.to_string()))?;
+                let _ = open_tx.send(true);
+            } else {
+                let _ = open_tx.send(false);
+                fillers = block(&listener, local, &state)?;
+            }
+            open = decision;
+        }
+        if acceptor.is_finished() {
+            return Err(Error::new(ErrorKind::Io, "run the gateway", "the acceptor stopped"));
+        }
+        tokio::time::sleep(REFRESH).await;
+    }
+}
+
+/// Shrinks the backlog to nothing and fills it with our own connections, so further SYNs are dropped. Returns the
+/// filling connections, which must stay open while blocked.
+fn block(listener: &TcpListener, local: SocketAddr, state: &State) -> Result<Vec<std::net::TcpStream>> {
+    rustix::net::listen(listener, 0).map_err(|e| Error::new(ErrorKind::Io, "block the gateway", e.to_string()))?;
+    let mut fillers = Vec::new();
+    // Linux queues backlog + 1 connections; a connect that times out means the queue is full.
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&local, Duration::from_millis(150)) {
+            Ok(s) => {
+                if let Ok(addr) = s.local_addr() {
+                    state.fillers.lock().unwrap_or_else(|p| p.into_inner()).insert(addr);
+                }
+                fillers.push(s);
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(fillers)
+}
+
+async fn accept_loop(
+    listener: Arc<TcpListener>,
+    upstream: SocketAddr,
+    state: Arc<State>,
+    mut open: watch::Receiver<bool>,
+) {
+    loop {
+        if !*open.borrow_and_update() {
+            if open.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = open.changed() => continue,
+        };
+        let Ok((client, peer)) = accepted else { continue };
+        if state.fillers.lock().unwrap_or_else(|p| p.into_inner()).remove(&peer) {
+            continue; // one of our own backlog fillers: drop it
+        }
+        let verdict = state.scene.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|s| s.verdict(peer.port()));
+        match verdict {
+            Some(Ok(())) => {
+                tokio::spawn(forward(client, upstream));
+            }
+            Some(Err(b)) => {
+                eprintln!("gateway: holding {peer} without forwarding: {b}");
+                tokio::spawn(async move {
+                    tokio::time::sleep(HOLD).await;
+                    drop(client);
+                });
+            }
+            None => drop(client),
+        }
+    }
+}
+
+async fn forward(mut client: TcpStream, upstream: SocketAddr) {
+    match TcpStream::connect(upstream).await {
+        Ok(mut server) => {
+            let _ = client.set_nodelay(true);
+            let _ = server.set_nodelay(true);
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        }
+        Err(e) => eprintln!("gateway: cannot reach the database at {upstream}: {e}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The gateway as a service of the local stack
+// ---------------------------------------------------------------------------------------------------------------
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::{Service, ServiceStatus, Stack, process};
+
+/// The `sourcelab` program, which runs the gateway: `$SOURCELAB_BIN` (set by the notebook kernel), this program
+/// when it is `sourcelab`, or the `sourcelab` next to the build folder of a test binary.
+fn sourcelab_bin() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("SOURCELAB_BIN").filter(|p| !p.is_empty()) {
+        return Ok(p.into());
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab program", e.to_string()))?;
+    let exe = PathBuf::from(exe.to_string_lossy().trim_end_matches(" (deleted)"));
+    let candidates = [Some(exe.clone()), exe.parent().and_then(|d| d.parent()).map(|d| d.join("sourcelab"))];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.file_name().is_some_and(|n| n == "sourcelab") && p.is_file())
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Setup, "find the sourcelab program", "neither $SOURCELAB_BIN nor a built sourcelab")
+                .hint("build it (cargo build --bin sourcelab) or set SOURCELAB_BIN to its path")
+        })
+}
+
+/// Starts the gateway (`sourcelab lab4 gateway`) in front of PostgreSQL's `upstream` port, unless ours runs.
+pub fn ensure(stack: &Stack, prev: Option<Service>, upstream: u16) -> Result<Service> {
+    if let Some(s) = prev.as_ref().filter(|s| s.pid.is_some_and(|p| process::is_running(p, "gateway"))) {
+        return Ok(s.clone());
+    }
+    let port = process::free_port(prev.map(|s| s.port))?;
+    let log = stack.logs_dir().join("gateway.log");
+    let pid = process::spawn_daemon(
+        "start the lab 4 gateway",
+        Command::new(sourcelab_bin()?)
+            .args(["lab4", "gateway", "--listen", &port.to_string(), "--upstream", &upstream.to_string()])
+            .env("SOURCELAB_HOME", stack.home()),
+        &log,
+    )?;
+    // It may start blocked, and then nothing can connect to it: wait for the line it logs once it listens.
+    let ready = format!("{} pid {pid}", READY_LINE);
+    process::wait_until("the lab 4 gateway", Some(pid), &log, Duration::from_secs(20), || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains(&ready))
+    })?;
+    Ok(Service {
+        pid: Some(pid),
+        host: "127.0.0.1".into(),
+        port,
+        log,
+        user: String::new(),
+        password: String::new(),
+        database: String::new(),
+        socket: None,
+        admin_password: String::new(),
+    })
+}
+
+/// Stops the gateway we started.
+pub fn stop(s: &Service) -> Result<Vec<String>> {
+    super::stop_ours(s, "gateway", "lab 4 gateway", rustix::process::Signal::TERM, Duration::from_secs(5))
+}
+
+/// The gateway's row in the status table.
+pub fn status(s: &Service) -> ServiceStatus {
+    super::status_row("gateway", Some(s), |s| {
+        let running = s.pid.is_some_and(|p| process::is_running(p, "gateway"));
+        (format!("{}:{}", s.host, s.port), running, "lab 4: PostgreSQL behind the EC2 model's rules".into())
+    })
+}
