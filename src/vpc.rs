@@ -256,6 +256,11 @@ impl AclEntry {
 }
 
 impl Network {
+    /// The VPC whose Name is `name`.
+    pub fn vpc(&self, name: &str) -> Option<&Vpc> {
+        self.vpcs.iter().find(|v| v.name == name)
+    }
+
     /// The host (instance or database interface) called `name`.
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
@@ -890,7 +895,7 @@ mod tests {
         assert_eq!(e.place, Place::RouteTables);
         assert!(e.reason.contains("rtb-ext") && e.reason.contains("igw-1"), "{e}");
         net.route_tables[1].routes.push(Route { destination: cidr("10.0.0.0/16"), target: "pcx-1".into() });
-        assert_eq!(check(&net, "external").unwrap_err().reason.contains("rtb-lab"), true);
+        assert!(check(&net, "external").unwrap_err().reason.contains("rtb-lab"));
         net.route_tables[0].routes.push(Route { destination: cidr("10.1.0.0/16"), target: "pcx-1".into() });
         assert_eq!(check(&net, "external"), Ok(()));
         // A subnet without any table.
