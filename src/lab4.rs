@@ -192,9 +192,7 @@ impl Lab4 {
         let mut saved = load_saved(&self.stack)?;
         saved.client = name.to_string();
         save(&self.stack, &saved)?;
-        // The gateway re-reads every half second; wait until it surely has.
-        tokio::time::sleep(crate::local::gateway::REFRESH * 3).await;
-        Ok(())
+        settle().await
     }
 
     /// The password DevOps first gave you.
@@ -326,14 +324,23 @@ impl Lab4 {
             Ok(())
         })
         .await?;
-        tokio::time::sleep(crate::local::gateway::REFRESH * 3).await;
-        Ok(())
+        settle().await
     }
 
     /// Puts the lab back to its starting point (same as [`Lab4::setup`]).
     pub async fn reset(&self) -> Result<Lab4> {
         Lab4::setup().await
     }
+}
+
+/// Waits until the gateway has surely read the network again (it does every half second), so the next cell sees
+/// the change.
+async fn settle() -> Result<()> {
+    crate::on_runtime(async {
+        tokio::time::sleep(crate::local::gateway::REFRESH * 3).await;
+        Ok(())
+    })
+    .await
 }
 
 /// Reads the scene: the network from EC2, the chosen client from the saved state.

@@ -18,8 +18,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Large files move in parts (multipart upload, ranged downloads), several at once, so memory stays at
-//! part size × parts in flight whatever the file size. A download goes to a temporary file next to the target and
+//! Large files move in parts (multipart upload, ranged downloads), several at once. Each part streams from (or
+//! to) its slice of the file through small buffers, so memory stays a few buffers per part in flight whatever the
+//! file size — and whatever the part size. A download goes to a temporary file next to the target and
 //! is renamed into place only when complete: a failed download leaves nothing behind.
 //!
 //! Clients come from the env file: with `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`) set they talk to that
