@@ -539,7 +539,12 @@ const NO_ANSWER: &str = "the server did not answer: is it running (`sourcelab st
 
 fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
     let what = format!("connect to {} at {} as {}", cfg.engine.name(), cfg.endpoint(), cfg.user);
-    let text = e.to_string();
+    // The server's own words: sqlx's Display adds "error returned from database" and, for PostgreSQL, the line of
+    // the server's C source ("at line 334"), which reads like a line of yours.
+    let text = match &e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    };
     let lower = text.to_lowercase();
     let (kind, hint) = if lower.contains("refused") {
         (
