@@ -13,17 +13,22 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from envfile import settings
 
 
-def convert(path):
+def convert(path, rounds=3):
+    """Median items/s over `rounds` runs of each direction."""
     items = [json.loads(line) for line in open(path)]
     n = len(items)
     de, ser = TypeDeserializer(), TypeSerializer()
-    start = time.perf_counter()
-    plain = [{k: de.deserialize(v) for k, v in item.items()} for item in items]
-    print(f"boto3_dynamodb_to_plain {n / (time.perf_counter() - start):.0f}")
-    start = time.perf_counter()
-    back = [{k: ser.serialize(v) for k, v in item.items()} for item in plain]
-    print(f"boto3_plain_to_dynamodb {n / (time.perf_counter() - start):.0f}")
-    assert len(back) == n
+    to_plain, to_dynamodb = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        plain = [{k: de.deserialize(v) for k, v in item.items()} for item in items]
+        to_plain.append(n / (time.perf_counter() - start))
+        start = time.perf_counter()
+        back = [{k: ser.serialize(v) for k, v in item.items()} for item in plain]
+        to_dynamodb.append(n / (time.perf_counter() - start))
+        assert len(back) == n
+    print(f"boto3_dynamodb_to_plain {sorted(to_plain)[rounds // 2]:.0f}")
+    print(f"boto3_plain_to_dynamodb {sorted(to_dynamodb)[rounds // 2]:.0f}")
 
 
 def load(env_path):

@@ -1,7 +1,8 @@
 //! Converter speed for benches/dynamo.sh: 100k generated items of mixed types (N whole and decimal, S, BOOL, NULL,
 //! SS, L, M), converted plain → DynamoDB and back by sourcelab's marshal functions and by serde_dynamo (from and to
 //! a Rust struct, the way serde_dynamo is meant to be used). Also writes the items as DynamoDB JSON lines, so the
-//! Python side converts exactly the same items with boto3. Prints one `name items/s` line per measurement.
+//! Python side converts exactly the same items with boto3. Each converter runs in 5 rounds, taken in turn; prints
+//! one `name items/s` line per converter, the median of its rounds.
 //! Usage: `marshal <items.jsonl to write>`.
 
 use std::collections::HashMap;
@@ -59,38 +60,72 @@ fn plain(c: &Customer) -> Value {
     })
 }
 
-fn rate(name: &str, start: Instant) {
-    println!("{name} {:.0}", N as f64 / start.elapsed().as_secs_f64());
+/// Runs `convert` once and returns its rate in items/s; `convert` returns what it made, dropped after the clock.
+fn rate<T>(convert: impl FnOnce() -> Vec<T>) -> f64 {
+    let start = Instant::now();
+    let made = convert();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(made.len(), N);
+    N as f64 / secs
 }
+
+const ROUNDS: usize = 5;
 
 fn main() {
     let out = std::env::args().nth(1).expect("usage: marshal <items.jsonl>");
     let customers: Vec<Customer> = (0..N).map(customer).collect();
     let plains: Vec<Value> = customers.iter().map(plain).collect();
-
-    let start = Instant::now();
     let items: Vec<marshal::Item> = plains.iter().map(|p| marshal::item_from_plain(p).unwrap()).collect();
-    rate("sourcelab_plain_to_dynamodb", start);
-    // By value, as serde_dynamo::from_item takes its item: strings move into the JSON.
-    let owned = items.clone();
-    let start = Instant::now();
-    let back: Vec<Value> = owned.into_iter().map(|i| marshal::item_into_json(i, Format::Plain).unwrap()).collect();
-    rate("sourcelab_dynamodb_to_plain", start);
-    assert_eq!(back, plains);
-    // By reference (Response::plain): the item is copied first.
-    let start = Instant::now();
-    let back: Vec<Value> = items.iter().map(|i| marshal::item_to_plain(i).unwrap()).collect();
-    rate("sourcelab_dynamodb_to_plain_by_ref", start);
-    assert_eq!(back, plains);
-
-    let start = Instant::now();
     let sd_items: Vec<HashMap<String, AttributeValue>> =
         customers.iter().map(|c| serde_dynamo::to_item(c).unwrap()).collect();
-    rate("serde_dynamo_struct_to_dynamodb", start);
-    let start = Instant::now();
-    let sd_back: Vec<Customer> = sd_items.into_iter().map(|i| serde_dynamo::from_item(i).unwrap()).collect();
-    rate("serde_dynamo_dynamodb_to_struct", start);
-    assert_eq!(sd_back.len(), N);
+    // Both directions give back what went in.
+    assert_eq!(items.iter().map(|i| marshal::item_to_plain(i).unwrap()).collect::<Vec<_>>(), plains);
+    assert_eq!(
+        sd_items.iter().map(|i| serde_dynamo::from_item::<_, Customer>(i.clone()).unwrap().id).sum::<i64>(),
+        (0..N as i64).sum::<i64>()
+    );
+
+    // Rounds in turn, so machine noise hits every converter alike; each rate is the median of its rounds.
+    let mut rates: Vec<(&str, Vec<f64>)> = Vec::new();
+    let mut add = |name: &'static str, r: f64| match rates.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, v)) => v.push(r),
+        None => rates.push((name, vec![r])),
+    };
+    for _ in 0..ROUNDS {
+        add(
+            "sourcelab_plain_to_dynamodb",
+            rate(|| plains.iter().map(|p| marshal::item_from_plain(p).unwrap()).collect()),
+        );
+        add(
+            "serde_dynamo_struct_to_dynamodb",
+            rate(|| {
+                customers
+                    .iter()
+                    .map(|c| serde_dynamo::to_item::<_, HashMap<String, AttributeValue>>(c).unwrap())
+                    .collect()
+            }),
+        );
+        // By value, as serde_dynamo::from_item takes its item: strings move into the JSON.
+        let owned = items.clone();
+        add(
+            "sourcelab_dynamodb_to_plain",
+            rate(|| owned.into_iter().map(|i| marshal::item_into_json(i, Format::Plain).unwrap()).collect()),
+        );
+        let owned = sd_items.clone();
+        add(
+            "serde_dynamo_dynamodb_to_struct",
+            rate(|| owned.into_iter().map(|i| serde_dynamo::from_item::<_, Customer>(i).unwrap()).collect()),
+        );
+        // By reference (Response::plain): the item is copied first.
+        add(
+            "sourcelab_dynamodb_to_plain_by_ref",
+            rate(|| items.iter().map(|i| marshal::item_to_plain(i).unwrap()).collect()),
+        );
+    }
+    for (name, mut v) in rates {
+        v.sort_by(f64::total_cmp);
+        println!("{name} {:.0}", v[v.len() / 2]);
+    }
     let mut f = std::io::BufWriter::new(std::fs::File::create(&out).unwrap());
     for i in &items {
         writeln!(f, "{}", marshal::item_to_marshal(i).unwrap()).unwrap();

@@ -154,6 +154,8 @@ impl Lab4 {
         })
         .await?;
         save(&stack, &Saved { client: EXTERNAL_BASTION.into(), password, bucket: bucket.clone() })?;
+        // A gateway left open by an earlier run closes on its next read: wait for it.
+        settle().await?;
         Ok(Lab4 { stack, env, bucket, gateway_port })
     }
 

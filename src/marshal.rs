@@ -184,6 +184,20 @@ fn parse_number(text: &str) -> std::result::Result<Decimal<'_>, String> {
     Ok(Decimal { negative, int, frac, digits: total - lead - trail, lead, exponent: first.saturating_add(exp) })
 }
 
+/// Number text that DynamoDB surely accepts, told at a glance: an optional `-`, digits, optionally a point and more
+/// digits, no exponent, at most 38 digits in all (so within range too: 1E-38 … 1E38).
+fn plainly_valid(text: &str) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let (int, frac) = match body.iter().position(|&b| b == b'.') {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    !int.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
+        && int.len() + frac.map_or(0, <[u8]>::len) <= MAX_DIGITS
+}
+
 /// Checks number text as DynamoDB would.
 fn check_number(text: &str) -> std::result::Result<Decimal<'_>, String> {
     let d = parse_number(text)?;
@@ -321,20 +335,29 @@ fn number_set(values: &[Value], path: &Path<'_>, format: Format) -> Result<Vec<S
     Ok(out)
 }
 
+/// Whether two of the keys are equal. Sets are usually small: compared pairwise without allocating; large ones
+/// through a hash set.
+fn has_duplicates<K: Eq + std::hash::Hash>(keys: impl ExactSizeIterator<Item = K> + Clone) -> bool {
+    if keys.len() <= 16 {
+        return keys.clone().enumerate().any(|(i, a)| keys.clone().skip(i + 1).any(|b| b == a));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    keys.into_iter().any(|k| !seen.insert(k))
+}
+
 /// DynamoDB refuses empty sets and sets with duplicates; this checks both, with DynamoDB's wording.
-fn check_set<T, K: Eq + std::hash::Hash>(
+fn check_set<T>(
     members: &[T],
+    duplicates: bool,
     path: &Path<'_>,
     kind: &str,
-    key: impl Fn(&T) -> K,
     show: impl Fn(&T) -> String,
 ) -> Result<()> {
     if members.is_empty() {
         // DynamoDB's grammar and double space, verbatim.
         return Err(bad(path, format!("One or more parameter values were invalid: An {kind} set  may not be empty")));
     }
-    let mut seen = std::collections::HashSet::with_capacity(members.len());
-    if members.iter().any(|m| !seen.insert(key(m))) {
+    if duplicates {
         let list: Vec<String> = members.iter().map(show).collect();
         return Err(bad(
             path,
@@ -348,22 +371,26 @@ fn check_set<T, K: Eq + std::hash::Hash>(
 }
 
 fn ss(v: Vec<String>, path: &Path<'_>) -> Result<AttributeValue> {
-    check_set(&v, path, "string", Clone::clone, Clone::clone)?;
+    check_set(&v, has_duplicates(v.iter().map(String::as_str)), path, "string", Clone::clone)?;
     Ok(AttributeValue::Ss(v))
 }
 
 fn ns(v: Vec<String>, path: &Path<'_>) -> Result<AttributeValue> {
-    check_set(&v, path, "number", |n| parse_number(n).map(|d| d.key()).ok(), Clone::clone)?;
+    // Numbers are equal by value: 1 and 1.0 are duplicates.
+    let dup = has_duplicates(v.iter().map(|n| parse_number(n).map(|d| d.key()).ok()));
+    check_set(&v, dup, path, "number", Clone::clone)?;
     Ok(AttributeValue::Ns(v))
 }
 
 fn bs(v: Vec<Blob>, path: &Path<'_>) -> Result<AttributeValue> {
-    check_set(&v, path, "binary", |b| b.as_ref().to_vec(), |b| B64.encode(b.as_ref()))?;
+    check_set(&v, has_duplicates(v.iter().map(|b| b.as_ref())), path, "binary", |b| B64.encode(b.as_ref()))?;
     Ok(AttributeValue::Bs(v))
 }
 
 fn number(text: &str, path: &Path<'_>) -> Result<AttributeValue> {
-    check_number(text).map_err(|m| bad(path, m))?;
+    if !plainly_valid(text) {
+        check_number(text).map_err(|m| bad(path, m))?;
+    }
     Ok(AttributeValue::N(text.to_string()))
 }
 
@@ -544,7 +571,11 @@ fn kind_of(v: &Value) -> &'static str {
 /// its raw bytes; a number 1 byte per two significant digits plus 1; BOOL and NULL 1 byte; a list or map 3 bytes
 /// plus 1 per element plus the elements (a map's elements include their names); a set the sum of its members.
 pub fn item_size(item: &Item) -> usize {
-    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+    size_with(item, number_size)
+}
+
+fn size_with(item: &Item, number: fn(&str) -> usize) -> usize {
+    item.iter().map(|(k, v)| k.len() + value_size(v, number)).sum()
 }
 
 fn number_size(text: &str) -> usize {
@@ -552,22 +583,31 @@ fn number_size(text: &str) -> usize {
     digits.div_ceil(2) + 1
 }
 
-fn value_size(v: &AttributeValue) -> usize {
+/// At least [`number_size`]: a number never has more significant digits than characters.
+fn number_size_bound(text: &str) -> usize {
+    text.len().div_ceil(2) + 1
+}
+
+fn value_size(v: &AttributeValue, number: fn(&str) -> usize) -> usize {
     match v {
         AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => number_size(n),
+        AttributeValue::N(n) => number(n),
         AttributeValue::B(b) => b.as_ref().len(),
         AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-        AttributeValue::L(l) => 3 + l.iter().map(|x| 1 + value_size(x)).sum::<usize>(),
-        AttributeValue::M(m) => 3 + m.iter().map(|(k, x)| 1 + k.len() + value_size(x)).sum::<usize>(),
+        AttributeValue::L(l) => 3 + l.iter().map(|x| 1 + value_size(x, number)).sum::<usize>(),
+        AttributeValue::M(m) => 3 + m.iter().map(|(k, x)| 1 + k.len() + value_size(x, number)).sum::<usize>(),
         AttributeValue::Ss(s) => s.iter().map(String::len).sum(),
-        AttributeValue::Ns(n) => n.iter().map(|x| number_size(x)).sum(),
+        AttributeValue::Ns(n) => n.iter().map(|x| number(x)).sum(),
         AttributeValue::Bs(b) => b.iter().map(|x| x.as_ref().len()).sum(),
         _ => 0,
     }
 }
 
 fn check_size(item: &Item) -> Result<()> {
+    // The bound needs no number parsing; only an item near the limit is counted exactly.
+    if size_with(item, number_size_bound) <= MAX_ITEM_BYTES {
+        return Ok(());
+    }
     let size = item_size(item);
     if size > MAX_ITEM_BYTES {
         return Err(bad(&Path::Root, "Item size has exceeded the maximum allowed size").hint(format!(
@@ -908,6 +948,15 @@ mod tests {
         assert_eq!(json_number_text("-5."), "-5");
         assert_eq!(json_number_text("007e3"), "7e+3");
         assert_eq!(json_number_text("1E-3"), "1e-3");
+        for text in
+            ["0", "-12.50", "007", "12345678901234567890123456789012345678", "0.0000000000000000000000000000000000001"]
+        {
+            assert!(plainly_valid(text) && check_number(text).is_ok(), "{text}");
+        }
+        for text in ["", "-", ".5", "5.", "1e3", "+1", "1.2.3", "123456789012345678901234567890123456789", "NaN", "1_0"]
+        {
+            assert!(!plainly_valid(text), "{text}");
+        }
         for (text, fast) in [("101", true), ("-7", true), ("0", true), ("-0", false), ("007", false), ("1.0", false)] {
             assert_eq!(plain_integer(text).is_some(), fast, "{text}");
             assert_eq!(json_number(text, &Path::Root).unwrap().as_str(), json_number_text(text), "{text}");
