@@ -390,16 +390,8 @@ async fn make_database(pg: &crate::local::Service, password: &str) -> Result<()>
     conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{DATABASE_NAME}\" WITH (FORCE)")))
         .await
         .map_err(fail)?;
-    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_roles WHERE rolname = $1")
-        .bind(MASTER_USER)
-        .fetch_optional(&mut conn)
-        .await
-        .map_err(fail)?;
-    let verb = if exists.is_some() { "ALTER" } else { "CREATE" };
     // The password is ours (random_password: nothing that needs quoting), so it can go into the statement.
-    conn.execute(sqlx::AssertSqlSafe(format!("{verb} ROLE \"{MASTER_USER}\" LOGIN PASSWORD '{password}'")))
-        .await
-        .map_err(fail)?;
+    crate::local::postgres::login_role(&mut conn, MASTER_USER, password, "").await.map_err(fail)?;
     conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{DATABASE_NAME}\" OWNER \"{MASTER_USER}\"")))
         .await
         .map_err(fail)?;

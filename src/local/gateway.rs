@@ -244,17 +244,7 @@ pub fn ensure(stack: &Stack, prev: Option<Service>, upstream: u16) -> Result<Ser
     process::wait_until("the lab 4 gateway", Some(pid), &log, Duration::from_secs(20), || {
         std::fs::read_to_string(&log).is_ok_and(|t| t.contains(&ready))
     })?;
-    Ok(Service {
-        pid: Some(pid),
-        host: "127.0.0.1".into(),
-        port,
-        log,
-        user: String::new(),
-        password: String::new(),
-        database: String::new(),
-        socket: None,
-        admin_password: String::new(),
-    })
+    Ok(Service::process(pid, port, log))
 }
 
 /// Stops the gateway we started.

@@ -74,6 +74,23 @@ pub struct Service {
     pub admin_password: String,
 }
 
+impl Service {
+    /// A service we started that has no logins (moto, the lab 4 gateway): its pid, port and log.
+    pub(crate) fn process(pid: u32, port: u16, log: PathBuf) -> Service {
+        Service {
+            pid: Some(pid),
+            host: "127.0.0.1".into(),
+            port,
+            log,
+            user: String::new(),
+            password: String::new(),
+            database: String::new(),
+            socket: None,
+            admin_password: String::new(),
+        }
+    }
+}
+
 impl fmt::Debug for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Service")

@@ -66,17 +66,7 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
         &log,
     )?;
     process::wait_until("moto", Some(pid), &log, Duration::from_secs(60), || answers_http(port))?;
-    Ok(Service {
-        pid: Some(pid),
-        host: "127.0.0.1".into(),
-        port,
-        log,
-        user: String::new(),
-        password: String::new(),
-        database: String::new(),
-        socket: None,
-        admin_password: String::new(),
-    })
+    Ok(Service::process(pid, port, log))
 }
 
 /// Stops the moto we started.

@@ -190,6 +190,21 @@ fn chown(path: &Path, uid: u32, gid: u32) -> Result<()> {
     std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|e| Error::io("change the owner of", path, e))
 }
 
+/// Creates the login role `user` with `password` (already quoted for SQL) and `options`, or sets them if it exists.
+pub(crate) async fn login_role(
+    conn: &mut sqlx::PgConnection,
+    user: &str,
+    password: &str,
+    options: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    let exists: Option<(i32,)> =
+        sqlx::query_as("SELECT 1 FROM pg_roles WHERE rolname = $1").bind(user).fetch_optional(&mut *conn).await?;
+    let verb = if exists.is_some() { "ALTER" } else { "CREATE" };
+    conn.execute(sqlx::AssertSqlSafe(format!("{verb} ROLE \"{user}\" LOGIN {options} PASSWORD '{password}'"))).await?;
+    Ok(())
+}
+
 /// As the superuser: the lab role (login, password) and the lab database it owns.
 fn create_lab_account(s: &Service) -> Result<()> {
     let admin = admin_options(s);
@@ -200,15 +215,7 @@ fn create_lab_account(s: &Service) -> Result<()> {
         let step = "create the lab user and database in PostgreSQL";
         let fail = |e: sqlx::Error| Error::new(ErrorKind::Setup, step, e.to_string());
         let mut conn = admin.connect().await.map_err(fail)?;
-        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_roles WHERE rolname = $1")
-            .bind(&user)
-            .fetch_optional(&mut conn)
-            .await
-            .map_err(fail)?;
-        let verb = if exists.is_some() { "ALTER" } else { "CREATE" };
-        conn.execute(sqlx::AssertSqlSafe(format!("{verb} ROLE \"{user}\" LOGIN CREATEDB PASSWORD '{pw}'")))
-            .await
-            .map_err(fail)?;
+        login_role(&mut conn, &user, &pw, "CREATEDB").await.map_err(fail)?;
         let db_exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
             .bind(&db)
             .fetch_optional(&mut conn)
