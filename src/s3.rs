@@ -20,7 +20,9 @@
 //!
 //! Large files move in parts (multipart upload, ranged downloads), several at once. Each part streams from (or
 //! to) its slice of the file through small buffers, so memory stays a few buffers per part in flight whatever the
-//! file size — and whatever the part size. A download goes to a temporary file next to the target and
+//! file size — and whatever the part size. From a server on this machine (the local stack's moto) a download is
+//! one stream instead: ranges in parallel buy bandwidth over long links, loopback has none to buy, and moto reads
+//! the whole object again for every range it serves. A download goes to a temporary file next to the target and
 //! is renamed into place only when complete: a failed download leaves nothing behind.
 //!
 //! Clients come from the env file: with `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`) set they talk to that
@@ -34,7 +36,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CompletedMultipartUpload, CompletedPart,
+    BucketLocationConstraint, BucketVersioningStatus, ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart,
     CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration, VersioningConfiguration,
 };
 use polars::prelude::{Column, DataFrame};
@@ -61,7 +63,8 @@ pub async fn client(env: &EnvFile) -> aws_sdk_s3::Client {
     if let Some(ep) = aws.s3_endpoint() {
         // Local servers want path-style addresses. And no optional checksums: with them every upload becomes an
         // aws-chunked stream with a trailing CRC, which moto unpacks in Python at a fraction of the plain speed
-        // (the endpoint is plain HTTP on this machine; payload signing still covers the bytes).
+        // (the endpoint is plain HTTP on this machine; payload signing still covers the bytes of single requests, and
+        // the parts of a multipart upload carry the CRC-32 we compute).
         conf = conf
             .endpoint_url(ep)
             .force_path_style(true)
@@ -251,6 +254,7 @@ pub struct S3 {
     region: String,
     part_size: u64,
     concurrency: usize,
+    ranged_downloads: bool,
     progress: Progress,
 }
 
@@ -303,6 +307,7 @@ impl S3 {
                 region,
                 part_size: PART_SIZE,
                 concurrency: CONCURRENCY,
+                ranged_downloads: !aws.s3_endpoint().is_some_and(on_this_machine),
                 progress: Progress::Print,
             })
         })
@@ -313,6 +318,13 @@ impl S3 {
     pub fn with_parts(mut self, part_size: u64, concurrency: usize) -> Self {
         self.part_size = part_size.max(5 * 1024 * 1024);
         self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The same connection, downloading large objects in ranges (several at once) or in one stream. Ranges are the
+    /// default against AWS; one stream against a server on this machine (see the module docs).
+    pub fn with_ranged_downloads(mut self, ranged: bool) -> Self {
+        self.ranged_downloads = ranged;
         self
     }
 
@@ -466,6 +478,7 @@ impl S3 {
             .bucket(bucket)
             .key(key)
             .content_type(content_type)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .send()
             .await
             .map_err(|e| self.err(what.clone(), e))?;
@@ -519,7 +532,9 @@ impl S3 {
                 let (offset, len) = (i * self.part_size, self.part_size.min(size - i * self.part_size));
                 async move {
                     // Each part streams from its slice of the file: memory stays a few small buffers per part in
-                    // flight, whatever the part size.
+                    // flight, whatever the part size. Its CRC-32 goes ahead in a header (a second read of the slice,
+                    // from the page cache), so S3 checks every part without an aws-chunked body.
+                    let crc = part_crc32(path, offset, len).await.map_err(|e| Error::io("read", path, e))?;
                     let body = ByteStream::read_from()
                         .path(path)
                         .offset(offset)
@@ -536,6 +551,7 @@ impl S3 {
                         .key(key)
                         .upload_id(upload_id)
                         .part_number(i as i32 + 1)
+                        .checksum_crc32(&crc)
                         .body(body)
                         .customize()
                         .disable_payload_signing()
@@ -546,6 +562,7 @@ impl S3 {
                         CompletedPart::builder()
                             .part_number(i as i32 + 1)
                             .set_e_tag(out.e_tag().map(str::to_string))
+                            .checksum_crc32(crc)
                             .build(),
                         len,
                     ))
@@ -562,8 +579,9 @@ impl S3 {
         Ok(parts)
     }
 
-    /// Downloads `bucket`/`key` to a local file, in ranges (10 at a time) above 8 MiB. The bytes go to a temporary
-    /// file beside the target, renamed into place when complete; on failure nothing is left behind.
+    /// Downloads `bucket`/`key` to a local file, in ranges (10 at a time) above 8 MiB — or in one stream from a server
+    /// on this machine, see [`S3::with_ranged_downloads`]. The bytes go to a temporary file beside the target,
+    /// renamed into place when complete; on failure nothing is left behind.
     pub async fn download_file(&self, bucket: &str, key: &str, path: impl AsRef<Path>) -> Result<Transfer> {
         let (path, bucket, key) = (path.as_ref().to_path_buf(), bucket.to_string(), key.to_string());
         self.run(|s| Box::pin(async move { s.download_here(&bucket, &key, &path).await })).await
@@ -623,7 +641,7 @@ impl S3 {
         let file = std::fs::File::create(tmp).map_err(|e| Error::io("write", tmp, e))?;
         file.set_len(size).map_err(|e| Error::io("write", tmp, e))?;
         let file = std::sync::Arc::new(file);
-        let ranges: Vec<(u64, u64)> = if size <= MULTIPART_THRESHOLD {
+        let ranges: Vec<(u64, u64)> = if size <= MULTIPART_THRESHOLD || !self.ranged_downloads {
             vec![(0, size)]
         } else {
             (0..size.div_ceil(self.part_size))
@@ -631,10 +649,11 @@ impl S3 {
                 .collect()
         };
         let parts = ranges.len();
-        let mut meter = Meter::new(if parts > 1 { self.progress } else { Progress::Quiet }, "downloaded", size);
+        let progress = if size > MULTIPART_THRESHOLD { self.progress } else { Progress::Quiet };
+        let meter = std::sync::Mutex::new(Meter::new(progress, "downloaded", size));
         let mut stream = futures_util::stream::iter(ranges)
             .map(|(offset, len)| {
-                let file = file.clone();
+                let (file, meter) = (file.clone(), &meter);
                 async move {
                     let mut req = self
                         .client()
@@ -657,6 +676,9 @@ impl S3 {
                         std::os::unix::fs::FileExt::write_all_at(&*file, &chunk, at)
                             .map_err(|e| Error::io("write", tmp, e))?;
                         at += chunk.len() as u64;
+                        if let Ok(mut m) = meter.lock() {
+                            m.add(chunk.len() as u64, tmp, &url(bucket, key));
+                        }
                     }
                     if at - offset != len {
                         return Err(Error::new(
@@ -665,12 +687,12 @@ impl S3 {
                             format!("got {} of {len} bytes", at - offset),
                         ));
                     }
-                    Ok::<_, Error>(len)
+                    Ok::<_, Error>(())
                 }
             })
             .buffer_unordered(self.concurrency);
         while let Some(done) = stream.next().await {
-            meter.add(done?, tmp, &url(bucket, key));
+            done?;
         }
         file.sync_all().map_err(|e| Error::io("write", tmp, e))?;
         Ok(parts)
@@ -1211,6 +1233,41 @@ fn content_type(key: &str) -> &'static str {
     }
 }
 
+/// The CRC-32 of `len` bytes of a file from `offset`, in base64 as S3's `x-amz-checksum-crc32` header wants it.
+async fn part_crc32(path: &Path, offset: u64, len: u64) -> std::io::Result<String> {
+    use base64::Engine as _;
+    use std::os::unix::fs::FileExt as _;
+    let path = path.to_path_buf();
+    let crc = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        let mut buf = vec![0u8; READ_BUFFER.min(len as usize)];
+        let mut hasher = crc32fast::Hasher::new();
+        let mut at = 0;
+        while at < len {
+            let n = (len - at).min(buf.len() as u64) as usize;
+            file.read_exact_at(&mut buf[..n], offset + at)?;
+            hasher.update(&buf[..n]);
+            at += n as u64;
+        }
+        Ok::<_, std::io::Error>(hasher.finalize())
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    Ok(base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes()))
+}
+
+/// Whether an endpoint URL names this machine (`localhost`, `127.0.0.1`, `[::1]`).
+fn on_this_machine(endpoint: &str) -> bool {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Prints a line at every tenth of a large transfer.
 struct Meter {
     progress: Progress,
@@ -1246,6 +1303,39 @@ impl Meter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn part_checksums_are_crc32_of_the_slice_in_base64() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.bin");
+        std::fs::write(&path, b"xx123456789yy").unwrap();
+        // The CRC-32 check value of "123456789" is 0xCBF43926.
+        assert_eq!(part_crc32(&path, 2, 9).await.unwrap(), "y/Q5Jg==");
+        let big: Vec<u8> = (0..3 * READ_BUFFER + 5).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &big).unwrap();
+        let whole = crc32fast::hash(&big[7..]).to_be_bytes();
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::STANDARD.encode(whole);
+        assert_eq!(part_crc32(&path, 7, big.len() as u64 - 7).await.unwrap(), expected, "across several reads");
+        assert!(part_crc32(&path, 7, big.len() as u64).await.is_err(), "past the end of the file");
+    }
+
+    #[test]
+    fn endpoints_on_this_machine() {
+        for local in
+            ["http://127.0.0.1:5000", "http://localhost:5000/", "http://[::1]:9000", "http://127.0.0.2", "localhost"]
+        {
+            assert!(on_this_machine(local), "{local}");
+        }
+        for remote in [
+            "https://s3.us-east-1.amazonaws.com",
+            "http://10.0.0.5:9000",
+            "http://minio.lan:9000",
+            "http://localhost.example.com",
+        ] {
+            assert!(!on_this_machine(remote), "{remote}");
+        }
+    }
 
     #[test]
     fn bucket_names_s3_would_refuse_are_refused_with_the_rule() {

@@ -6,6 +6,8 @@ mod common;
 
 use std::io::Write;
 
+use aws_sdk_s3::types::ChecksumMode;
+use base64::Engine as _;
 use serde_json::json;
 use sourcelab::ErrorKind;
 use sourcelab::Progress;
@@ -110,28 +112,41 @@ async fn lab_three_end_to_end() {
 
 #[tokio::test]
 async fn multipart_above_the_threshold_and_ranged_downloads() {
-    let s3 = s3().await.with_parts(5 * 1024 * 1024, 3);
+    let ranged = s3().await.with_parts(5 * 1024 * 1024, 3).with_ranged_downloads(true);
     let b = bucket("multipart");
-    s3.create_bucket(&b).await.unwrap();
+    ranged.create_bucket(&b).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     // 18 MiB + 7 bytes: four 5 MiB parts, the last one short; content varies so a misplaced part shows.
     let size = 18 * 1024 * 1024 + 7;
     let data: Vec<u8> = (0..size).map(|i| (i * 7 + i / 4096) as u8).collect();
     let big = dir.path().join("big.bin");
     std::fs::File::create(&big).unwrap().write_all(&data).unwrap();
-    let up = s3.upload_file(&big, &b, "big/big.bin").await.unwrap();
+    let up = ranged.upload_file(&big, &b, "big/big.bin").await.unwrap();
     assert_eq!((up.bytes, up.parts), (size as u64, 4), "{up}");
-    assert!(s3.head(&b, "big/big.bin").await.unwrap().etag.unwrap().ends_with("-4\""));
+    assert!(ranged.head(&b, "big/big.bin").await.unwrap().etag.unwrap().ends_with("-4\""));
+    // Every part went up with its CRC-32, so the object carries S3's composite checksum: the CRC-32 of the parts'
+    // CRC-32s (S3 adds "-4"; moto's HeadObject leaves the suffix out).
+    let parts: Vec<u8> = data.chunks(5 * 1024 * 1024).flat_map(|p| crc32fast::hash(p).to_be_bytes()).collect();
+    let expected = base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(&parts).to_be_bytes());
+    let sdk = ranged.sdk().await.unwrap();
+    let head =
+        sdk.head_object().bucket(&b).key("big/big.bin").checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+    assert_eq!(head.checksum_crc32().map(|c| c.trim_end_matches("-4")), Some(expected.as_str()));
     let back = dir.path().join("back.bin");
-    let down = s3.download_file(&b, "big/big.bin", &back).await.unwrap();
+    let down = ranged.download_file(&b, "big/big.bin", &back).await.unwrap();
     assert_eq!(down.parts, 4);
     assert!(std::fs::read(&back).unwrap() == data, "the downloaded bytes differ");
+    // From a server on this machine (the stack's moto) the default is one stream.
+    let whole = dir.path().join("whole.bin");
+    let one = s3().await.download_file(&b, "big/big.bin", &whole).await.unwrap();
+    assert_eq!(one.parts, 1, "{one}");
+    assert!(std::fs::read(&whole).unwrap() == data, "the downloaded bytes differ");
     // Exactly at the threshold: one request each way.
     let small = dir.path().join("small.bin");
     std::fs::write(&small, vec![1u8; s3::MULTIPART_THRESHOLD as usize]).unwrap();
-    assert_eq!(s3.upload_file(&small, &b, "small.bin").await.unwrap().parts, 1);
-    assert_eq!(s3.download_file(&b, "small.bin", dir.path().join("small2.bin")).await.unwrap().parts, 1);
-    s3.delete_bucket(&b).await.unwrap();
+    assert_eq!(ranged.upload_file(&small, &b, "small.bin").await.unwrap().parts, 1);
+    assert_eq!(ranged.download_file(&b, "small.bin", dir.path().join("small2.bin")).await.unwrap().parts, 1);
+    ranged.delete_bucket(&b).await.unwrap();
 }
 
 #[tokio::test]
