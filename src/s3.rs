@@ -61,14 +61,15 @@ pub async fn client(env: &EnvFile) -> aws_sdk_s3::Client {
     let sdk = aws.sdk_config().await;
     let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
     if let Some(ep) = aws.s3_endpoint() {
-        // Local servers want path-style addresses. And no optional checksums: with them every upload becomes an
-        // aws-chunked stream with a trailing CRC, which moto unpacks in Python at a fraction of the plain speed
-        // (the endpoint is plain HTTP on this machine; payload signing still covers the bytes of single requests, and
-        // the parts of a multipart upload carry the CRC-32 we compute).
-        conf = conf
-            .endpoint_url(ep)
-            .force_path_style(true)
-            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired);
+        // Servers at their own address (moto, MinIO) want path-style addresses.
+        conf = conf.endpoint_url(ep).force_path_style(true);
+        if on_this_machine(ep) {
+            // No optional checksums to a server on this machine: with them every upload becomes an aws-chunked
+            // stream with a trailing CRC, which moto unpacks in Python at a fraction of the plain speed. Payload
+            // signing still covers the bytes of single requests, and the parts of a multipart upload carry the
+            // CRC-32 we compute.
+            conf = conf.request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired);
+        }
     }
     aws_sdk_s3::Client::from_conf(conf.build())
 }
