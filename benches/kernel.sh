@@ -1,31 +1,58 @@
 #!/usr/bin/env bash
-# Kernel benchmark: start the "Rust (sourcelab)" kernel, load the library, run 20 one-line helper-call cells
-# (benches/kernel_cells.ipynb), and report kernel start → library ready, the first helper call, and the median and
-# max per-cell latency. `--cold` also measures a kernel whose work folder and compile cache are empty (≈6+ min).
+# Kernel benchmark, side by side in one run: every lab notebook headless with the thin-crate kernel of this
+# checkout, and the same notebooks with the design it replaced — every cell compiled and linked against the whole
+# library (commit 7f7f5dc, whose notebooks are the same cells with `.await`). Both kernels talk to this checkout's
+# stack, .env and data. Reports per notebook: kernel start, the first cell, median / p90 / max of the other cells,
+# cells that store a new variable, the cells above 1 s, and the total.
+#
+#   bash benches/kernel.sh             both designs (the old one's first run builds its kernel: ~7 minutes, once)
+#   bash benches/kernel.sh --new-only  only this checkout's kernel
 # Needs the stack and the kernel installed (bash scripts/labs.sh once).
 source "$(dirname "$0")/../scripts/common.sh"
 build_sourcelab >/dev/null 2>&1 || build_sourcelab
-report() {
-  "$ROOT/.sourcelab/venv/bin/python" - "$1" "$2" <<'PY'
-import json, statistics, sys
-label, path = sys.argv[1], sys.argv[2]
-r = json.load(open(path))[0]
-cells = r["cell_seconds"]
-later = cells[1:]
-print(f"{label:<6} kernel start → library ready {r['startup_seconds']:7.1f} s | first cell (stores env) {cells[0]:5.2f} s"
-      f" | first helper call (cell 2) {cells[1]:5.2f} s | cells 2-20: median {statistics.median(later):.2f} s,"
-      f" max {max(later):.2f} s | status {r['status']}")
-PY
-}
-nb="$ROOT/benches/kernel_cells.ipynb"
+BASE=7f7f5dc92666e8016d846e887c0e2af30e514bc2
+PY="$ROOT/.sourcelab/venv/bin/python"
 out="$(mktemp -d)"
-if [ "${1:-}" = "--cold" ]; then
-  cold="$(mktemp -d)"
-  ln -s "$SOURCELAB_CACHE/evcxr-0.22.0" "$cold/evcxr-0.22.0"
-  SOURCELAB_CACHE="$cold" "$SOURCELAB" run --no-setup --report "$out/cold.json" --out "$out/cold" "$nb" >/dev/null
-  report cold "$out/cold.json"
-  rm -rf "$cold"
+trap 'rm -rf "$out"' EXIT
+"$SOURCELAB" kernel install >/dev/null
+
+if [ "${1:-}" != "--new-only" ]; then
+  step "the old design (commit ${BASE:0:7}): preparing its kernel"
+  base="$SOURCELAB_CACHE/baseline-${BASE:0:12}"
+  if [ ! -f "$base/Cargo.toml" ]; then
+    mkdir -p "$base"
+    git -C "$ROOT" archive "$BASE" | tar -x -C "$base"
+  fi
+  config="$base/.evcxr-config"
+  mkdir -p "$config" "$SOURCELAB_CACHE/baseline-work"
+  sed "s|{{SOURCELAB_HOME}}|$base|" "$base/kernel/init.evcxr" >"$config/init.evcxr"
+  cp "$base/kernel/prelude.rs" "$config/prelude.rs"
+  sysroot="$(rustc --print sysroot)"
+  spec="$ROOT/.sourcelab/venv/share/jupyter/kernels/sourcelab-baseline"
+  mkdir -p "$spec"
+  "$PY" - "$spec/kernel.json" <<PYEOF
+import json, sys
+json.dump({"argv": ["$SOURCELAB_CACHE/evcxr-0.22.0/bin/evcxr_jupyter", "--control_file", "{connection_file}"],
+           "display_name": "Rust (sourcelab, old design)", "language": "rust", "interrupt_mode": "message",
+           "env": {"EVCXR_TMPDIR": "$SOURCELAB_CACHE/baseline-work", "EVCXR_CONFIG_DIR": "$config",
+                   "XDG_CACHE_HOME": "$SOURCELAB_CACHE/baseline-cache", "SOURCELAB_HOME": "$ROOT",
+                   "SOURCELAB_BIN": "$SOURCELAB", "LD_LIBRARY_PATH": "$sysroot/lib"}},
+          open(sys.argv[1], "w"), indent=1)
+PYEOF
+  "$PY" - "$out/warm.ipynb" <<'PYEOF'
+import nbformat, sys
+nb = nbformat.v4.new_notebook()
+nb.cells = [nbformat.v4.new_code_cell("sourcelab::frame::MAX_ROWS")]
+nb.metadata["kernelspec"] = {"name": "sourcelab-baseline", "display_name": "old", "language": "rust"}
+nbformat.write(nb, sys.argv[1])
+PYEOF
+  JUPYTER_PATH="$ROOT/.sourcelab/venv/share/jupyter" "$PY" "$ROOT/kernel/run_notebooks.py" \
+    --kernel sourcelab-baseline --startup-timeout 3600 --out "$out/warm" "$out/warm.ipynb" >/dev/null
+  step "the old design: every lab notebook"
+  JUPYTER_PATH="$ROOT/.sourcelab/venv/share/jupyter" "$PY" "$ROOT/kernel/run_notebooks.py" \
+    --kernel sourcelab-baseline --out "$out/old" "$base"/notebooks/*.ipynb >"$out/old.jsonl" || true
 fi
-"$SOURCELAB" run --no-setup --report "$out/warm.json" --out "$out/warm" "$nb" >/dev/null
-report warm "$out/warm.json"
-rm -rf "$out"
+
+step "this checkout: every lab notebook"
+"$SOURCELAB" run --no-setup --report "$out/new.json" --out "$out/new" >/dev/null || true
+"$PY" "$ROOT/benches/kernel_report.py" "$out/new.json" "$out/old.jsonl"

@@ -1,1 +1,2 @@
-use sourcelab::prelude::*;
+use sourcelab_notebook::prelude::*;
+let sourcelab_ready: bool = sourcelab_notebook::ready();

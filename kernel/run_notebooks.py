@@ -25,8 +25,12 @@ def run_one(path, args):
     def on_cell_start(cell, cell_index):
         started[cell_index] = time.perf_counter()
 
+    name = pathlib.Path(path).name
+
     def on_cell_executed(cell, cell_index, execute_reply):
         cell_seconds[cell_index] = time.perf_counter() - started.get(cell_index, time.perf_counter())
+        print(f"  {name}: {len(cell_seconds)}/{len(code_cells)} cells ({cell_seconds[cell_index]:.2f} s)",
+              file=sys.stderr, flush=True)
 
     client = NotebookClient(
         nb,
@@ -38,6 +42,7 @@ def run_one(path, args):
         on_cell_executed=on_cell_executed,
     )
     result = {"notebook": str(path), "cells": len(code_cells), "status": "ok", "failed_cell": None, "error": None}
+    print(f"sourcelab: running {name} ({len(code_cells)} cells): starting the kernel", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     startup = None
     try:

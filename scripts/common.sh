@@ -14,6 +14,6 @@ fi
 step() { printf '\n==> %s\n' "$*" >&2; }
 SOURCELAB="$CARGO_TARGET_DIR/debug/sourcelab"
 build_sourcelab() {
-  step "building sourcelab (about 7 minutes the first time)"
-  cargo build --bin sourcelab
+  step "building sourcelab: the command and the library the kernel loads (about 7 minutes the first time)"
+  cargo build --lib --bin sourcelab
 }

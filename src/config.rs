@@ -38,38 +38,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// A password or secret key. `Display` and `Debug` print `***`; [`Secret::expose`] gives the value.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for handing to a driver. Never print it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether the secret is the empty string.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use sourcelab_notebook::values::{Engine, Secret};
 
 /// The key/value pairs of one env file, with the file's path for error messages.
 #[derive(Clone)]
@@ -193,8 +162,8 @@ impl EnvFile {
             region: s("AWS_REGION").or_else(|| s("AWS_DEFAULT_REGION")),
             profile: s("AWS_PROFILE"),
             access_key_id: s("AWS_ACCESS_KEY_ID"),
-            secret_access_key: s("AWS_SECRET_ACCESS_KEY").map(Secret),
-            session_token: s("AWS_SESSION_TOKEN").map(Secret),
+            secret_access_key: s("AWS_SECRET_ACCESS_KEY").map(Secret::new),
+            session_token: s("AWS_SESSION_TOKEN").map(Secret::new),
         }
     }
 }
@@ -233,33 +202,6 @@ fn line_number(path: &Path, reported: &str) -> Option<usize> {
     text.lines()
         .position(|l| l.trim() == first || (!first.is_empty() && l.trim_start().starts_with(first)))
         .map(|i| i + 1)
-}
-
-/// Which SQL engine a [`DbConfig`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    /// MySQL or MariaDB (`mysql://`).
-    MySql,
-    /// PostgreSQL (`postgres://`).
-    Postgres,
-}
-
-impl Engine {
-    /// The URL scheme.
-    pub fn scheme(self) -> &'static str {
-        match self {
-            Engine::MySql => "mysql",
-            Engine::Postgres => "postgres",
-        }
-    }
-
-    /// A human name for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::MySql => "MySQL/MariaDB",
-            Engine::Postgres => "PostgreSQL",
-        }
-    }
 }
 
 /// Where a SQL database is and how to log in. `Debug` and `Display` hide the password.
@@ -447,22 +389,6 @@ impl fmt::Display for AwsSettings {
 }
 
 impl AwsSettings {
-    /// Tells settings apart for the client cache; secrets enter only as a hash.
-    pub(crate) fn cache_key(&self) -> String {
-        let secret = |s: &Option<Secret>| s.as_ref().map(|s| crate::short_hash(s.expose())).unwrap_or(0);
-        format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:08x}|{:08x}",
-            self.endpoint_url,
-            self.endpoint_url_s3,
-            self.endpoint_url_dynamodb,
-            self.region,
-            self.profile,
-            self.access_key_id,
-            secret(&self.secret_access_key),
-            secret(&self.session_token)
-        )
-    }
-
     /// The endpoint S3 uses, if any.
     pub fn s3_endpoint(&self) -> Option<&str> {
         self.endpoint_url_s3.as_deref().or(self.endpoint_url.as_deref())

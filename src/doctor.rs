@@ -17,9 +17,9 @@
 //! does the same for an object: bucket, key, then reading it (403 means a policy denies it).
 //!
 //! ```no_run
-//! # async fn demo() -> sourcelab::Result<()> {
+//! # fn demo() -> sourcelab::Result<()> {
 //! let cfg = sourcelab::config::DbConfig::from_url("postgres://postgres:secret@db.example.com:5432/postgres")?;
-//! let report = sourcelab::doctor::database(&cfg, std::time::Duration::from_secs(5)).await;
+//! let report = sourcelab::doctor::database(&cfg, std::time::Duration::from_secs(5));
 //! println!("{report}");
 //! # Ok(()) }
 //! ```
@@ -82,12 +82,10 @@ impl Diagnosis {
     pub fn failed(&self) -> Option<&Step> {
         self.steps.iter().find(|s| !s.ok)
     }
-
-    /// Shows the report in a notebook.
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
 }
+
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for Diagnosis {}
 
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,10 +119,10 @@ impl Runner {
 }
 
 /// Diagnoses a database connection step by step (each step bounded by `timeout`).
-pub async fn database(cfg: &DbConfig, timeout: Duration) -> Diagnosis {
+pub fn database(cfg: &DbConfig, timeout: Duration) -> Diagnosis {
     let cfg = cfg.clone();
     let target = cfg.url().to_string();
-    let steps = crate::on_runtime(async move { Ok(database_here(&cfg, timeout).await) }).await.unwrap_or_default();
+    let steps = crate::wait(async move { Ok(database_here(&cfg, timeout).await) }).unwrap_or_default();
     Diagnosis { target, steps }
 }
 
@@ -229,7 +227,7 @@ async fn database_here(cfg: &DbConfig, timeout: Duration) -> Vec<Step> {
 
     // 4–6. Log in (authentication, then the database), then use it (permission).
     let t = Instant::now();
-    let connected = tokio::time::timeout(timeout, Db::connect(cfg)).await;
+    let connected = tokio::time::timeout(timeout, Db::connect_here(cfg.clone())).await;
     let db = match connected {
         Ok(Ok(db)) => db,
         Ok(Err(e)) => {
@@ -261,7 +259,7 @@ async fn database_here(cfg: &DbConfig, timeout: Duration) -> Vec<Step> {
     r.pass("authentication", t, format!("user {} logged in", cfg.user));
     r.pass("database", t, format!("database {} exists", cfg.database));
     let t = Instant::now();
-    match tokio::time::timeout(timeout, db.query("SELECT 1 AS ok")).await {
+    match tokio::time::timeout(timeout, db.query_here("SELECT 1 AS ok")).await {
         Ok(Ok(_)) => r.pass("permission", t, "ran SELECT 1".into()),
         Ok(Err(e)) => r.fail(
             "permission",
@@ -315,16 +313,16 @@ async fn handshake(stream: &mut tokio::net::TcpStream, cfg: &DbConfig) -> std::r
 }
 
 /// Diagnoses reading an S3 object: the bucket, the key, then a GET of the first byte (403 = a policy denies it).
-pub async fn s3_object(env: &EnvFile, bucket: &str, key: &str) -> Diagnosis {
+pub fn s3_object(env: &EnvFile, bucket: &str, key: &str) -> Diagnosis {
     let (env, b, k) = (env.clone(), bucket.to_string(), key.to_string());
     let target = format!("s3://{bucket}/{key}");
-    let steps = crate::on_runtime(async move { Ok(s3_here(&env, &b, &k).await) }).await.unwrap_or_default();
+    let steps = crate::wait(async move { Ok(s3_here(&env, &b, &k).await) }).unwrap_or_default();
     Diagnosis { target, steps }
 }
 
 async fn s3_here(env: &EnvFile, bucket: &str, key: &str) -> Vec<Step> {
     let mut r = Runner { steps: Vec::new() };
-    let client = crate::cached_client(env.aws().cache_key(), crate::s3::client(env)).await;
+    let client = crate::s3::client(env).await;
     let t = Instant::now();
     match client.head_bucket().bucket(bucket).send().await {
         Ok(_) => r.pass("bucket", t, format!("bucket {bucket} exists and answers")),

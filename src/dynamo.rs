@@ -11,13 +11,13 @@
 //!
 //! ```no_run
 //! # use sourcelab::prelude::*;
-//! # async fn demo(env: &EnvFile) -> sourcelab::Result<()> {
-//! let ddb = dynamo::Dynamo::connect(env).await?;
+//! # fn demo(env: &EnvFile) -> sourcelab::Result<()> {
+//! let ddb = dynamo::Dynamo::connect(env)?;
 //! let r = ddb.query("de-c2w1-dynamodb-Reply", &json!({
 //!     "KeyConditionExpression": "Id = :Id",
 //!     "ExpressionAttributeValues": {":Id": {"S": "Amazon DynamoDB#DynamoDB Thread 1"}},
 //!     "ReturnConsumedCapacity": "TOTAL"
-//! })).await?;
+//! }))?;
 //! println!("{r}");            // Count, ScannedCount, ConsumedCapacity and the items
 //! let df = r.frame()?;        // one column per attribute
 //! # Ok(()) }
@@ -63,8 +63,8 @@ pub async fn client(env: &EnvFile) -> aws_sdk_dynamodb::Client {
 }
 
 /// The names of every table, following pagination to the end.
-pub async fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
-    Dynamo::connect(env).await?.list_tables().await
+pub fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
+    Dynamo::connect(env)?.list_tables()
 }
 
 /// An attribute name and its type letter.
@@ -145,6 +145,16 @@ impl Response {
         Response { operation: operation.into(), table: table.into(), key_names, ..Default::default() }
     }
 
+    /// How many items came back.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether no item came back.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// The items as plain JSON (an array), numbers exact.
     pub fn plain(&self) -> Result<Value> {
         self.items.iter().map(marshal::item_to_plain).collect()
@@ -223,9 +233,11 @@ impl Response {
         }
         lines
     }
+}
 
-    /// Shows the summary, then the items as an HTML table (evcxr calls this when a Response ends a cell).
-    pub fn evcxr_display(&self) {
+/// The summary, then the items as an HTML table.
+impl crate::frame::Show for Response {
+    fn mime(&self) -> Vec<(String, String)> {
         let mut html = format!("<p><b>{}</b></p>", crate::frame::escape_html(&self.summary()));
         for l in self.detail_lines() {
             html.push_str(&format!("<p><code>{}</code></p>", crate::frame::escape_html(&l)));
@@ -233,10 +245,9 @@ impl Response {
         if !self.items.is_empty()
             && let Ok(df) = self.frame()
         {
-            html.push_str(&crate::frame::HtmlTable::to_html(&df));
+            html.push_str(&crate::frame::to_html(&df));
         }
-        println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+        vec![("text/html".into(), html), ("text/plain".into(), self.to_string())]
     }
 }
 
@@ -299,7 +310,7 @@ fn frame_column(name: &str, values: &[Option<&AttributeValue>]) -> Result<Column
 pub use crate::Progress;
 
 /// What a batch write did.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchReport {
     /// Items written per table, in the order the tables came.
     pub written: Vec<(String, usize)>,
@@ -317,6 +328,9 @@ impl BatchReport {
         self.written.iter().map(|(_, n)| n).sum()
     }
 }
+
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for BatchReport {}
 
 impl fmt::Display for BatchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -345,11 +359,11 @@ struct ChunkReport {
 /// Rounds in a row without progress before a batch write gives up.
 const MAX_STALLED: u32 = 10;
 
-/// A DynamoDB connection: its settings and what it learned about tables' keys. Cheap to clone; it keeps no SDK
-/// client itself (see `cached_client` in the crate root for why), so it works in any later notebook cell.
+/// A DynamoDB connection: its SDK client and what it learned about tables' keys. Cheap to clone (clones share the
+/// client and its connections).
 #[derive(Clone)]
 pub struct Dynamo {
-    env: EnvFile,
+    client: aws_sdk_dynamodb::Client,
     endpoint: Option<String>,
     keys: Arc<Mutex<HashMap<String, Vec<String>>>>,
     backoff: Duration,
@@ -545,14 +559,13 @@ fn retryable<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
 
 impl Dynamo {
     /// A client for the env file's DynamoDB (the local stack's moto, or AWS).
-    pub async fn connect(env: &EnvFile) -> Result<Dynamo> {
+    pub fn connect(env: &EnvFile) -> Result<Dynamo> {
         let env = env.clone();
-        crate::on_runtime(async move {
+        crate::wait(async move {
             let endpoint = env.aws().dynamodb_endpoint().map(str::to_string);
-            crate::cached_client(env.aws().cache_key(), client(&env)).await;
-            Ok(Dynamo { env, endpoint, keys: Arc::default(), backoff: Duration::from_millis(50), concurrency: 4 })
+            let client = client(&env).await;
+            Ok(Dynamo { client, endpoint, keys: Arc::default(), backoff: Duration::from_millis(50), concurrency: 4 })
         })
-        .await
     }
 
     /// The same connection with another first backoff for batch retries (it doubles each time, up to 5 s).
@@ -568,14 +581,12 @@ impl Dynamo {
     }
 
     /// The SDK client, for calls these helpers do not cover (use it in the cell that asked for it).
-    pub async fn sdk(&self) -> Result<aws_sdk_dynamodb::Client> {
-        let d = self.clone();
-        crate::on_runtime(async move { Ok(d.client().await) }).await
+    pub fn sdk(&self) -> Result<aws_sdk_dynamodb::Client> {
+        Ok(self.client.clone())
     }
 
-    /// This copy's client for the connection's settings (see `cached_client` in the crate root).
-    async fn client(&self) -> aws_sdk_dynamodb::Client {
-        crate::cached_client(self.env.aws().cache_key(), client(&self.env)).await
+    fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
     }
 
     fn aws_error<E, R>(&self, what: String, e: SdkError<E, R>) -> Error
@@ -584,7 +595,7 @@ impl Dynamo {
         R: fmt::Debug + Send + Sync + 'static,
     {
         let code = e.code().unwrap_or_default().to_string();
-        let err = Error::aws(what, self.endpoint.as_deref(), e);
+        let err = crate::error::aws(what, self.endpoint.as_deref(), e);
         match code.as_str() {
             "ResourceNotFoundException" => {
                 err.hint("the table does not exist (yet): check the name with list_tables(), or create it first")
@@ -598,15 +609,15 @@ impl Dynamo {
         }
     }
 
-    async fn run<T: Send + 'static>(
+    fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(Dynamo) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + Send>>,
     ) -> Result<T> {
-        crate::on_runtime(f(self.clone())).await
+        crate::wait(f(self.clone()))
     }
 
     /// Every table name, following pagination to the end.
-    pub async fn list_tables(&self) -> Result<Vec<String>> {
+    pub fn list_tables(&self) -> Result<Vec<String>> {
         self.run(|d| {
             Box::pin(async move {
                 let mut names = Vec::new();
@@ -614,7 +625,6 @@ impl Dynamo {
                 loop {
                     let out = d
                         .client()
-                        .await
                         .list_tables()
                         .set_exclusive_start_table_name(start.take())
                         .send()
@@ -628,13 +638,12 @@ impl Dynamo {
                 }
             })
         })
-        .await
     }
 
     /// Creates the table and waits (up to 5 minutes) until it is ACTIVE; returns its description as JSON.
-    pub async fn create_table(&self, spec: &TableSpec) -> Result<Value> {
+    pub fn create_table(&self, spec: &TableSpec) -> Result<Value> {
         let spec = spec.clone();
-        self.run(|d| Box::pin(async move { d.create_table_here(&spec).await })).await
+        self.run(|d| Box::pin(async move { d.create_table_here(&spec).await }))
     }
 
     async fn create_table_here(&self, spec: &TableSpec) -> Result<Value> {
@@ -659,7 +668,7 @@ impl Dynamo {
         }
         let mut defs: Vec<(String, String)> = vec![spec.hash.clone()];
         defs.extend(spec.range.clone());
-        let mut req = self.client().await.create_table().table_name(&spec.name).set_key_schema(Some(schema));
+        let mut req = self.client().create_table().table_name(&spec.name).set_key_schema(Some(schema));
         let throughput = |(r, w): (i64, i64)| {
             ProvisionedThroughput::builder()
                 .read_capacity_units(r)
@@ -706,7 +715,7 @@ impl Dynamo {
     async fn wait_for(&self, table: &str, exists: bool) -> Result<Value> {
         let deadline = std::time::Instant::now() + Duration::from_secs(300);
         loop {
-            let out = self.client().await.describe_table().table_name(table).send().await;
+            let out = self.client().describe_table().table_name(table).send().await;
             match out {
                 Ok(o) => {
                     let t = o.table();
@@ -749,7 +758,6 @@ impl Dynamo {
         }
         let out = self
             .client()
-            .await
             .describe_table()
             .table_name(table)
             .send()
@@ -762,13 +770,12 @@ impl Dynamo {
     }
 
     /// The table's description (status, keys, item count, ARN) as JSON.
-    pub async fn describe_table(&self, table: &str) -> Result<Value> {
+    pub fn describe_table(&self, table: &str) -> Result<Value> {
         let table = table.to_string();
         self.run(|d| {
             Box::pin(async move {
                 let out = d
                     .client()
-                    .await
                     .describe_table()
                     .table_name(&table)
                     .send()
@@ -777,14 +784,13 @@ impl Dynamo {
                 Ok(describe_json(out.table()))
             })
         })
-        .await
     }
 
     /// Writes one item (DynamoDB JSON). Takes `ConditionExpression`, `ExpressionAttributeNames`/`Values`,
     /// `ReturnValues` and `ReturnConsumedCapacity`.
-    pub async fn put_item(&self, table: &str, item: &Value, params: &Value) -> Result<Response> {
+    pub fn put_item(&self, table: &str, item: &Value, params: &Value) -> Result<Response> {
         let (table, item, params) = (table.to_string(), item.clone(), params.clone());
-        self.run(|d| Box::pin(async move { d.put_item_here(&table, &item, &params).await })).await
+        self.run(|d| Box::pin(async move { d.put_item_here(&table, &item, &params).await }))
     }
 
     async fn put_item_here(&self, table: &str, item: &Value, params: &Value) -> Result<Response> {
@@ -795,7 +801,6 @@ impl Dynamo {
             .map_err(|e| Error::new(ErrorKind::Input, format!("put an item into {table}"), e.cause().to_string()))?;
         let out = self
             .client()
-            .await
             .put_item()
             .table_name(table)
             .set_item(Some(item))
@@ -815,7 +820,7 @@ impl Dynamo {
 
     /// Reads one item by its full key (DynamoDB JSON). Takes `ProjectionExpression`, `ExpressionAttributeNames`,
     /// `ConsistentRead` and `ReturnConsumedCapacity`. No item is not an error: the response has no items.
-    pub async fn get_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
+    pub fn get_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
         let (table, key, params) = (table.to_string(), key.clone(), params.clone());
         self.run(|d| {
             Box::pin(async move {
@@ -823,7 +828,6 @@ impl Dynamo {
                 let key = item_param("get_item", "the key", &key)?;
                 let out = d
                     .client()
-                    .await
                     .get_item()
                     .table_name(&table)
                     .set_key(Some(key))
@@ -840,33 +844,32 @@ impl Dynamo {
                 Ok(r)
             })
         })
-        .await
     }
 
     /// One page of a scan: every item (up to 1 MB or `Limit` items), optionally filtered after reading.
-    pub async fn scan(&self, table: &str, params: &Value) -> Result<Response> {
-        self.read("scan", table, params, false).await
+    pub fn scan(&self, table: &str, params: &Value) -> Result<Response> {
+        self.read("scan", table, params, false)
     }
 
     /// Every page of a scan, following `LastEvaluatedKey` to the end; counts and capacity are summed.
-    pub async fn scan_all(&self, table: &str, params: &Value) -> Result<Response> {
-        self.read("scan", table, params, true).await
+    pub fn scan_all(&self, table: &str, params: &Value) -> Result<Response> {
+        self.read("scan", table, params, true)
     }
 
     /// One page of a query: the items of one partition key (`KeyConditionExpression`), in sort-key order
     /// (`ScanIndexForward: false` reverses it).
-    pub async fn query(&self, table: &str, params: &Value) -> Result<Response> {
-        self.read("query", table, params, false).await
+    pub fn query(&self, table: &str, params: &Value) -> Result<Response> {
+        self.read("query", table, params, false)
     }
 
     /// Every page of a query, following `LastEvaluatedKey` to the end.
-    pub async fn query_all(&self, table: &str, params: &Value) -> Result<Response> {
-        self.read("query", table, params, true).await
+    pub fn query_all(&self, table: &str, params: &Value) -> Result<Response> {
+        self.read("query", table, params, true)
     }
 
-    async fn read(&self, op: &'static str, table: &str, params: &Value, all: bool) -> Result<Response> {
+    fn read(&self, op: &'static str, table: &str, params: &Value, all: bool) -> Result<Response> {
         let (table, params) = (table.to_string(), params.clone());
-        self.run(move |d| Box::pin(async move { d.read_here(op, &table, &params, all).await })).await
+        self.run(move |d| Box::pin(async move { d.read_here(op, &table, &params, all).await }))
     }
 
     async fn read_here(&self, op: &'static str, table: &str, params: &Value, all: bool) -> Result<Response> {
@@ -878,7 +881,6 @@ impl Dynamo {
             let (items, count, scanned, last, cap) = if op == "query" {
                 let o = self
                     .client()
-                    .await
                     .query()
                     .table_name(table)
                     .set_key_condition_expression(p.string("KeyConditionExpression")?)
@@ -899,7 +901,6 @@ impl Dynamo {
             } else {
                 let o = self
                     .client()
-                    .await
                     .scan()
                     .table_name(table)
                     .set_projection_expression(p.string("ProjectionExpression")?)
@@ -936,7 +937,7 @@ impl Dynamo {
 
     /// Updates one item by its key: `UpdateExpression` (SET, REMOVE, ADD, DELETE, `list_append`), optional
     /// `ConditionExpression`, `ExpressionAttributeNames`/`Values`, `ReturnValues`, `ReturnConsumedCapacity`.
-    pub async fn update_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
+    pub fn update_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
         let (table, key, params) = (table.to_string(), key.clone(), params.clone());
         self.run(|d| {
             Box::pin(async move {
@@ -944,7 +945,6 @@ impl Dynamo {
                 let key = item_param("update_item", "the key", &key)?;
                 let out = d
                     .client()
-                    .await
                     .update_item()
                     .table_name(&table)
                     .set_key(Some(key))
@@ -963,11 +963,10 @@ impl Dynamo {
                 Ok(r)
             })
         })
-        .await
     }
 
     /// Deletes one item by its full key; deleting a missing item succeeds too. Takes the same parameters as put.
-    pub async fn delete_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
+    pub fn delete_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
         let (table, key, params) = (table.to_string(), key.clone(), params.clone());
         self.run(|d| {
             Box::pin(async move {
@@ -975,7 +974,6 @@ impl Dynamo {
                 let key = item_param("delete_item", "the key", &key)?;
                 let out = d
                     .client()
-                    .await
                     .delete_item()
                     .table_name(&table)
                     .set_key(Some(key))
@@ -993,20 +991,18 @@ impl Dynamo {
                 Ok(r)
             })
         })
-        .await
     }
 
     /// Runs up to 100 writes as one all-or-nothing transaction. `actions` is the course's `TransactItems` list:
     /// `[{"Put": {"TableName": …, "Item": …}}, {"Update": {"TableName": …, "Key": …, "UpdateExpression": …}},
     /// {"Delete": {"TableName": …, "Key": …}}]`. The same `token` within 10 minutes does not apply it twice.
-    pub async fn transact_write(&self, actions: &Value, token: &str) -> Result<Response> {
+    pub fn transact_write(&self, actions: &Value, token: &str) -> Result<Response> {
         let (actions, token) = (actions.clone(), token.to_string());
         self.run(|d| {
             Box::pin(async move {
                 let items = transact_items(&actions)?;
                 let out = d
                     .client()
-                    .await
                     .transact_write_items()
                     .set_transact_items(Some(items))
                     .client_request_token(&token)
@@ -1019,17 +1015,15 @@ impl Dynamo {
                 Ok(r)
             })
         })
-        .await
     }
 
     /// Deletes the table and waits until it is gone.
-    pub async fn delete_table(&self, table: &str) -> Result<Value> {
+    pub fn delete_table(&self, table: &str) -> Result<Value> {
         let table = table.to_string();
         self.run(|d| {
             Box::pin(async move {
                 let out = d
                     .client()
-                    .await
                     .delete_table()
                     .table_name(&table)
                     .send()
@@ -1042,36 +1036,35 @@ impl Dynamo {
                 Ok(describe_json(out.table_description()))
             })
         })
-        .await
     }
 
     /// Deletes every table whose name starts with `prefix` (so a lab can start clean); returns their names.
-    pub async fn delete_tables_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
-        let doomed: Vec<String> = self.list_tables().await?.into_iter().filter(|t| t.starts_with(prefix)).collect();
+    pub fn delete_tables_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        let doomed: Vec<String> = self.list_tables()?.into_iter().filter(|t| t.starts_with(prefix)).collect();
         for t in &doomed {
-            self.delete_table(t).await?;
+            self.delete_table(t)?;
         }
         Ok(doomed)
     }
 
     /// Loads a batch-write file (`{"Table": [{"PutRequest": {"Item": …}}, …]}`, DynamoDB JSON) with
     /// [`Dynamo::batch_write`].
-    pub async fn batch_write_file(&self, path: impl AsRef<std::path::Path>, progress: Progress) -> Result<BatchReport> {
+    pub fn batch_write_file(&self, path: impl AsRef<std::path::Path>, progress: Progress) -> Result<BatchReport> {
         let path = path.as_ref().to_path_buf();
         let doc = marshal::read_json(&path)?;
         let requests = batch_requests(&doc).map_err(|e| {
             Error::new(ErrorKind::Input, format!("read batch-write file {}", path.display()), e.cause().to_string())
                 .hint(e.hint_text().unwrap_or("the file is {\"TableName\": [{\"PutRequest\": {\"Item\": {…}}}, …]}"))
         })?;
-        self.batch_write(requests, progress).await
+        self.batch_write(requests, progress)
     }
 
     /// Writes every request, 25 per BatchWriteItem call and 4 calls in flight, until none is left: requests
     /// DynamoDB hands back as `UnprocessedItems` are sent again, and calls that fail with a retryable error (5xx,
     /// throttling, network) are repeated, each time after a backoff that doubles (50 ms … 5 s). It gives up only
     /// after 10 rounds in a row without progress, and then says how many items are still unwritten.
-    pub async fn batch_write(&self, requests: Vec<(String, WriteRequest)>, progress: Progress) -> Result<BatchReport> {
-        self.run(move |d| Box::pin(async move { d.batch_write_here(requests, progress).await })).await
+    pub fn batch_write(&self, requests: Vec<(String, WriteRequest)>, progress: Progress) -> Result<BatchReport> {
+        self.run(move |d| Box::pin(async move { d.batch_write_here(requests, progress).await }))
     }
 
     async fn batch_write_here(&self, requests: Vec<(String, WriteRequest)>, progress: Progress) -> Result<BatchReport> {
@@ -1132,7 +1125,6 @@ impl Dynamo {
             out.calls += 1;
             let left: Vec<(String, WriteRequest)> = match self
                 .client()
-                .await
                 .batch_write_item()
                 .set_request_items(Some(by_table))
                 .send()

@@ -1,210 +1,47 @@
-//! The one public error type.
+//! Errors: the one public [`Error`] type (defined in the notebook crate, so it crosses the notebook boundary
+//! unchanged; see `sourcelab_notebook::error`), and the constructors for AWS SDK errors.
 //!
-//! A learner sees an error through its `Display` only (evcxr prints `{}`), so every error says three things on
-//! its own: **what failed** (the operation and the thing it touched: a file and line, a table, a bucket, an env
-//! var), **why** in one line, and **what to do next**. The underlying error (an SDK or driver error) stays
-//! reachable through [`std::error::Error::source`] for code that wants the whole chain.
-//!
-//! ```
-//! use sourcelab::{Error, ErrorKind};
-//! let err = Error::new(ErrorKind::Config, "read env file .env", "no such file")
-//!     .hint("run `sourcelab up`, which writes it");
-//! assert_eq!(err.kind(), ErrorKind::Config);
-//! assert_eq!(
-//!     err.to_string(),
-//!     "read env file .env: no such file\n  hint: run `sourcelab up`, which writes it"
-//! );
-//! ```
+//! A learner sees an error through its `Display` only, so every error says what failed (the operation and the
+//! thing it touched), why in one line, and what to do next. The SDK's own error stays as `source()`.
 
-use std::fmt;
+pub use sourcelab_notebook::error::{Error, ErrorKind, Result};
 
-/// Shorthand for results whose error is [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// What kind of failure an [`Error`] is, for code that wants to react to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// An env file or setting is missing or malformed.
-    Config,
-    /// Bad input given to a helper (an identifier, a file's content, an argument).
-    Input,
-    /// A file or folder could not be read or written.
-    Io,
-    /// The thing asked for does not exist (table, bucket, key, file).
-    NotFound,
-    /// A server could not be reached: refused, timed out, name not resolved.
-    Connect,
-    /// The server reached rejected the credentials.
-    Auth,
-    /// The server answered with an error (SQL error, AWS error).
-    Service,
-    /// Something did not finish within its time limit.
-    Timeout,
-    /// A local-stack program is missing or did not start.
-    Setup,
-}
-
-/// The error of every fallible sourcelab function.
-///
-/// Its `Display` is `"<what failed>: <cause>"`, followed by `"\n  hint: <what to do>"` when there is a hint.
-pub struct Error {
-    kind: ErrorKind,
+/// [`aws`] as a `map_err` adapter: `.send().map_err(error::aws_fn("describe_vpcs", endpoint))`.
+pub fn aws_fn<E, R>(
     what: String,
-    cause: String,
-    hint: Option<String>,
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    endpoint: Option<&str>,
+) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, R>) -> Error + use<E, R>
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let endpoint = endpoint.map(str::to_string);
+    move |e| aws(what, endpoint.as_deref(), e)
 }
 
-impl Error {
-    /// A new error: `what` names the failed operation and its object, `cause` says why in one line.
-    pub fn new(kind: ErrorKind, what: impl Into<String>, cause: impl Into<String>) -> Self {
-        Error { kind, what: what.into(), cause: one_line(&cause.into()), hint: None, source: None }
-    }
-
-    /// Adds (or replaces) the hint: the next thing to do or check.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    /// Keeps the underlying error as [`std::error::Error::source`].
-    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
-        self
-    }
-
-    /// The error's category.
-    pub fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-
-    /// The failed operation and its object, e.g. `"connect to MariaDB at 127.0.0.1:3307"`.
-    pub fn what(&self) -> &str {
-        &self.what
-    }
-
-    /// Why it failed, in one line.
-    pub fn cause(&self) -> &str {
-        &self.cause
-    }
-
-    /// What to do next, when known.
-    pub fn hint_text(&self) -> Option<&str> {
-        self.hint.as_deref()
-    }
-
-    /// Wraps an I/O error on `path`; `action` is a verb phrase like `"read"` or `"create folder"`.
-    pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Self {
-        let kind = if err.kind() == std::io::ErrorKind::NotFound { ErrorKind::NotFound } else { ErrorKind::Io };
-        let hint = match err.kind() {
-            std::io::ErrorKind::PermissionDenied => Some("check the file's owner and permissions"),
-            std::io::ErrorKind::NotFound => Some("check the path (relative paths start at the current folder)"),
-            _ => None,
-        };
-        let e = Error::new(kind, format!("{action} {}", path.display()), err.to_string());
-        let e = match hint {
-            Some(h) => e.hint(h),
-            None => e,
-        };
-        e.with_source(err)
-    }
-
-    /// [`Error::aws`] as a `map_err` adapter: `.send().await.map_err(Error::aws_fn("describe_vpcs", endpoint))`.
-    pub fn aws_fn<E, R>(
-        what: String,
-        endpoint: Option<&str>,
-    ) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, R>) -> Self + use<E, R>
-    where
-        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        let endpoint = endpoint.map(str::to_string);
-        move |e| Error::aws(what, endpoint.as_deref(), e)
-    }
-}
-
-impl Error {
-    /// Wraps an AWS SDK error (any service): the operation, the service's code and message, and a hint.
-    pub fn aws<E, R>(what: impl Into<String>, endpoint: Option<&str>, err: aws_sdk_s3::error::SdkError<E, R>) -> Self
-    where
-        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        use aws_sdk_s3::error::SdkError;
-        let what = what.into();
-        let at = endpoint.map(|e| format!(" at {e}")).unwrap_or_default();
-        let e = match &err {
-            SdkError::ServiceError(se) => {
-                let code = se.err().code().unwrap_or("error");
-                let msg = se.err().message().unwrap_or("no message");
-                Error::new(ErrorKind::Service, what, format!("{code}: {msg}"))
-            }
-            SdkError::DispatchFailure(d) => {
-                let cause = if d.is_timeout() { "timed out" } else { "could not connect" };
-                Error::new(ErrorKind::Connect, what, format!("{cause}{at}")).hint(
-                    "is the local stack running? try `sourcelab status` / `sourcelab up`; for AWS check your network",
-                )
-            }
-            SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, what, format!("no answer{at}")),
-            other => Error::new(ErrorKind::Service, what, other.to_string())
-                .hint("check AWS_REGION and the credentials in the env file"),
-        };
-        e.with_source(err)
-    }
-}
-
-/// Keeps a cause on one line: learners read it in a notebook output.
-fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-        if i > 0 {
-            out.push_str("; ");
+/// Wraps an AWS SDK error (any service): the operation, the service's code and message, and a hint.
+pub fn aws<E, R>(what: impl Into<String>, endpoint: Option<&str>, err: aws_sdk_s3::error::SdkError<E, R>) -> Error
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_s3::error::SdkError;
+    let what = what.into();
+    let at = endpoint.map(|e| format!(" at {e}")).unwrap_or_default();
+    let e = match &err {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("error");
+            let msg = se.err().message().unwrap_or("no message");
+            Error::new(ErrorKind::Service, what, format!("{code}: {msg}"))
         }
-        out.push_str(line);
-    }
-    out
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.what, self.cause)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+        SdkError::DispatchFailure(d) => {
+            let cause = if d.is_timeout() { "timed out" } else { "could not connect" };
+            Error::new(ErrorKind::Connect, what, format!("{cause}{at}"))
+                .hint("is the local stack running? try `sourcelab status` / `sourcelab up`; for AWS check your network")
         }
-        Ok(())
-    }
-}
-
-/// Debug shows the same text as Display plus the kind, so `unwrap()` and `{:?}` in a notebook stay readable.
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self} [{:?}]", self.kind)
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_keeps_the_cause_on_one_line() {
-        let e = Error::new(ErrorKind::Service, "query MariaDB", "line one\n\n  line two  ");
-        assert_eq!(e.to_string(), "query MariaDB: line one; line two");
-    }
-
-    #[test]
-    fn io_not_found_is_not_found_with_a_hint() {
-        let err = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
-        let e = Error::io("read", std::path::Path::new("data/x.csv"), err);
-        assert_eq!(e.kind(), ErrorKind::NotFound);
-        assert!(e.to_string().starts_with("read data/x.csv: No such file or directory\n  hint: check the path"));
-        assert!(std::error::Error::source(&e).is_some());
-    }
+        SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, what, format!("no answer{at}")),
+        other => Error::new(ErrorKind::Service, what, other.to_string())
+            .hint("check AWS_REGION and the credentials in the env file"),
+    };
+    e.with_source(err)
 }

@@ -1,36 +1,41 @@
-//! DataFrames in notebooks: query results, scans and listings come back as polars [`DataFrame`]s.
+//! What values show in a notebook: query results, scans and listings are polars [`DataFrame`]s, shown as HTML
+//! tables; every other value a cell ends with shows through [`Show`].
 //!
-//! When a DataFrame is the last expression of a cell, evcxr calls its `evcxr_display` method, which
-//! [`HtmlTable`] provides (the kernel's prelude imports it): the notebook shows an HTML table with each column's
-//! name and type, values HTML-escaped, and long frames cut to their first and last rows with a
-//! "N rows × M columns" footer. Plain-text front ends get polars' box-drawn table instead.
+//! A DataFrame shows as an HTML table with each column's name and type, values HTML-escaped, and long frames cut
+//! to their first and last rows with a "N rows × M columns" footer; plain-text front ends get polars' box-drawn
+//! table. In a notebook the table stays in the library and the cell holds a handle that shows exactly this
+//! (see `sourcelab_notebook::Table`).
 
 use std::fmt::Write as _;
 
 use polars::prelude::AnyValue;
 pub use polars::prelude::DataFrame;
+pub use sourcelab_notebook::Png;
 
 /// Rows shown before a long frame is cut (the first 10 and the last 5 then).
 pub const MAX_ROWS: usize = 20;
 const HEAD: usize = 10;
 const TAIL: usize = 5;
 
-/// Renders a DataFrame as a notebook table.
-pub trait HtmlTable {
-    /// The HTML table (at most [`MAX_ROWS`] rows).
-    fn to_html(&self) -> String;
-    /// Prints the table for evcxr: HTML for Jupyter, plain text for everything else.
-    fn evcxr_display(&self);
-}
-
-impl HtmlTable for DataFrame {
-    fn to_html(&self) -> String {
-        html_table(self)
+/// What a value shows when it ends a notebook cell: a MIME bundle, by default its `Display` text.
+///
+/// evcxr calls `evcxr_display` on a cell's last value; the notebook boundary sends [`Show::mime`] to the cell.
+pub trait Show: std::fmt::Display {
+    /// The (MIME type, content) pairs to show.
+    fn mime(&self) -> Vec<(String, String)> {
+        vec![("text/plain".into(), self.to_string())]
     }
 
+    /// Prints the bundle the way evcxr reads it.
     fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", html_table(self));
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+        sourcelab_notebook::wire::print_mime(&self.mime())
+    }
+}
+
+/// The HTML table, and polars' text table for plain-text front ends.
+impl Show for DataFrame {
+    fn mime(&self) -> Vec<(String, String)> {
+        vec![("text/html".into(), to_html(self)), ("text/plain".into(), self.to_string())]
     }
 }
 
@@ -60,7 +65,70 @@ fn cell_text(v: &AnyValue<'_>) -> Option<String> {
     }
 }
 
-fn html_table(df: &DataFrame) -> String {
+/// One value as JSON: numbers and booleans as themselves, nulls as `null`, everything else (decimals, dates,
+/// times) as the text a table shows.
+pub fn value_to_json(v: &AnyValue<'_>) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => (*b).into(),
+        AnyValue::Int8(i) => (*i).into(),
+        AnyValue::Int16(i) => (*i).into(),
+        AnyValue::Int32(i) => (*i).into(),
+        AnyValue::Int64(i) => (*i).into(),
+        AnyValue::UInt8(i) => (*i).into(),
+        AnyValue::UInt16(i) => (*i).into(),
+        AnyValue::UInt32(i) => (*i).into(),
+        AnyValue::UInt64(i) => (*i).into(),
+        AnyValue::Float32(f) => f64::from(*f).into(),
+        AnyValue::Float64(f) => (*f).into(),
+        other => cell_text(other).map(Value::from).unwrap_or(Value::Null),
+    }
+}
+
+fn column_of<'a>(df: &'a DataFrame, column: &str) -> crate::Result<&'a polars::prelude::Column> {
+    df.column(column).map_err(|_| {
+        let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+        crate::Error::new(crate::ErrorKind::NotFound, format!("read column `{column}`"), "the table has no such column")
+            .hint(format!("its columns are: {}", names.join(", ")))
+    })
+}
+
+/// The value at `row` of `column`, as JSON ([`value_to_json`]).
+pub fn value_json(df: &DataFrame, row: usize, column: &str) -> crate::Result<serde_json::Value> {
+    let c = column_of(df, column)?;
+    let v = c.get(row).map_err(|_| {
+        crate::Error::new(
+            crate::ErrorKind::NotFound,
+            format!("read row {row} of `{column}`"),
+            format!("the table has {} rows (0 to {})", df.height(), df.height().saturating_sub(1)),
+        )
+    })?;
+    Ok(value_to_json(&v))
+}
+
+/// Every value of `column`, as a JSON array.
+pub fn column_json(df: &DataFrame, column: &str) -> crate::Result<serde_json::Value> {
+    let c = column_of(df, column)?;
+    Ok((0..df.height()).map(|i| c.get(i).map(|v| value_to_json(&v)).unwrap_or_default()).collect())
+}
+
+/// Every row as a JSON object (column → value), in order.
+pub fn rows_json(df: &DataFrame) -> crate::Result<serde_json::Value> {
+    let columns = df.columns();
+    Ok((0..df.height())
+        .map(|i| {
+            let row: serde_json::Map<String, serde_json::Value> = columns
+                .iter()
+                .map(|c| (c.name().to_string(), c.get(i).map(|v| value_to_json(&v)).unwrap_or_default()))
+                .collect();
+            serde_json::Value::Object(row)
+        })
+        .collect())
+}
+
+/// The HTML table (at most [`MAX_ROWS`] rows).
+pub fn to_html(df: &DataFrame) -> String {
     let (rows, cols) = df.shape();
     let shown: Vec<Option<usize>> = if rows <= MAX_ROWS {
         (0..rows).map(Some).collect()
@@ -110,7 +178,7 @@ mod tests {
     #[test]
     fn html_escapes_names_types_and_values() {
         let df = df!("a<b" => ["<script>&\"'"], "n" => [Some(1i64)]).unwrap();
-        let html = df.to_html();
+        let html = to_html(&df);
         assert!(html.contains("a&lt;b"), "{html}");
         assert!(html.contains("&lt;script&gt;&amp;&quot;&#39;"), "{html}");
         assert!(!html.contains("<script>"));
@@ -121,7 +189,7 @@ mod tests {
     #[test]
     fn nulls_show_as_null_and_strings_without_quotes() {
         let df = df!("s" => [Some("x"), None]).unwrap();
-        let html = df.to_html();
+        let html = to_html(&df);
         assert!(html.contains("<td>x</td>"), "{html}");
         assert!(html.contains(">null</i>"), "{html}");
     }
@@ -129,30 +197,10 @@ mod tests {
     #[test]
     fn long_frames_show_head_gap_tail_and_footer() {
         let df = df!("i" => (0..100i64).collect::<Vec<_>>()).unwrap();
-        let html = df.to_html();
+        let html = to_html(&df);
         assert_eq!(html.matches("<tr>").count(), 1 + HEAD + 1 + TAIL);
         assert!(html.contains("<td>9</td>") && !html.contains("<td>10</td>"));
         assert!(html.contains("<td>95</td>") && html.contains("<td>99</td>"));
         assert!(html.contains("100 rows × 1 columns"));
-    }
-}
-
-/// A PNG image that shows inline in a notebook when it ends a cell: `Png(bytes)`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Png(pub Vec<u8>);
-
-impl std::fmt::Debug for Png {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Png({} bytes)", self.0.len())
-    }
-}
-
-impl Png {
-    /// Prints the image for evcxr (base64 `image/png`), with a text fallback.
-    pub fn evcxr_display(&self) {
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.0);
-        println!("EVCXR_BEGIN_CONTENT image/png\n{b64}\nEVCXR_END_CONTENT");
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT");
     }
 }

@@ -1,7 +1,9 @@
 //! # sourcelab — source systems from Rust notebooks
 //!
 //! A teaching kit for data engineers: the labs of the DeepLearning.AI Data Engineering course (Course 2, Week 1),
-//! in Rust, against real local services instead of an AWS account. One module per source system:
+//! in Rust, against real local services instead of an AWS account. The crate has three layers.
+//!
+//! **The helpers users copy**, one module per source system:
 //!
 //! | module | what it teaches |
 //! |---|---|
@@ -9,45 +11,54 @@
 //! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames |
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
-//! | [`doctor`] | why a database or an S3 object cannot be reached, one layer at a time |
-//! | [`net`] | IPv4 CIDR blocks: VPCs, subnets, routes (lab 4's primer) |
 //! | [`s3`] | S3, object storage |
-//! | [`ratings`] | lab 3's generated data: the ratings CSV, a JSON record, two images |
-//! | [`frame`] | DataFrames as HTML tables in notebooks |
-//! | [`local`] | the local stack: MariaDB, PostgreSQL and moto (S3, DynamoDB, …) started on this machine |
-//! | [`kernel`] | the Rust kernel for JupyterLab and headless notebook runs |
+//! | [`doctor`] | why a database or an S3 object cannot be reached, one layer at a time |
+//! | [`net`], [`vpc`] | IPv4 CIDR blocks; whether a client reaches a database through VPCs, routes and firewalls |
+//! | [`frame`] | what values show in a notebook: DataFrames as HTML tables |
+//! | [`error`] | the one error type: what failed, why, what to do |
 //!
-//! Every helper a notebook calls is `async` and returns an owned, concrete value, so a notebook cell is one line
-//! that ends in `.await?`. Errors are one type, [`Error`], whose message says what failed and what to do.
+//! **The course** ([`course`]): each lab's data ([`rentio`], [`sakila`], [`ratings`]), lab 4's scenario
+//! ([`lab4`]), the exercise checks ([`check`]) and the learner copies ([`exercises`]).
+//!
+//! **The machinery**: the local stack of real services ([`local`]), the Rust kernel and the notebook boundary
+//! ([`kernel`]) through which notebook cells call this library.
+//!
+//! Every helper is a plain blocking call that returns an owned, concrete value: the async work (sqlx, the AWS
+//! SDKs) runs on the library's own runtime. A notebook cell is one line that ends in `?`, and the same line works
+//! in a script's `main` (see `examples/`). Notebook cells compile against the thin crate `sourcelab-notebook`,
+//! which offers these calls with the same names and runs them here, in one copy of this library per kernel.
 //!
 //! ```no_run
 //! use sourcelab::prelude::*;
-//! # async fn demo() -> sourcelab::Result<()> {
-//! let env = load_env()?;                       // .env, written by `sourcelab up`
-//! let db = Db::connect_mysql(&env).await?;     // MariaDB from the local stack
-//! let versions = db.query("SELECT VERSION() AS version").await?;
+//! # fn demo() -> sourcelab::Result<()> {
+//! let env = load_env()?;                         // .env, written by `sourcelab up`
+//! let db = Db::connect_mysql(&env)?;             // MariaDB from the local stack
+//! let versions = db.query("SELECT VERSION() AS version")?;
 //! println!("{versions}");
 //! # Ok(()) }
 //! ```
 
-pub mod check;
+// The helpers users copy, one module per source system.
 pub mod config;
 pub mod doctor;
 pub mod dynamo;
 pub mod error;
-pub mod exercises;
 pub mod frame;
-pub mod kernel;
-pub mod lab4;
-pub mod local;
 pub mod marshal;
 pub mod net;
-pub mod ratings;
-pub mod rentio;
 pub mod s3;
-pub mod sakila;
 pub mod sql;
 pub mod vpc;
+
+// The course: lab data, scenarios, checks, exercises.
+pub mod course;
+pub use course::{check, exercises, lab4, ratings, rentio, sakila};
+
+// The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
+pub mod kernel;
+pub mod local;
+mod runtime;
+pub(crate) use runtime::{block_on, wait};
 
 pub use error::{Error, ErrorKind, Result};
 
@@ -58,7 +69,7 @@ pub mod prelude {
     pub use crate::config::{DbConfig, EnvFile, Secret, load as load_env};
     pub use crate::dynamo::{Dynamo, TableSpec};
     pub use crate::error::{Error, ErrorKind, Result};
-    pub use crate::frame::{DataFrame, HtmlTable, Png};
+    pub use crate::frame::{DataFrame, Png, Show};
     pub use crate::lab4::Lab4;
     pub use crate::net::Cidr;
     pub use crate::s3::S3;
@@ -68,14 +79,7 @@ pub mod prelude {
     pub use std::time::Duration;
 }
 
-/// How long-running helpers (batch writes, large transfers) report progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// Say nothing.
-    Quiet,
-    /// Print a line at every tenth of the work (and at the end).
-    Print,
-}
+pub use sourcelab_notebook::values::Progress;
 
 /// The top of the sourcelab checkout: `$SOURCELAB_HOME`; else the checkout that holds the current folder (one
 /// binary in a shared build folder can serve several clones); else the folder this crate was built from.
@@ -104,79 +108,4 @@ pub fn cache_dir() -> std::path::PathBuf {
 /// A stable 32-bit FNV-1a hash, for short unique names derived from paths.
 pub(crate) fn short_hash(s: &str) -> u32 {
     s.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
-}
-
-/// The library's own tokio runtime, where every database and AWS call runs.
-///
-/// Helpers are `async` so cells can `.await` them on whatever executor the notebook kernel provides, but the work
-/// itself (connection pools, their background tasks, SDK clients) always runs here. A pool made in one cell then
-/// keeps working in the next, and no helper depends on which tokio instance the caller's runtime belongs to.
-fn runtime() -> Result<&'static tokio::runtime::Runtime> {
-    static RUNTIME: std::sync::OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
-        std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("sourcelab-io")
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| Error::new(ErrorKind::Setup, "start the tokio runtime", e.clone()))
-}
-
-/// Runs `fut` on the library's runtime and waits for it from the caller's executor.
-pub(crate) async fn on_runtime<T, F>(fut: F) -> Result<T>
-where
-    F: std::future::Future<Output = Result<T>> + Send + 'static,
-    T: Send + 'static,
-{
-    runtime()?
-        .spawn(fut)
-        .await
-        .map_err(|e| Error::new(ErrorKind::Setup, "run a database or AWS call", format!("the task failed: {e}")))?
-}
-
-/// The AWS SDK client for `key`, made by `make` once per copy of this library and reused after.
-///
-/// Why per copy: the notebook kernel links a fresh copy of the library (and of tokio and the SDK) into every cell,
-/// each with its own statics and its own tokio runtime. An SDK client keeps parts of the copy that made it (its
-/// timer and HTTP connector call *that* copy of tokio), so a client made in one cell panics with "no reactor
-/// running" when a later cell's runtime drives it. Helpers therefore never keep a client in a value that crosses
-/// cells: they ask here, inside [`on_runtime`], and get the client of their own copy. Programs and tests have one
-/// copy, so they make one client per settings and keep its connections.
-pub(crate) async fn cached_client<C, F>(key: String, make: F) -> C
-where
-    C: Clone + Send + Sync + 'static,
-    F: std::future::Future<Output = C>,
-{
-    use std::any::{Any, TypeId};
-    use std::collections::HashMap;
-    type Clients = std::sync::Mutex<HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>>;
-    static CLIENTS: std::sync::OnceLock<Clients> = std::sync::OnceLock::new();
-    let clients = CLIENTS.get_or_init(Default::default);
-    let id = (TypeId::of::<C>(), key);
-    if let Some(c) = clients.lock().ok().and_then(|m| m.get(&id).and_then(|c| c.downcast_ref::<C>()).cloned()) {
-        return c;
-    }
-    let client = make.await;
-    if let Ok(mut m) = clients.lock() {
-        m.insert(id, Box::new(client.clone()));
-    }
-    client
-}
-
-/// Runs a future to completion from sync code (the CLI, `up`), on the library's runtime.
-pub(crate) fn block_on<F>(fut: F) -> Result<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let rt = runtime()?;
-    // A separate thread, so this also works when the caller is itself inside a runtime.
-    std::thread::spawn(move || rt.block_on(fut))
-        .join()
-        .map_err(|_| Error::new(ErrorKind::Setup, "run a background task", "the task panicked"))
 }

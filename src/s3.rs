@@ -9,12 +9,12 @@
 //!
 //! ```no_run
 //! # use sourcelab::prelude::*;
-//! # async fn demo(env: &EnvFile) -> sourcelab::Result<()> {
-//! let s3 = S3::connect(env).await?;
-//! s3.create_bucket("my-lab-bucket").await?;
-//! s3.upload_file("data/s3/csv/ratings_ml_training_dataset.csv", "my-lab-bucket", "csv/ratings.csv").await?;
+//! # fn demo(env: &EnvFile) -> sourcelab::Result<()> {
+//! let s3 = S3::connect(env)?;
+//! s3.create_bucket("my-lab-bucket")?;
+//! s3.upload_file("data/s3/csv/ratings_ml_training_dataset.csv", "my-lab-bucket", "csv/ratings.csv")?;
 //! let trains = s3.query_csv("my-lab-bucket", "csv/ratings.csv",
-//!     "SELECT * FROM s3object WHERE productline = 'Trains' LIMIT 20").await?;
+//!     "SELECT * FROM s3object WHERE productline = 'Trains' LIMIT 20")?;
 //! # Ok(()) }
 //! ```
 //!
@@ -75,8 +75,8 @@ pub async fn client(env: &EnvFile) -> aws_sdk_s3::Client {
 }
 
 /// Every bucket of the account, as a DataFrame (`name`, `created`).
-pub async fn list_buckets(env: &EnvFile) -> Result<DataFrame> {
-    S3::connect(env).await?.list_buckets().await
+pub fn list_buckets(env: &EnvFile) -> Result<DataFrame> {
+    S3::connect(env)?.list_buckets()
 }
 
 /// One of the lab's data files: `data/s3/<path>` in the checkout (`"csv/ratings_ml_training_dataset.csv"`, …).
@@ -170,12 +170,8 @@ pub struct Transfer {
     pub version_id: Option<String>,
 }
 
-impl Transfer {
-    /// Shows the one-line summary in a notebook.
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
-}
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for Transfer {}
 
 impl fmt::Display for Transfer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -210,12 +206,8 @@ pub struct Emptied {
     pub delete_markers: usize,
 }
 
-impl Emptied {
-    /// Shows the one-line summary in a notebook.
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
-}
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for Emptied {}
 
 impl fmt::Display for Emptied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -228,7 +220,7 @@ impl fmt::Display for Emptied {
 }
 
 /// An object's metadata (HEAD): size, type, ETag, modification time, version, user metadata.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ObjectInfo {
     /// `s3://bucket/key`.
     pub url: String,
@@ -246,11 +238,11 @@ pub struct ObjectInfo {
     pub metadata: Vec<(String, String)>,
 }
 
-/// An S3 connection: its settings. Cheap to clone; it keeps no SDK client itself (see `cached_client` in the
-/// crate root for why), so it works in any later notebook cell.
+/// An S3 connection: its SDK client and transfer settings. Cheap to clone (clones share the client and its
+/// connections).
 #[derive(Clone)]
 pub struct S3 {
-    env: EnvFile,
+    client: aws_sdk_s3::Client,
     endpoint: Option<String>,
     region: String,
     part_size: u64,
@@ -296,14 +288,14 @@ type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>
 
 impl S3 {
     /// A client for the env file's S3 (the local stack's moto, or AWS).
-    pub async fn connect(env: &EnvFile) -> Result<S3> {
+    pub fn connect(env: &EnvFile) -> Result<S3> {
         let env = env.clone();
-        crate::on_runtime(async move {
+        crate::wait(async move {
             let aws = env.aws();
             let region = aws.sdk_config().await.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
-            crate::cached_client(aws.cache_key(), client(&env)).await;
+            let client = client(&env).await;
             Ok(S3 {
-                env,
+                client,
                 endpoint: aws.s3_endpoint().map(str::to_string),
                 region,
                 part_size: PART_SIZE,
@@ -312,7 +304,6 @@ impl S3 {
                 progress: Progress::Print,
             })
         })
-        .await
     }
 
     /// The same connection with another part size (at least 5 MiB) and parts in flight.
@@ -336,14 +327,12 @@ impl S3 {
     }
 
     /// The SDK client, for calls these helpers do not cover (use it in the cell that asked for it).
-    pub async fn sdk(&self) -> Result<aws_sdk_s3::Client> {
-        let s = self.clone();
-        crate::on_runtime(async move { Ok(s.client().await) }).await
+    pub fn sdk(&self) -> Result<aws_sdk_s3::Client> {
+        Ok(self.client.clone())
     }
 
-    /// This copy's client for the connection's settings.
-    async fn client(&self) -> aws_sdk_s3::Client {
-        crate::cached_client(self.env.aws().cache_key(), client(&self.env)).await
+    fn client(&self) -> &aws_sdk_s3::Client {
+        &self.client
     }
 
     /// The region buckets are created in.
@@ -360,7 +349,7 @@ impl S3 {
             SdkError::ServiceError(se) => Some(se.raw().status().as_u16()),
             _ => None,
         };
-        let err = Error::aws(what, self.endpoint.as_deref(), e);
+        let err = crate::error::aws(what, self.endpoint.as_deref(), e);
         let (kind, hint) = match (code.as_deref(), status) {
             (Some("NoSuchBucket"), _) => {
                 (ErrorKind::NotFound, "no bucket of that name: check it with list_buckets(), or create it")
@@ -396,32 +385,30 @@ impl S3 {
         Error::new(kind, what, cause).hint(hint)
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(S3) -> BoxFuture<T>) -> Result<T> {
-        crate::on_runtime(f(self.clone())).await
+    fn run<T: Send + 'static>(&self, f: impl FnOnce(S3) -> BoxFuture<T>) -> Result<T> {
+        crate::wait(f(self.clone()))
     }
 
     /// Every bucket of the account, as a DataFrame (`name`, `created`).
-    pub async fn list_buckets(&self) -> Result<DataFrame> {
+    pub fn list_buckets(&self) -> Result<DataFrame> {
         self.run(|s| {
             Box::pin(async move {
-                let out =
-                    s.client().await.list_buckets().send().await.map_err(|e| s.err("list S3 buckets".into(), e))?;
+                let out = s.client().list_buckets().send().await.map_err(|e| s.err("list S3 buckets".into(), e))?;
                 let buckets = out.buckets();
                 let names: Vec<String> = buckets.iter().map(|b| b.name().unwrap_or_default().to_string()).collect();
                 let created: Vec<Option<String>> = buckets.iter().map(|b| time_text(b.creation_date())).collect();
                 frame(vec![Column::new("name".into(), names), Column::new("created".into(), created)], "bucket")
             })
         })
-        .await
     }
 
     /// Creates a bucket in this connection's region (`us-east-1` takes no location constraint).
-    pub async fn create_bucket(&self, bucket: &str) -> Result<String> {
+    pub fn create_bucket(&self, bucket: &str) -> Result<String> {
         check_bucket_name(bucket)?;
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
-                let mut req = s.client().await.create_bucket().bucket(&bucket);
+                let mut req = s.client().create_bucket().bucket(&bucket);
                 if s.region != "us-east-1" {
                     req = req.create_bucket_configuration(
                         CreateBucketConfiguration::builder()
@@ -433,13 +420,12 @@ impl S3 {
                 Ok(format!("created bucket {bucket} in {}", s.region))
             })
         })
-        .await
     }
 
     /// Uploads a local file to `bucket`/`key`: one request up to 8 MiB, in parts (10 at a time) above.
-    pub async fn upload_file(&self, path: impl AsRef<Path>, bucket: &str, key: &str) -> Result<Transfer> {
+    pub fn upload_file(&self, path: impl AsRef<Path>, bucket: &str, key: &str) -> Result<Transfer> {
         let (path, bucket, key) = (path.as_ref().to_path_buf(), bucket.to_string(), key.to_string());
-        self.run(|s| Box::pin(async move { s.upload_here(&path, &bucket, &key).await })).await
+        self.run(|s| Box::pin(async move { s.upload_here(&path, &bucket, &key).await }))
     }
 
     async fn upload_here(&self, path: &Path, bucket: &str, key: &str) -> Result<Transfer> {
@@ -460,7 +446,6 @@ impl S3 {
                 .map_err(|e| Error::new(ErrorKind::Io, what.clone(), e.to_string()))?;
             let out = self
                 .client()
-                .await
                 .put_object()
                 .bucket(bucket)
                 .key(key)
@@ -474,7 +459,6 @@ impl S3 {
         }
         let created = self
             .client()
-            .await
             .create_multipart_upload()
             .bucket(bucket)
             .key(key)
@@ -488,22 +472,14 @@ impl S3 {
             Ok(p) => p,
             Err(e) => {
                 // Leave no half-finished upload behind (its parts would be stored, and billed, until aborted).
-                let _ = self
-                    .client()
-                    .await
-                    .abort_multipart_upload()
-                    .bucket(bucket)
-                    .key(key)
-                    .upload_id(&upload_id)
-                    .send()
-                    .await;
+                let _ =
+                    self.client().abort_multipart_upload().bucket(bucket).key(key).upload_id(&upload_id).send().await;
                 return Err(e);
             }
         };
         t.parts = parts.len();
         let done = self
             .client()
-            .await
             .complete_multipart_upload()
             .bucket(bucket)
             .key(key)
@@ -546,7 +522,6 @@ impl S3 {
                         .map_err(|e| Error::new(ErrorKind::Io, what.to_string(), e.to_string()))?;
                     let out = self
                         .client()
-                        .await
                         .upload_part()
                         .bucket(bucket)
                         .key(key)
@@ -583,22 +558,15 @@ impl S3 {
     /// Downloads `bucket`/`key` to a local file, in ranges (10 at a time) above 8 MiB — or in one stream from a server
     /// on this machine, see [`S3::with_ranged_downloads`]. The bytes go to a temporary file beside the target,
     /// renamed into place when complete; on failure nothing is left behind.
-    pub async fn download_file(&self, bucket: &str, key: &str, path: impl AsRef<Path>) -> Result<Transfer> {
+    pub fn download_file(&self, bucket: &str, key: &str, path: impl AsRef<Path>) -> Result<Transfer> {
         let (path, bucket, key) = (path.as_ref().to_path_buf(), bucket.to_string(), key.to_string());
-        self.run(|s| Box::pin(async move { s.download_here(&bucket, &key, &path).await })).await
+        self.run(|s| Box::pin(async move { s.download_here(&bucket, &key, &path).await }))
     }
 
     async fn download_here(&self, bucket: &str, key: &str, path: &Path) -> Result<Transfer> {
         let what = format!("download {} to {}", url(bucket, key), path.display());
-        let head = self
-            .client()
-            .await
-            .head_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| self.err(what.clone(), e))?;
+        let head =
+            self.client().head_object().bucket(bucket).key(key).send().await.map_err(|e| self.err(what.clone(), e))?;
         let size = head.content_length().unwrap_or(0).max(0) as u64;
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !dir.is_dir() {
@@ -656,13 +624,8 @@ impl S3 {
             .map(|(offset, len)| {
                 let (file, meter) = (file.clone(), &meter);
                 async move {
-                    let mut req = self
-                        .client()
-                        .await
-                        .get_object()
-                        .bucket(bucket)
-                        .key(key)
-                        .set_version_id(version.map(str::to_string));
+                    let mut req =
+                        self.client().get_object().bucket(bucket).key(key).set_version_id(version.map(str::to_string));
                     if parts > 1 {
                         req = req.range(format!("bytes={offset}-{}", offset + len - 1));
                     }
@@ -700,13 +663,12 @@ impl S3 {
     }
 
     /// Stores bytes under `bucket`/`key`.
-    pub async fn put_bytes(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Option<String>> {
+    pub fn put_bytes(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Option<String>> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(|s| {
             Box::pin(async move {
                 let out = s
                     .client()
-                    .await
                     .put_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -718,18 +680,16 @@ impl S3 {
                 Ok(out.version_id().map(str::to_string))
             })
         })
-        .await
     }
 
     /// The bytes of `bucket`/`key`.
-    pub async fn get_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
+    pub fn get_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(|s| {
             Box::pin(async move {
                 let what = format!("get {}", url(&bucket, &key));
                 let out = s
                     .client()
-                    .await
                     .get_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -740,19 +700,18 @@ impl S3 {
                 Ok(data.into_bytes().to_vec())
             })
         })
-        .await
     }
 
     /// Stores a JSON value (pretty-printed) under `bucket`/`key`.
-    pub async fn put_json(&self, bucket: &str, key: &str, value: &Value) -> Result<Option<String>> {
+    pub fn put_json(&self, bucket: &str, key: &str, value: &Value) -> Result<Option<String>> {
         let text =
             serde_json::to_vec_pretty(value).map_err(|e| Error::new(ErrorKind::Input, "write JSON", e.to_string()))?;
-        self.put_bytes(bucket, key, text).await
+        self.put_bytes(bucket, key, text)
     }
 
     /// The JSON value stored under `bucket`/`key`.
-    pub async fn get_json(&self, bucket: &str, key: &str) -> Result<Value> {
-        let bytes = self.get_bytes(bucket, key).await?;
+    pub fn get_json(&self, bucket: &str, key: &str) -> Result<Value> {
+        let bytes = self.get_bytes(bucket, key)?;
         let text = String::from_utf8(bytes).map_err(|_| {
             Error::new(ErrorKind::Input, format!("read {} as JSON", url(bucket, key)), "not UTF-8 text")
         })?;
@@ -760,17 +719,17 @@ impl S3 {
     }
 
     /// The objects whose keys start with `prefix`, every page: `key`, `size`, `modified`.
-    pub async fn list(&self, bucket: &str, prefix: &str) -> Result<DataFrame> {
-        self.listing(bucket, prefix, None).await
+    pub fn list(&self, bucket: &str, prefix: &str) -> Result<DataFrame> {
+        self.listing(bucket, prefix, None)
     }
 
     /// One level of a "folder": the common prefixes under `prefix` (as `folder` rows, like the console's
     /// folders) and the objects directly in it, every page: `key`, `kind`, `size`, `modified`.
-    pub async fn list_folder(&self, bucket: &str, prefix: &str) -> Result<DataFrame> {
-        self.listing(bucket, prefix, Some("/")).await
+    pub fn list_folder(&self, bucket: &str, prefix: &str) -> Result<DataFrame> {
+        self.listing(bucket, prefix, Some("/"))
     }
 
-    async fn listing(&self, bucket: &str, prefix: &str, delimiter: Option<&str>) -> Result<DataFrame> {
+    fn listing(&self, bucket: &str, prefix: &str, delimiter: Option<&str>) -> Result<DataFrame> {
         let (bucket, prefix, delimiter) = (bucket.to_string(), prefix.to_string(), delimiter.map(str::to_string));
         self.run(|s| {
             Box::pin(async move {
@@ -779,7 +738,6 @@ impl S3 {
                 loop {
                     let out = s
                         .client()
-                        .await
                         .list_objects_v2()
                         .bucket(&bucket)
                         .prefix(&prefix)
@@ -814,17 +772,15 @@ impl S3 {
                 frame(cols, "listing")
             })
         })
-        .await
     }
 
     /// The object's metadata, without its bytes.
-    pub async fn head(&self, bucket: &str, key: &str) -> Result<ObjectInfo> {
+    pub fn head(&self, bucket: &str, key: &str) -> Result<ObjectInfo> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(|s| {
             Box::pin(async move {
                 let o = s
                     .client()
-                    .await
                     .head_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -845,16 +801,14 @@ impl S3 {
                 })
             })
         })
-        .await
     }
 
     /// Turns versioning on: from now on an upload to an existing key keeps the older bytes as a version.
-    pub async fn enable_versioning(&self, bucket: &str) -> Result<String> {
+    pub fn enable_versioning(&self, bucket: &str) -> Result<String> {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
                 s.client()
-                    .await
                     .put_bucket_versioning()
                     .bucket(&bucket)
                     .versioning_configuration(
@@ -866,13 +820,12 @@ impl S3 {
                 Ok(format!("versioning of {bucket}: Enabled"))
             })
         })
-        .await
     }
 
     /// Every version and delete marker under `prefix`, every page: `key`, `version_id`, `is_latest`,
     /// `delete_marker`, `size`, `modified` (newest first per key, as S3 lists them).
-    pub async fn versions(&self, bucket: &str, prefix: &str) -> Result<DataFrame> {
-        let rows = self.version_rows(bucket, prefix).await?;
+    pub fn versions(&self, bucket: &str, prefix: &str) -> Result<DataFrame> {
+        let rows = self.version_rows(bucket, prefix)?;
         frame(
             vec![
                 Column::new("key".into(), rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>()),
@@ -886,7 +839,7 @@ impl S3 {
         )
     }
 
-    async fn version_rows(&self, bucket: &str, prefix: &str) -> Result<Vec<VersionRow>> {
+    fn version_rows(&self, bucket: &str, prefix: &str) -> Result<Vec<VersionRow>> {
         let (bucket, prefix) = (bucket.to_string(), prefix.to_string());
         self.run(|s| {
             Box::pin(async move {
@@ -895,7 +848,6 @@ impl S3 {
                 loop {
                     let out = s
                         .client()
-                        .await
                         .list_object_versions()
                         .bucket(&bucket)
                         .prefix(&prefix)
@@ -935,17 +887,15 @@ impl S3 {
                 }
             })
         })
-        .await
     }
 
     /// Deletes the object (in a versioned bucket: adds a delete marker, the versions stay).
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<String>> {
+    pub fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<String>> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(|s| {
             Box::pin(async move {
                 let out = s
                     .client()
-                    .await
                     .delete_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -955,15 +905,14 @@ impl S3 {
                 Ok(out.version_id().map(str::to_string))
             })
         })
-        .await
     }
 
     /// The bucket's public access block settings as JSON (all four `true` when none were set: S3's default).
-    pub async fn public_access_block(&self, bucket: &str) -> Result<Value> {
+    pub fn public_access_block(&self, bucket: &str) -> Result<Value> {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
-                match s.client().await.get_public_access_block().bucket(&bucket).send().await {
+                match s.client().get_public_access_block().bucket(&bucket).send().await {
                     Ok(out) => {
                         let c = out.public_access_block_configuration();
                         let f = |v: Option<bool>| v.unwrap_or(false);
@@ -981,11 +930,10 @@ impl S3 {
                 }
             })
         })
-        .await
     }
 
     /// Sets all four public access block settings to `block` (false lets a bucket policy make objects public).
-    pub async fn set_public_access_block(&self, bucket: &str, block: bool) -> Result<Value> {
+    pub fn set_public_access_block(&self, bucket: &str, block: bool) -> Result<Value> {
         let b = bucket.to_string();
         self.run(move |s| {
             Box::pin(async move {
@@ -996,7 +944,6 @@ impl S3 {
                     .restrict_public_buckets(block)
                     .build();
                 s.client()
-                    .await
                     .put_public_access_block()
                     .bucket(&b)
                     .public_access_block_configuration(conf)
@@ -1005,19 +952,17 @@ impl S3 {
                     .map_err(|e| s.err(format!("set the public access block of {b}"), e))?;
                 Ok(())
             })
-        })
-        .await?;
-        self.public_access_block(bucket).await
+        })?;
+        self.public_access_block(bucket)
     }
 
     /// Attaches a bucket policy (checked first, see [`check_policy`]).
-    pub async fn put_policy(&self, bucket: &str, policy: &Value) -> Result<()> {
+    pub fn put_policy(&self, bucket: &str, policy: &Value) -> Result<()> {
         check_policy(policy)?;
         let (bucket, text) = (bucket.to_string(), policy.to_string());
         self.run(|s| {
             Box::pin(async move {
                 s.client()
-                    .await
                     .put_bucket_policy()
                     .bucket(&bucket)
                     .policy(text)
@@ -1027,17 +972,15 @@ impl S3 {
                 Ok(())
             })
         })
-        .await
     }
 
     /// The bucket's policy as JSON.
-    pub async fn get_policy(&self, bucket: &str) -> Result<Value> {
+    pub fn get_policy(&self, bucket: &str) -> Result<Value> {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
                 let out = s
                     .client()
-                    .await
                     .get_bucket_policy()
                     .bucket(&bucket)
                     .send()
@@ -1046,16 +989,14 @@ impl S3 {
                 crate::marshal::parse_json(out.policy().unwrap_or("{}"), &format!("the policy of {bucket}"))
             })
         })
-        .await
     }
 
     /// Removes the bucket's policy.
-    pub async fn delete_policy(&self, bucket: &str) -> Result<()> {
+    pub fn delete_policy(&self, bucket: &str) -> Result<()> {
         let bucket = bucket.to_string();
         self.run(|s| {
             Box::pin(async move {
                 s.client()
-                    .await
                     .delete_bucket_policy()
                     .bucket(&bucket)
                     .send()
@@ -1064,11 +1005,10 @@ impl S3 {
                 Ok(())
             })
         })
-        .await
     }
 
     /// A URL that lets anyone GET the object for `seconds`, signed with this connection's credentials.
-    pub async fn presigned_get(&self, bucket: &str, key: &str, seconds: u64) -> Result<String> {
+    pub fn presigned_get(&self, bucket: &str, key: &str, seconds: u64) -> Result<String> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(move |s| {
             Box::pin(async move {
@@ -1081,7 +1021,6 @@ impl S3 {
                 )?;
                 let req = s
                     .client()
-                    .await
                     .get_object()
                     .bucket(&bucket)
                     .key(&key)
@@ -1091,12 +1030,11 @@ impl S3 {
                 Ok(req.uri().to_string())
             })
         })
-        .await
     }
 
     /// Deletes every object version and delete marker, then the bucket itself.
-    pub async fn delete_bucket(&self, bucket: &str) -> Result<Emptied> {
-        let rows = self.version_rows(bucket, "").await?;
+    pub fn delete_bucket(&self, bucket: &str) -> Result<Emptied> {
+        let rows = self.version_rows(bucket, "")?;
         let b = bucket.to_string();
         self.run(move |s| {
             Box::pin(async move {
@@ -1108,7 +1046,6 @@ impl S3 {
                         .collect();
                     let out = s
                         .client()
-                        .await
                         .delete_objects()
                         .bucket(&b)
                         .delete(Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| {
@@ -1134,7 +1071,6 @@ impl S3 {
                     emptied.delete_markers += chunk.iter().filter(|r| r.delete_marker).count();
                 }
                 s.client()
-                    .await
                     .delete_bucket()
                     .bucket(&b)
                     .send()
@@ -1143,32 +1079,31 @@ impl S3 {
                 Ok(emptied)
             })
         })
-        .await
     }
 
     /// A CSV object as a DataFrame (header row, types inferred from the data).
-    pub async fn read_csv(&self, bucket: &str, key: &str) -> Result<DataFrame> {
-        let bytes = self.get_bytes(bucket, key).await?;
+    pub fn read_csv(&self, bucket: &str, key: &str) -> Result<DataFrame> {
+        let bytes = self.get_bytes(bucket, key)?;
         csv_frame(bytes, &url(bucket, key))
     }
 
     /// Runs SQL over a CSV object, here and now with polars (the table is called `s3object`, as in S3 Select):
     /// `SELECT * FROM s3object s WHERE s."productline" = 'Trains' LIMIT 20`.
-    pub async fn query_csv(&self, bucket: &str, key: &str, sql: &str) -> Result<DataFrame> {
-        let df = self.read_csv(bucket, key).await?;
+    pub fn query_csv(&self, bucket: &str, key: &str, sql: &str) -> Result<DataFrame> {
+        let df = self.read_csv(bucket, key)?;
         query_frame(df, sql)
     }
 
     /// Deletes the bucket as [`S3::delete_bucket`] does, if it exists (so a lab can start clean).
-    pub async fn remove_bucket_if_exists(&self, bucket: &str) -> Result<Option<Emptied>> {
-        let names = self.list_buckets().await?;
+    pub fn remove_bucket_if_exists(&self, bucket: &str) -> Result<Option<Emptied>> {
+        let names = self.list_buckets()?;
         let exists = names
             .column("name")
             .map(|c| {
                 (0..c.len()).any(|i| c.get(i).ok().and_then(|v| v.get_str().map(|s| s == bucket)).unwrap_or(false))
             })
             .unwrap_or(false);
-        if exists { self.delete_bucket(bucket).await.map(Some) } else { Ok(None) }
+        if exists { self.delete_bucket(bucket).map(Some) } else { Ok(None) }
     }
 }
 

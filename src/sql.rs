@@ -7,10 +7,10 @@
 //!
 //! ```no_run
 //! use sourcelab::prelude::*;
-//! # async fn demo() -> sourcelab::Result<()> {
+//! # fn demo() -> sourcelab::Result<()> {
 //! let env = load_env()?;
-//! let db = Db::connect_mysql(&env).await?;
-//! let df = db.query("SELECT 1 AS one, 'two' AS two").await?;
+//! let db = Db::connect_mysql(&env)?;
+//! let df = db.query("SELECT 1 AS one, 'two' AS two")?;
 //! assert_eq!(df.shape(), (1, 2));
 //! # Ok(()) }
 //! ```
@@ -80,12 +80,12 @@ impl std::fmt::Display for Db {
 impl Db {
     /// Connects to the database `cfg` describes. One connection is made now, so bad settings fail here with the
     /// server's own reason (refused, timed out, wrong password, unknown database); the pool opens more on demand.
-    pub async fn connect(cfg: &DbConfig) -> Result<Db> {
+    pub fn connect(cfg: &DbConfig) -> Result<Db> {
         let cfg = cfg.clone();
-        crate::on_runtime(async move { Db::connect_here(cfg).await }).await
+        crate::wait(async move { Db::connect_here(cfg).await })
     }
 
-    async fn connect_here(cfg: DbConfig) -> Result<Db> {
+    pub(crate) async fn connect_here(cfg: DbConfig) -> Result<Db> {
         let cfg = &cfg;
         let pool = match cfg.engine {
             Engine::MySql => {
@@ -107,13 +107,13 @@ impl Db {
     }
 
     /// Connects to MySQL / MariaDB with the `DB*` keys of an env file.
-    pub async fn connect_mysql(env: &EnvFile) -> Result<Db> {
-        Db::connect(&env.mysql()?).await
+    pub fn connect_mysql(env: &EnvFile) -> Result<Db> {
+        Db::connect(&env.mysql()?)
     }
 
     /// Connects to PostgreSQL with the `PG*` keys of an env file.
-    pub async fn connect_postgres(env: &EnvFile) -> Result<Db> {
-        Db::connect(&env.postgres()?).await
+    pub fn connect_postgres(env: &EnvFile) -> Result<Db> {
+        Db::connect(&env.postgres()?)
     }
 
     /// The settings this pool was made from.
@@ -122,12 +122,12 @@ impl Db {
     }
 
     /// Runs one statement that returns rows and collects them into a DataFrame.
-    pub async fn query(&self, sql: &str) -> Result<DataFrame> {
+    pub fn query(&self, sql: &str) -> Result<DataFrame> {
         let (db, sql) = (self.clone(), sql.to_string());
-        crate::on_runtime(async move { db.query_here(&sql).await }).await
+        crate::wait(async move { db.query_here(&sql).await })
     }
 
-    async fn query_here(&self, sql: &str) -> Result<DataFrame> {
+    pub(crate) async fn query_here(&self, sql: &str) -> Result<DataFrame> {
         let fail = |e: sqlx::Error| self.sql_error(sql, e);
         match &self.pool {
             Pool::MySql(pool) => {
@@ -144,8 +144,8 @@ impl Db {
     }
 
     /// The server's version string (`SELECT VERSION()`).
-    pub async fn server_version(&self) -> Result<String> {
-        let df = self.query("SELECT VERSION() AS version").await?;
+    pub fn server_version(&self) -> Result<String> {
+        let df = self.query("SELECT VERSION() AS version")?;
         df.column("version")
             .ok()
             .and_then(|c| c.str().ok()?.get(0).map(str::to_string))
@@ -155,14 +155,14 @@ impl Db {
     /// Runs one or several statements separated by `;` and returns the rows each one affected, in order.
     ///
     /// ```no_run
-    /// # async fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
-    /// let affected = db.execute("UPDATE t SET a = 1; DELETE FROM t WHERE b = 2").await?;
+    /// # fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// let affected = db.execute("UPDATE t SET a = 1; DELETE FROM t WHERE b = 2")?;
     /// println!("{affected:?}"); // e.g. [3, 1]
     /// # Ok(()) }
     /// ```
-    pub async fn execute(&self, sql: &str) -> Result<Vec<u64>> {
+    pub fn execute(&self, sql: &str) -> Result<Vec<u64>> {
         let (db, sql) = (self.clone(), sql.to_string());
-        crate::on_runtime(async move {
+        crate::wait(async move {
             use futures_util::TryStreamExt;
             let raw = || sqlx::raw_sql(AssertSqlSafe(sql.clone()));
             let counts: std::result::Result<Vec<u64>, sqlx::Error> = match &db.pool {
@@ -171,14 +171,13 @@ impl Db {
             };
             counts.map_err(|e| db.sql_error(&sql, e))
         })
-        .await
     }
 
     /// Runs every statement of a `.sql` file, like [`Db::execute`]; an error names the file.
-    pub async fn run_file(&self, path: impl AsRef<std::path::Path>) -> Result<Vec<u64>> {
+    pub fn run_file(&self, path: impl AsRef<std::path::Path>) -> Result<Vec<u64>> {
         let path = path.as_ref();
         let sql = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        self.execute(&sql).await.map_err(|e| {
+        self.execute(&sql).map_err(|e| {
             let err = Error::new(e.kind(), format!("run {}: {}", path.display(), e.what()), e.cause());
             match e.hint_text() {
                 Some(h) => err.hint(h),
@@ -190,11 +189,11 @@ impl Db {
     /// PostgreSQL: loads a CSV file (with a header row) into `table` with `COPY … FROM STDIN`, streaming it in
     /// 64 KiB pieces; returns the rows loaded, as psql's `COPY n`. COPY is all or nothing: on a bad row the
     /// server names its line and no row is loaded.
-    pub async fn copy_csv(&self, table: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
+    pub fn copy_csv(&self, table: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
         check_identifier(table)?;
         let path = path.as_ref().to_path_buf();
         let (db, table) = (self.clone(), table.to_string());
-        crate::on_runtime(async move {
+        crate::wait(async move {
             use sqlx::postgres::PgPoolCopyExt;
             let Pool::Postgres(pool) = &db.pool else {
                 return Err(Error::new(
@@ -226,14 +225,13 @@ impl Db {
                     .hint("fix that line of the file, or the table's column types")
             })
         })
-        .await
     }
 
     /// Runs statements in one transaction: all of them take effect, or (on the first error) none does.
-    pub async fn transaction(&self, statements: &[&str]) -> Result<Vec<u64>> {
+    pub fn transaction(&self, statements: &[&str]) -> Result<Vec<u64>> {
         let db = self.clone();
         let statements: Vec<String> = statements.iter().map(|s| s.to_string()).collect();
-        crate::on_runtime(async move {
+        crate::wait(async move {
             macro_rules! run {
                 ($pool:expr) => {{
                     let mut tx = $pool.begin().await.map_err(|e| db.sql_error("BEGIN", e))?;
@@ -257,11 +255,10 @@ impl Db {
                 Pool::Postgres(p) => run!(p),
             }
         })
-        .await
     }
 
     /// The tables of the current database: `table_name` and an estimate of its `rows`.
-    pub async fn tables(&self) -> Result<DataFrame> {
+    pub fn tables(&self) -> Result<DataFrame> {
         self.query(match self.cfg.engine {
             Engine::MySql => {
                 "SELECT table_name AS table_name, table_rows AS `rows` FROM information_schema.tables \
@@ -273,18 +270,17 @@ impl Db {
                  ORDER BY 1"
             }
         })
-        .await
     }
 
     /// Whether the current database has a table called `table`.
-    pub async fn has_table(&self, table: &str) -> Result<bool> {
-        let tables = self.tables().await?;
+    pub fn has_table(&self, table: &str) -> Result<bool> {
+        let tables = self.tables()?;
         let Ok(names) = tables.column("table_name") else { return Ok(false) };
         Ok((0..names.len()).any(|i| names.get(i).is_ok_and(|v| v.get_str() == Some(table))))
     }
 
     /// One row per column of `table`: `column`, `type`, `nullable`, `key`, `default`.
-    pub async fn describe(&self, table: &str) -> Result<DataFrame> {
+    pub fn describe(&self, table: &str) -> Result<DataFrame> {
         check_identifier(table)?;
         let sql = match self.cfg.engine {
             Engine::MySql => format!(
@@ -298,7 +294,7 @@ impl Db {
                  WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
             ),
         };
-        let df = self.query(&sql).await?;
+        let df = self.query(&sql)?;
         if df.height() == 0 {
             return Err(Error::new(
                 ErrorKind::NotFound,
@@ -314,12 +310,12 @@ impl Db {
     ///
     /// ```no_run
     /// # use sourcelab::sql::SqlValue;
-    /// # async fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// # fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
     /// let rows = vec![vec![SqlValue::from(1), SqlValue::from("Horror")]];
-    /// db.insert("category_copy", &["category_id", "name"], &rows).await?;
+    /// db.insert("category_copy", &["category_id", "name"], &rows)?;
     /// # Ok(()) }
     /// ```
-    pub async fn insert(&self, table: &str, columns: &[&str], rows: &[Vec<SqlValue>]) -> Result<u64> {
+    pub fn insert(&self, table: &str, columns: &[&str], rows: &[Vec<SqlValue>]) -> Result<u64> {
         check_identifier(table)?;
         columns.iter().try_for_each(|c| check_identifier(c))?;
         if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != columns.len()) {
@@ -341,11 +337,11 @@ impl Db {
             })
             .collect();
         let sql = format!("INSERT INTO {} ({}) VALUES {}", self.quote(table), cols.join(", "), placeholders.join(", "));
-        self.execute_bound(sql, rows.iter().flatten().cloned().collect()).await
+        self.execute_bound(sql, rows.iter().flatten().cloned().collect())
     }
 
     /// `UPDATE table SET col = value, … WHERE where_column = where_value`, all values bound; returns rows changed.
-    pub async fn update_where(
+    pub fn update_where(
         &self,
         table: &str,
         set: &[(&str, SqlValue)],
@@ -369,15 +365,15 @@ impl Db {
         );
         let mut values: Vec<SqlValue> = set.iter().map(|(_, v)| v.clone()).collect();
         values.push(where_value);
-        self.execute_bound(sql, values).await
+        self.execute_bound(sql, values)
     }
 
     /// `DELETE FROM table WHERE column = value`, the value bound; returns rows deleted.
-    pub async fn delete_where(&self, table: &str, column: &str, value: SqlValue) -> Result<u64> {
+    pub fn delete_where(&self, table: &str, column: &str, value: SqlValue) -> Result<u64> {
         check_identifier(table)?;
         check_identifier(column)?;
         let sql = format!("DELETE FROM {} WHERE {} = {}", self.quote(table), self.quote(column), self.placeholder(1));
-        self.execute_bound(sql, vec![value]).await
+        self.execute_bound(sql, vec![value])
     }
 
     fn quote(&self, ident: &str) -> String {
@@ -394,9 +390,9 @@ impl Db {
         }
     }
 
-    async fn execute_bound(&self, sql: String, values: Vec<SqlValue>) -> Result<u64> {
+    fn execute_bound(&self, sql: String, values: Vec<SqlValue>) -> Result<u64> {
         let db = self.clone();
-        crate::on_runtime(async move {
+        crate::wait(async move {
             macro_rules! bind_all {
                 ($q:expr) => {{
                     let mut q = $q;
@@ -422,7 +418,6 @@ impl Db {
             };
             result.map_err(|e| db.sql_error(&sql, e))
         })
-        .await
     }
 
     fn sql_error(&self, sql: &str, e: sqlx::Error) -> Error {
@@ -463,51 +458,7 @@ async fn first_connection<C: sqlx::Connection>(
     }
 }
 
-/// A value for the CRUD helpers, always sent as a bound parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
-    /// SQL NULL.
-    Null,
-    /// A boolean.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A floating-point number.
-    Float(f64),
-    /// Text (also dates and decimals, which the server converts: `"2020-09-12 08:00:00"`, `"4.99"`).
-    Text(String),
-}
-
-impl From<i64> for SqlValue {
-    fn from(v: i64) -> Self {
-        SqlValue::Int(v)
-    }
-}
-impl From<i32> for SqlValue {
-    fn from(v: i32) -> Self {
-        SqlValue::Int(v.into())
-    }
-}
-impl From<f64> for SqlValue {
-    fn from(v: f64) -> Self {
-        SqlValue::Float(v)
-    }
-}
-impl From<bool> for SqlValue {
-    fn from(v: bool) -> Self {
-        SqlValue::Bool(v)
-    }
-}
-impl From<&str> for SqlValue {
-    fn from(v: &str) -> Self {
-        SqlValue::Text(v.to_string())
-    }
-}
-impl From<String> for SqlValue {
-    fn from(v: String) -> Self {
-        SqlValue::Text(v)
-    }
-}
+pub use sourcelab_notebook::values::SqlValue;
 
 /// Accepts a plain SQL identifier (letters, digits, `_`, not starting with a digit, at most 64 characters).
 /// Helpers check every table and column name with it before sending anything, so a name can never smuggle SQL.

@@ -467,6 +467,9 @@ impl Permission {
     }
 }
 
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for Network {}
+
 impl fmt::Display for Network {
     /// The network as a learner reads it in the console: VPCs with their subnets (route table, network ACL,
     /// hosts), then the security groups with their rules.
@@ -524,11 +527,6 @@ impl Network {
         self.hosts.retain(|h| subnets.contains(&h.subnet_id));
         self
     }
-
-    /// Shows the network in a notebook.
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -564,7 +562,7 @@ impl Network {
     pub async fn read(ec2: &aws_sdk_ec2::Client, endpoint: Option<&str>) -> Result<Network> {
         let at = |call: &str| format!("read the VPC network ({call})");
         let mut net = Network::default();
-        for v in ec2.describe_vpcs().send().await.map_err(Error::aws_fn(at("describe_vpcs"), endpoint))?.vpcs() {
+        for v in ec2.describe_vpcs().send().await.map_err(crate::error::aws_fn(at("describe_vpcs"), endpoint))?.vpcs() {
             let id = v.vpc_id().unwrap_or_default().to_string();
             net.vpcs.push(Vpc {
                 name: name_tag(v.tags()).unwrap_or_else(|| id.clone()),
@@ -572,7 +570,12 @@ impl Network {
                 id,
             });
         }
-        for s in ec2.describe_subnets().send().await.map_err(Error::aws_fn(at("describe_subnets"), endpoint))?.subnets()
+        for s in ec2
+            .describe_subnets()
+            .send()
+            .await
+            .map_err(crate::error::aws_fn(at("describe_subnets"), endpoint))?
+            .subnets()
         {
             let id = s.subnet_id().unwrap_or_default().to_string();
             net.subnets.push(Subnet {
@@ -586,7 +589,7 @@ impl Network {
             .describe_route_tables()
             .send()
             .await
-            .map_err(Error::aws_fn(at("describe_route_tables"), endpoint))?
+            .map_err(crate::error::aws_fn(at("describe_route_tables"), endpoint))?
             .route_tables()
         {
             let routes = t
@@ -616,7 +619,7 @@ impl Network {
             .describe_security_groups()
             .send()
             .await
-            .map_err(Error::aws_fn(at("describe_security_groups"), endpoint))?;
+            .map_err(crate::error::aws_fn(at("describe_security_groups"), endpoint))?;
         for g in groups.security_groups() {
             net.security_groups.push(SecurityGroup {
                 id: g.group_id().unwrap_or_default().to_string(),
@@ -630,7 +633,7 @@ impl Network {
             .describe_network_acls()
             .send()
             .await
-            .map_err(Error::aws_fn(at("describe_network_acls"), endpoint))?
+            .map_err(crate::error::aws_fn(at("describe_network_acls"), endpoint))?
             .network_acls()
         {
             let entries = a
@@ -664,7 +667,7 @@ impl Network {
             .describe_vpc_peering_connections()
             .send()
             .await
-            .map_err(Error::aws_fn(at("describe_vpc_peering_connections"), endpoint))?;
+            .map_err(crate::error::aws_fn(at("describe_vpc_peering_connections"), endpoint))?;
         for p in peerings.vpc_peering_connections() {
             use aws_sdk_ec2::types::VpcPeeringConnectionStateReasonCode as Code;
             net.peerings.push(Peering {
@@ -676,7 +679,7 @@ impl Network {
         }
         let mut pages = ec2.describe_instances().into_paginator().send();
         while let Some(page) = pages.next().await {
-            for r in page.map_err(Error::aws_fn(at("describe_instances"), endpoint))?.reservations() {
+            for r in page.map_err(crate::error::aws_fn(at("describe_instances"), endpoint))?.reservations() {
                 for i in r.instances() {
                     use aws_sdk_ec2::types::InstanceStateName as State;
                     let gone =
@@ -696,7 +699,7 @@ impl Network {
             .describe_network_interfaces()
             .send()
             .await
-            .map_err(Error::aws_fn(at("describe_network_interfaces"), endpoint))?;
+            .map_err(crate::error::aws_fn(at("describe_network_interfaces"), endpoint))?;
         for n in enis.network_interfaces() {
             let (Some(name), Some(ip), Some(subnet)) =
                 (name_tag(n.tag_set()), n.private_ip_address().and_then(|a| a.parse().ok()), n.subnet_id())

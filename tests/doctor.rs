@@ -18,10 +18,10 @@ fn failed_at(d: &doctor::Diagnosis) -> (&'static str, Option<ErrorKind>) {
     (f.name, f.kind)
 }
 
-#[tokio::test]
-async fn a_healthy_database_passes_every_step() {
+#[test]
+fn a_healthy_database_passes_every_step() {
     for cfg in [common::env().postgres().unwrap(), common::env().mysql().unwrap()] {
-        let d = doctor::database(&cfg, LIMIT).await;
+        let d = doctor::database(&cfg, LIMIT);
         assert!(d.ok(), "{d}");
         let names: Vec<&str> = d.steps.iter().map(|s| s.name).collect();
         assert_eq!(
@@ -32,24 +32,24 @@ async fn a_healthy_database_passes_every_step() {
     }
 }
 
-#[tokio::test]
-async fn each_layer_fails_in_its_own_way() {
+#[test]
+fn each_layer_fails_in_its_own_way() {
     let good = common::env().postgres().unwrap();
 
     let mut wrong = good.clone();
     wrong.password = Secret::new("not-the-password");
-    let d = doctor::database(&wrong, LIMIT).await;
+    let d = doctor::database(&wrong, LIMIT);
     assert_eq!(failed_at(&d), ("authentication", Some(ErrorKind::Auth)), "{d}");
     assert!(d.to_string().contains("password authentication failed"), "{d}");
 
     let mut missing = good.clone();
     missing.database = "no_such_db".into();
-    let d = doctor::database(&missing, LIMIT).await;
+    let d = doctor::database(&missing, LIMIT);
     assert_eq!(failed_at(&d), ("database", Some(ErrorKind::NotFound)), "{d}");
 
     let mut nowhere = good.clone();
     nowhere.host = "no-such-host.invalid".into();
-    let d = doctor::database(&nowhere, LIMIT).await;
+    let d = doctor::database(&nowhere, LIMIT);
     assert_eq!(failed_at(&d).0, "name resolution", "{d}");
 
     // A port nothing listens on: refused at once.
@@ -57,19 +57,19 @@ async fn each_layer_fails_in_its_own_way() {
     let mut closed = good.clone();
     closed.port = free;
     let t = Instant::now();
-    let d = doctor::database(&closed, LIMIT).await;
+    let d = doctor::database(&closed, LIMIT);
     assert_eq!(failed_at(&d), ("TCP connect", Some(ErrorKind::Connect)), "{d}");
     assert!(t.elapsed() < LIMIT, "a refusal is immediate");
 
     // Another protocol on the port: MariaDB's port for a PostgreSQL URL.
     let mut other = good.clone();
     other.port = common::env().mysql().unwrap().port;
-    let d = doctor::database(&other, LIMIT).await;
+    let d = doctor::database(&other, LIMIT);
     assert_eq!(failed_at(&d).0, "protocol handshake", "{d}");
 }
 
-#[tokio::test]
-async fn dropped_packets_time_out_with_the_network_checklist() {
+#[test]
+fn dropped_packets_time_out_with_the_network_checklist() {
     // A listener that never accepts, with its one-place backlog filled: further SYNs are dropped, exactly what a
     // missing security-group rule does.
     use rustix::net::{AddressFamily, SocketType, bind, listen, socket};
@@ -85,7 +85,7 @@ async fn dropped_packets_time_out_with_the_network_checklist() {
         .collect();
     let cfg = DbConfig::from_url(&format!("postgres://u:p@127.0.0.1:{port}/db")).unwrap();
     let t = Instant::now();
-    let d = doctor::database(&cfg, LIMIT).await;
+    let d = doctor::database(&cfg, LIMIT);
     assert_eq!(failed_at(&d), ("TCP connect", Some(ErrorKind::Timeout)), "{d}");
     assert!(t.elapsed() >= LIMIT && t.elapsed() < LIMIT * 2, "bounded by the limit: {:?}", t.elapsed());
     let text = d.to_string();
@@ -101,27 +101,27 @@ async fn dropped_packets_time_out_with_the_network_checklist() {
     }
 }
 
-#[tokio::test]
-async fn s3_objects_missing_or_denied() {
+#[test]
+fn s3_objects_missing_or_denied() {
     let env = common::env();
-    let s3 = sourcelab::s3::S3::connect(&env).await.unwrap();
+    let s3 = sourcelab::s3::S3::connect(&env).unwrap();
     let bucket = format!("t{}-doctor", std::process::id());
-    let d = doctor::s3_object(&env, &bucket, "csv/x.csv").await;
+    let d = doctor::s3_object(&env, &bucket, "csv/x.csv");
     assert_eq!(failed_at(&d), ("bucket", Some(ErrorKind::NotFound)), "{d}");
-    s3.create_bucket(&bucket).await.unwrap();
-    let d = doctor::s3_object(&env, &bucket, "csv/x.csv").await;
+    s3.create_bucket(&bucket).unwrap();
+    let d = doctor::s3_object(&env, &bucket, "csv/x.csv");
     assert_eq!(failed_at(&d), ("object", Some(ErrorKind::NotFound)), "{d}");
-    s3.put_bytes(&bucket, "csv/x.csv", b"a,b\n".to_vec()).await.unwrap();
-    assert!(doctor::s3_object(&env, &bucket, "csv/x.csv").await.ok());
+    s3.put_bytes(&bucket, "csv/x.csv", b"a,b\n".to_vec()).unwrap();
+    assert!(doctor::s3_object(&env, &bucket, "csv/x.csv").ok());
     let deny = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/csv/*")}]});
-    s3.put_policy(&bucket, &deny).await.unwrap();
-    let d = doctor::s3_object(&env, &bucket, "csv/x.csv").await;
+    s3.put_policy(&bucket, &deny).unwrap();
+    let d = doctor::s3_object(&env, &bucket, "csv/x.csv");
     assert_eq!(failed_at(&d), ("permission", Some(ErrorKind::Auth)), "{d}");
     assert!(d.to_string().contains("403"), "{d}");
     // The fix is an API call: drop the policy, and the object reads again.
-    s3.delete_policy(&bucket).await.unwrap();
-    assert!(doctor::s3_object(&env, &bucket, "csv/x.csv").await.ok());
-    s3.delete_bucket(&bucket).await.unwrap();
+    s3.delete_policy(&bucket).unwrap();
+    assert!(doctor::s3_object(&env, &bucket, "csv/x.csv").ok());
+    s3.delete_bucket(&bucket).unwrap();
 }
 
 #[test]

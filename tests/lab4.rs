@@ -25,53 +25,51 @@ fn failed_at(d: &sourcelab::doctor::Diagnosis) -> (&'static str, Option<ErrorKin
 }
 
 /// Waits (up to `limit`) until the doctor gets past the TCP connect; returns how long it took.
-async fn until_tcp_passes(lab: &Lab4, cfg: &sourcelab::config::DbConfig, limit: Duration) -> Duration {
+fn until_tcp_passes(lab: &Lab4, cfg: &sourcelab::config::DbConfig, limit: Duration) -> Duration {
     let t = Instant::now();
     loop {
-        let d = sourcelab::doctor::database(cfg, Duration::from_millis(300)).await;
+        let d = sourcelab::doctor::database(cfg, Duration::from_millis(300));
         if d.steps.iter().any(|s| s.name == "TCP connect" && s.ok) {
             return t.elapsed();
         }
-        assert!(
-            t.elapsed() < limit,
-            "the fix did not take effect within {limit:?}:\n{d}\n{:?}",
-            lab.reachability().await
-        );
+        assert!(t.elapsed() < limit, "the fix did not take effect within {limit:?}:\n{d}\n{:?}", lab.reachability());
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_four_problems_fail_for_real_and_each_fix_works() {
+#[test]
+fn the_four_problems_fail_for_real_and_each_fix_works() {
     common::stack();
-    let lab = Lab4::setup().await.unwrap_or_else(|e| panic!("{e}"));
-    let (address, port) = lab.rds_endpoint().await.unwrap();
+    let lab = Lab4::setup().unwrap_or_else(|e| panic!("{e}"));
+    let (address, port) = lab.rds_endpoint().unwrap();
     assert!(address.starts_with("de-c2w1a1-rds."), "{address}");
-    let given = lab.database(&lab.given_password()).await.unwrap();
+    let given = lab.database(&lab.given_password()).unwrap();
     assert_eq!((given.host.as_str(), given.port), ("127.0.0.1", port));
 
     // 1. The external bastion is in another VPC: the handshake never completes.
     assert_eq!(lab.client().unwrap(), lab4::EXTERNAL_BASTION);
     let t = Instant::now();
-    let d = lab.doctor(&given, LIMIT).await.unwrap();
+    let d = lab.doctor(&given, LIMIT).unwrap();
     assert!(t.elapsed() < LIMIT * 3, "bounded: {:?}", t.elapsed());
     assert_eq!(d.steps.iter().find(|s| s.name == "TCP connect").map(|s| s.kind), Some(Some(ErrorKind::Timeout)), "{d}");
     let model = d.steps.iter().find(|s| s.name == "EC2 network").unwrap_or_else(|| panic!("{d}"));
     assert!(model.detail.starts_with("instance placement") && model.next[0].contains(lab4::BASTION), "{d}");
 
     // 2. The right VPC, but the database's security group has only its default rule: still a timeout.
-    lab.use_client(lab4::BASTION).await.unwrap();
-    let d = lab.doctor(&given, LIMIT).await.unwrap();
+    lab.use_client(lab4::BASTION).unwrap();
+    let d = lab.doctor(&given, LIMIT).unwrap();
     assert_eq!(d.steps.iter().find(|s| s.name == "TCP connect").map(|s| s.kind), Some(Some(ErrorKind::Timeout)), "{d}");
-    let block = lab.reachability().await.unwrap().unwrap_err();
+    let block = lab.reachability().unwrap().unwrap_err();
     assert_eq!(block.place, Place::SecurityGroups);
     assert!(block.reason.contains(lab4::DATABASE_GROUP), "{block}");
 
     // The fix, straight through the EC2 API, takes effect within two seconds.
-    let net = lab.network().await.unwrap();
+    let net = lab.network().unwrap();
     let id = |name: &str| net.security_groups.iter().find(|g| g.name == name).unwrap().id.clone();
-    let ec2 = aws_sdk_ec2::Client::new(&lab.env().aws().sdk_config().await);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ec2 = aws_sdk_ec2::Client::new(&rt.block_on(lab.env().aws().sdk_config()));
     use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
-    ec2.authorize_security_group_ingress()
+    let rule = ec2
+        .authorize_security_group_ingress()
         .group_id(id(lab4::DATABASE_GROUP))
         .ip_permissions(
             IpPermission::builder()
@@ -81,45 +79,44 @@ async fn the_four_problems_fail_for_real_and_each_fix_works() {
                 .user_id_group_pairs(UserIdGroupPair::builder().group_id(id(lab4::BASTION_GROUP)).build())
                 .build(),
         )
-        .send()
-        .await
-        .unwrap();
-    until_tcp_passes(&lab, &given, LIMIT).await;
+        .send();
+    rt.block_on(rule).unwrap();
+    until_tcp_passes(&lab, &given, LIMIT);
 
     // 3. The password DevOps gave is no longer valid: PostgreSQL's own error.
-    let d = lab.doctor(&given, LIMIT).await.unwrap();
+    let d = lab.doctor(&given, LIMIT).unwrap();
     assert_eq!(failed_at(&d), ("authentication", Some(ErrorKind::Auth)), "{d}");
-    let e = Db::connect(&given).await.unwrap_err();
+    let e = Db::connect(&given).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);
     assert!(e.to_string().contains("password authentication failed"), "{e}");
     assert!(!e.to_string().contains(lab4::GIVEN_PASSWORD), "no password in errors: {e}");
-    let cfg = lab.database(&lab.ask_devops().unwrap()).await.unwrap();
-    assert!(lab.doctor(&cfg, LIMIT).await.unwrap().ok());
-    let db = Db::connect(&cfg).await.unwrap();
-    db.run_file(sourcelab::home().join("data/postgres/ratings_table.sql")).await.unwrap();
+    let cfg = lab.database(&lab.ask_devops().unwrap()).unwrap();
+    assert!(lab.doctor(&cfg, LIMIT).unwrap().ok());
+    let db = Db::connect(&cfg).unwrap();
+    db.run_file(sourcelab::home().join("data/postgres/ratings_table.sql")).unwrap();
 
     // 4. The bucket policy denies GetObject: 403 until the policy allows csv/*.
-    let s3 = sourcelab::s3::S3::connect(lab.env()).await.unwrap().with_progress(sourcelab::Progress::Quiet);
+    let s3 = sourcelab::s3::S3::connect(lab.env()).unwrap().with_progress(sourcelab::Progress::Quiet);
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("ratings.csv");
-    let e = s3.download_file(lab.bucket(), lab4::DATA_KEY, &local).await.unwrap_err();
+    let e = s3.download_file(lab.bucket(), lab4::DATA_KEY, &local).unwrap_err();
     assert!(e.to_string().contains("(403) Forbidden") && e.kind() == ErrorKind::Auth, "{e}");
     assert!(!local.exists(), "nothing half-written");
     let allow = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
         "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{}/csv/*", lab.bucket())}]});
-    s3.put_policy(lab.bucket(), &allow).await.unwrap();
-    s3.download_file(lab.bucket(), lab4::DATA_KEY, &local).await.unwrap();
+    s3.put_policy(lab.bucket(), &allow).unwrap();
+    s3.download_file(lab.bucket(), lab4::DATA_KEY, &local).unwrap();
 
     // The load: every row of the CSV.
-    let copied = db.copy_csv("ratings_training", &local).await.unwrap();
+    let copied = db.copy_csv("ratings_training", &local).unwrap();
     assert_eq!(copied, 2532);
-    let n = db.query("SELECT count(*) AS n FROM ratings_training").await.unwrap();
+    let n = db.query("SELECT count(*) AS n FROM ratings_training").unwrap();
     assert_eq!(n.column("n").unwrap().get(0).unwrap().to_string(), "2532");
 
     // Reset puts every problem back.
-    let lab = lab.reset().await.unwrap();
+    let lab = lab.reset().unwrap();
     assert_eq!(lab.client().unwrap(), lab4::EXTERNAL_BASTION);
-    assert_eq!(lab.reachability().await.unwrap().unwrap_err().place, Place::InstancePlacement);
+    assert_eq!(lab.reachability().unwrap().unwrap_err().place, Place::InstancePlacement);
 }
 
 /// A scene that blocks or allows at the flip of a switch.

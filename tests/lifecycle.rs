@@ -77,11 +77,10 @@ fn up_down_and_a_taken_port() {
 
     // A connection lost mid-session (the server went down): the error names the server and points at `status`.
     let pg_cfg = after.postgres().unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = rt.block_on(sourcelab::sql::Db::connect(&pg_cfg)).unwrap();
-    assert_eq!(rt.block_on(db.query("SELECT 1 AS one")).unwrap().height(), 1);
+    let db = sourcelab::sql::Db::connect(&pg_cfg).unwrap();
+    assert_eq!(db.query("SELECT 1 AS one").unwrap().height(), 1);
     assert_eq!(stack.down().unwrap().len(), 2);
-    let err = rt.block_on(db.query("SELECT 1 AS one")).unwrap_err();
+    let err = db.query("SELECT 1 AS one").unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Connect | ErrorKind::Timeout), "{err}");
     assert!(err.to_string().contains(&pg_cfg.endpoint()), "{err}");
     assert!(err.to_string().contains("sourcelab status"), "{err}");

@@ -33,25 +33,24 @@ fn env_files_carry_the_stack_settings() {
     assert!(text.contains("DBHOST=") && text.contains("PGPORT=") && text.contains("AWS_ENDPOINT_URL="));
 }
 
-#[tokio::test]
-async fn mariadb_answers_queries_as_the_lab_user() {
-    let db = Db::connect_mysql(&env()).await.unwrap();
-    let version = db.server_version().await.unwrap();
+#[test]
+fn mariadb_answers_queries_as_the_lab_user() {
+    let db = Db::connect_mysql(&env()).unwrap();
+    let version = db.server_version().unwrap();
     assert!(version.contains("MariaDB"), "{version}");
-    let df = db.query("SELECT CURRENT_USER() AS who, DATABASE() AS db").await.unwrap();
+    let df = db.query("SELECT CURRENT_USER() AS who, DATABASE() AS db").unwrap();
     let who = df.column("who").unwrap().str().unwrap().get(0).unwrap().to_string();
     assert!(who.starts_with("lab@"), "{who}");
     assert_eq!(df.column("db").unwrap().str().unwrap().get(0), Some("rentio"));
 }
 
-#[tokio::test]
-async fn postgres_answers_and_checks_passwords() {
+#[test]
+fn postgres_answers_and_checks_passwords() {
     let good = env().postgres().unwrap();
-    let db = Db::connect(&good).await.unwrap();
-    assert!(db.server_version().await.unwrap().starts_with("PostgreSQL"));
+    let db = Db::connect(&good).unwrap();
+    assert!(db.server_version().unwrap().starts_with("PostgreSQL"));
     let method = db
         .query("SELECT current_setting('password_encryption') AS enc")
-        .await
         .unwrap()
         .column("enc")
         .unwrap()
@@ -63,40 +62,40 @@ async fn postgres_answers_and_checks_passwords() {
 
     let mut bad = good.clone();
     bad.password = Secret::new("not-the-password");
-    let err = Db::connect(&bad).await.unwrap_err();
+    let err = Db::connect(&bad).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
     assert!(err.to_string().contains("password authentication failed"), "{err}");
     assert!(!err.to_string().contains("not-the-password"), "the password leaked: {err}");
 }
 
-#[tokio::test]
-async fn a_port_with_nothing_behind_it_is_a_connect_error_with_a_hint() {
+#[test]
+fn a_port_with_nothing_behind_it_is_a_connect_error_with_a_hint() {
     let mut cfg = env().mysql().unwrap();
     cfg.port = 1;
-    let err = Db::connect(&cfg).await.unwrap_err();
+    let err = Db::connect(&cfg).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect, "{err}");
     let shown = err.to_string();
     assert!(shown.starts_with("connect to MySQL/MariaDB at 127.0.0.1:1 as lab:"), "{shown}");
     assert!(shown.contains("hint: ") && shown.contains("sourcelab status"), "{shown}");
 }
 
-#[tokio::test]
-async fn a_sql_error_names_the_statement_and_keeps_the_pool_usable() {
-    let db = Db::connect_mysql(&env()).await.unwrap();
-    let err = db.query("SELECT * FROM no_such_table").await.unwrap_err();
+#[test]
+fn a_sql_error_names_the_statement_and_keeps_the_pool_usable() {
+    let db = Db::connect_mysql(&env()).unwrap();
+    let err = db.query("SELECT * FROM no_such_table").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
     assert!(err.to_string().contains("SELECT * FROM no_such_table"), "{err}");
     assert!(err.to_string().contains("doesn't exist"), "{err}");
-    assert_eq!(db.query("SELECT 1 AS one").await.unwrap().height(), 1);
+    assert_eq!(db.query("SELECT 1 AS one").unwrap().height(), 1);
 }
 
-#[tokio::test]
-async fn moto_answers_for_s3_and_dynamodb_through_our_helpers() {
+#[test]
+fn moto_answers_for_s3_and_dynamodb_through_our_helpers() {
     let env = env();
-    let buckets = sourcelab::s3::list_buckets(&env).await.unwrap();
+    let buckets = sourcelab::s3::list_buckets(&env).unwrap();
     let names: Vec<&str> = buckets.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(names, ["name", "created"]);
-    sourcelab::dynamo::list_tables(&env).await.unwrap();
+    sourcelab::dynamo::list_tables(&env).unwrap();
 }
 
 #[test]

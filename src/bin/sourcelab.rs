@@ -192,27 +192,18 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Doctor { target, timeout } => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Setup, "start the doctor", e.to_string()))?;
             let report = if let Some(path) = target.strip_prefix("s3://") {
                 let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
-                let env = sourcelab::config::load()?;
-                rt.block_on(sourcelab::doctor::s3_object(&env, bucket, key))
+                sourcelab::doctor::s3_object(&sourcelab::config::load()?, bucket, key)
             } else {
                 let cfg = sourcelab::config::DbConfig::from_url(&target)?;
                 let limit = std::time::Duration::from_secs_f64(timeout.max(0.1));
-                rt.block_on(async {
-                    // Lab 4's database: the doctor can also name the EC2 rule that drops the connection.
-                    if stack.state_dir().join("lab4.json").is_file()
-                        && let Ok(lab) = Lab4::open().await
-                        && lab.rds_endpoint().await.is_ok_and(|(_, port)| port == cfg.port)
-                    {
-                        return lab.doctor(&cfg, limit).await;
-                    }
-                    Ok(sourcelab::doctor::database(&cfg, limit).await)
-                })?
+                // Lab 4's database: the doctor can also name the EC2 rule that drops the connection.
+                let lab = stack.state_dir().join("lab4.json").is_file().then(Lab4::open).and_then(|l| l.ok());
+                match lab.filter(|l| l.rds_endpoint().is_ok_and(|(_, port)| port == cfg.port)) {
+                    Some(lab) => lab.doctor(&cfg, limit)?,
+                    None => sourcelab::doctor::database(&cfg, limit),
+                }
             };
             println!("{report}");
             Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -222,8 +213,7 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         Cmd::Unmarshal { file } => convert(file, Format::Marshal),
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
         Cmd::Kernel { command: KernelCmd::Install } => {
-            stack.up()?;
-            kernel::install(&stack)?;
+            set_up(&stack)?;
             println!("kernel \"Rust (sourcelab)\" installed in {}", kernel::kernelspec_dir(&stack).display());
             Ok(ExitCode::SUCCESS)
         }
@@ -232,14 +222,9 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
 }
 
 fn lab4(stack: &Stack, command: Lab4Cmd) -> sourcelab::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Setup, "start lab 4", e.to_string()))?;
     let show = |lab: &Lab4| -> sourcelab::Result<ExitCode> {
         let client = lab.client()?;
-        match rt.block_on(lab.reachability())? {
+        match lab.reachability()? {
             Ok(()) => println!("client {client}: the EC2 network lets it reach {}", lab4::DATABASE_ID),
             Err(b) => println!("client {client}: blocked by the EC2 network\n  {b}"),
         }
@@ -248,33 +233,39 @@ fn lab4(stack: &Stack, command: Lab4Cmd) -> sourcelab::Result<ExitCode> {
     match command {
         Lab4Cmd::Setup | Lab4Cmd::Reset => {
             stack.up()?;
-            let lab = rt.block_on(Lab4::setup())?;
-            let (address, port) = rt.block_on(lab.rds_endpoint())?;
+            let lab = Lab4::setup()?;
+            let (address, port) = lab.rds_endpoint()?;
             println!(
                 "lab 4 is set up: RDS endpoint {address}:{port} (connect to 127.0.0.1:{port}), bucket {}",
                 lab.bucket()
             );
             show(&lab)
         }
-        Lab4Cmd::Status => show(&rt.block_on(Lab4::open())?),
+        Lab4Cmd::Status => show(&Lab4::open()?),
         Lab4Cmd::UseClient { name } => {
-            let lab = rt.block_on(Lab4::open())?;
-            rt.block_on(lab.use_client(&name))?;
+            let lab = Lab4::open()?;
+            lab.use_client(&name)?;
             show(&lab)
         }
-        Lab4Cmd::Gateway { listen, upstream } => rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen)).await.map_err(|e| {
-                sourcelab::Error::new(
-                    sourcelab::ErrorKind::Setup,
-                    format!("listen on 127.0.0.1:{listen}"),
-                    e.to_string(),
-                )
-            })?;
-            eprintln!("{} pid {}", sourcelab::local::gateway::READY_LINE, std::process::id());
-            let source = lab4::LabScene::new(stack.clone())?;
-            sourcelab::local::gateway::serve(listener, ([127, 0, 0, 1], upstream).into(), source).await?;
-            Ok(ExitCode::SUCCESS)
-        }),
+        Lab4Cmd::Gateway { listen, upstream } => {
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| {
+                    sourcelab::Error::new(sourcelab::ErrorKind::Setup, "start lab 4's gateway", e.to_string())
+                })?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen)).await.map_err(|e| {
+                    sourcelab::Error::new(
+                        sourcelab::ErrorKind::Setup,
+                        format!("listen on 127.0.0.1:{listen}"),
+                        e.to_string(),
+                    )
+                })?;
+                eprintln!("{} pid {}", sourcelab::local::gateway::READY_LINE, std::process::id());
+                let source = lab4::LabScene::new(stack.clone())?;
+                sourcelab::local::gateway::serve(listener, ([127, 0, 0, 1], upstream).into(), source).await?;
+                Ok(ExitCode::SUCCESS)
+            })
+        }
     }
 }
 
@@ -305,6 +296,18 @@ fn convert(file: Option<PathBuf>, from: Format) -> sourcelab::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Starts the stack and installs the kernel; evcxr_jupyter (a long compile the first time) installs meanwhile.
+fn set_up(stack: &Stack) -> sourcelab::Result<()> {
+    let evcxr = std::thread::spawn(kernel::ensure_evcxr);
+    let up = stack.up();
+    let evcxr = evcxr.join().map_err(|_| {
+        sourcelab::Error::new(sourcelab::ErrorKind::Setup, "install evcxr_jupyter", "the installer thread panicked")
+    })?;
+    up?;
+    evcxr?;
+    kernel::install(stack)
+}
+
 fn run_notebooks(
     stack: &Stack,
     notebooks: Vec<PathBuf>,
@@ -314,8 +317,7 @@ fn run_notebooks(
 ) -> sourcelab::Result<ExitCode> {
     let notebooks = if notebooks.is_empty() { sourcelab::kernel::lab_notebooks(stack)? } else { notebooks };
     if !no_setup {
-        stack.up()?;
-        kernel::install(stack)?;
+        set_up(stack)?;
     }
     let out = if out.is_absolute() { out } else { stack.home().join(out) };
     let reports = kernel::run_notebooks(stack, &notebooks, &out, &RunOptions::default())?;

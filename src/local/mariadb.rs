@@ -172,8 +172,8 @@ fn create_lab_account(socket: &Path, password: &str) -> Result<()> {
 pub fn load_rentio(s: &Service) -> Result<()> {
     let cfg = as_config(s);
     let loaded = crate::block_on(async move {
-        let db = crate::sql::Db::connect(&cfg).await?;
-        crate::rentio::load_if_empty(&db).await
+        let db = crate::sql::Db::connect(&cfg)?;
+        crate::rentio::load_if_empty(&db)
     })??;
     if loaded {
         eprintln!("sourcelab: loaded the Rentio tables into {}", s.database);

@@ -12,7 +12,7 @@
 //! processes it started, by the pids it recorded.
 //!
 //! ```no_run
-//! # async fn demo() -> sourcelab::Result<()> {
+//! # fn demo() -> sourcelab::Result<()> {
 //! let stack = sourcelab::local::Stack::new();
 //! for service in stack.up()? {
 //!     println!("{service}");

@@ -25,12 +25,8 @@ impl fmt::Display for Passed {
     }
 }
 
-impl Passed {
-    /// Prints the tick in a notebook (evcxr shows this when a `Passed` ends a cell).
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
-}
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for Passed {}
 
 fn fail(exercise: &str, expected: impl fmt::Display, got: impl fmt::Display, hint: &str) -> Error {
     Error::new(ErrorKind::Input, format!("check {exercise}"), format!("expected {expected}, got {got}")).hint(hint)
@@ -88,9 +84,9 @@ fn strs(df: &DataFrame, col: &str) -> Vec<String> {
 }
 
 /// Exercise 1: `category_copy` exists with `category_id` (integer), `name` (VARCHAR(25)), `last_update` (TIMESTAMP).
-pub async fn lab1_ex1(db: &Db) -> Result<Passed> {
+pub fn lab1_ex1(db: &Db) -> Result<Passed> {
     let hint = "CREATE TABLE category_copy (category_id INTEGER, name VARCHAR(25), last_update TIMESTAMP)";
-    let cols = db.describe("category_copy").await.map_err(|e| e.hint(hint))?;
+    let cols = db.describe("category_copy").map_err(|e| e.hint(hint))?;
     let got: Vec<String> =
         strs(&cols, "column").into_iter().zip(strs(&cols, "type")).map(|(c, t)| format!("{c} {t}")).collect();
     let want = ["category_id int(11)", "name varchar(25)", "last_update timestamp"];
@@ -136,17 +132,17 @@ pub fn lab1_ex4(df: &DataFrame) -> Result<Passed> {
     )
 }
 
-async fn category_copy(db: &Db) -> Result<(Vec<i64>, Vec<String>, Vec<String>)> {
-    let df = db
-        .query("SELECT category_id, name, CAST(last_update AS CHAR) AS last_update FROM category_copy ORDER BY category_id")
-        .await?;
+fn category_copy(db: &Db) -> Result<(Vec<i64>, Vec<String>, Vec<String>)> {
+    let df = db.query(
+        "SELECT category_id, name, CAST(last_update AS CHAR) AS last_update FROM category_copy ORDER BY category_id",
+    )?;
     Ok((ints(&df, "category_id"), strs(&df, "name"), strs(&df, "last_update")))
 }
 
 /// Exercise 5: three rows inserted into `category_copy`.
-pub async fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
+pub fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
     let hint = "INSERT INTO category_copy VALUES (1,'Horror','2006-02-15 09:46:27'), (10,'Animation',…), (20,'Pop',…)";
-    let (ids, names, _) = category_copy(db).await?;
+    let (ids, names, _) = category_copy(db)?;
     if inserted != [3] || ids != [1, 10, 20] || names != ["Horror", "Animation", "Pop"] {
         return Err(fail(
             "exercise 5",
@@ -159,10 +155,10 @@ pub async fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
 }
 
 /// Exercise 6: the three UPDATEs (3, 1 and 1 rows).
-pub async fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
+pub fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
     let hint = "three statements: set every last_update to '2020-09-12 08:00:00'; set category_id = 2 where name is \
                 'Animation'; set name = 'Action' where category_id = 1";
-    let (ids, names, stamps) = category_copy(db).await?;
+    let (ids, names, stamps) = category_copy(db)?;
     let ok = updated == [3, 1, 1]
         && ids == [1, 2, 20]
         && names == ["Action", "Animation", "Pop"]
@@ -179,9 +175,9 @@ pub async fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
 }
 
 /// Exercise 7: the row with `category_id` 20 deleted.
-pub async fn lab1_ex7(db: &Db, deleted: &[u64]) -> Result<Passed> {
+pub fn lab1_ex7(db: &Db, deleted: &[u64]) -> Result<Passed> {
     let hint = "DELETE FROM category_copy WHERE category_id = 20";
-    let (ids, _, _) = category_copy(db).await?;
+    let (ids, _, _) = category_copy(db)?;
     if deleted != [1] || ids != [1, 2] {
         return Err(fail("exercise 7", "[1] row deleted, ids [1, 2] left", format!("{deleted:?}, ids {ids:?}"), hint));
     }
@@ -256,7 +252,7 @@ pub fn lab1_ex12(df: &DataFrame) -> Result<Passed> {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Exercise 1: the four tables exist, ACTIVE, with the lab's keys.
-pub async fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+pub fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
     let want = [
         ("ProductCatalog", vec![("Id", "HASH", "N")]),
         ("Forum", vec![("Name", "HASH", "S")]),
@@ -266,7 +262,7 @@ pub async fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
     let hint = "TableSpec::new(name).hash(\"Id\", \"N\").capacity(10, 5) — and .range(...) for Thread and Reply";
     for (table, keys) in want {
         let name = format!("{prefix}-{table}");
-        let d = ddb.describe_table(&name).await.map_err(|e| e.hint(hint))?;
+        let d = ddb.describe_table(&name).map_err(|e| e.hint(hint))?;
         let types: std::collections::HashMap<&str, &str> = d["AttributeDefinitions"]
             .as_array()
             .into_iter()
@@ -300,8 +296,8 @@ pub async fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
     Ok(Passed("exercise 1: the four tables are ACTIVE with the lab's keys".into()))
 }
 
-async fn expect_count(ddb: &Dynamo, exercise: &str, table: &str, n: i64, hint: &str) -> Result<()> {
-    let got = ddb.scan_all(table, &serde_json::Value::Null).await?.count.unwrap_or(0);
+fn expect_count(ddb: &Dynamo, exercise: &str, table: &str, n: i64, hint: &str) -> Result<()> {
+    let got = ddb.scan_all(table, &serde_json::Value::Null)?.count.unwrap_or(0);
     if got != n {
         return Err(fail(exercise, format!("{n} items in {table}"), got, hint));
     }
@@ -309,18 +305,18 @@ async fn expect_count(ddb: &Dynamo, exercise: &str, table: &str, n: i64, hint: &
 }
 
 /// Exercise 2: ProductCatalog and Thread loaded item by item (8 and 3 items).
-pub async fn lab2_ex2(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-    let hint = "ddb.put_item(&table, &item, &json!({})).await? inside the loop";
-    expect_count(ddb, "exercise 2", &format!("{prefix}-ProductCatalog"), 8, hint).await?;
-    expect_count(ddb, "exercise 2", &format!("{prefix}-Thread"), 3, hint).await?;
+pub fn lab2_ex2(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let hint = "ddb.put_item(&table, &item, &json!({}))? inside the loop";
+    expect_count(ddb, "exercise 2", &format!("{prefix}-ProductCatalog"), 8, hint)?;
+    expect_count(ddb, "exercise 2", &format!("{prefix}-Thread"), 3, hint)?;
     Ok(Passed("exercise 2: 8 products and 3 threads, put one by one".into()))
 }
 
 /// Exercise 3: Reply and Forum loaded as batches (4 and 2 items), nothing left unprocessed.
-pub async fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Result<Passed> {
-    let hint = "ddb.batch_write_file(dynamo::data_file(name), Progress::Print).await? for Reply and Forum";
-    expect_count(ddb, "exercise 3", &format!("{prefix}-Reply"), 4, hint).await?;
-    expect_count(ddb, "exercise 3", &format!("{prefix}-Forum"), 2, hint).await?;
+pub fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Result<Passed> {
+    let hint = "ddb.batch_write_file(dynamo::data_file(name), Progress::Print)? for Reply and Forum";
+    expect_count(ddb, "exercise 3", &format!("{prefix}-Reply"), 4, hint)?;
+    expect_count(ddb, "exercise 3", &format!("{prefix}-Forum"), 2, hint)?;
     let total: usize = reports.iter().map(BatchReport::total).sum();
     if total != 6 {
         return Err(fail("exercise 3", "6 items written by the two batch loads", total, hint));
@@ -330,7 +326,7 @@ pub async fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Re
 
 /// Exercise 4: a full scan of ProductCatalog.
 pub fn lab2_ex4(r: &Response) -> Result<Passed> {
-    let hint = "ddb.scan(&catalog, &json!({})).await?";
+    let hint = "ddb.scan(&catalog, &json!({}))?";
     if r.count != Some(8) || r.scanned_count != Some(8) || r.items.len() != 8 {
         return Err(fail(
             "exercise 4",
@@ -348,7 +344,7 @@ fn plain_items(r: &Response) -> Result<Vec<serde_json::Value>> {
 
 /// Exercise 5: the product with Id 101.
 pub fn lab2_ex5(r: &Response) -> Result<Passed> {
-    let hint = "ddb.get_item(&catalog, &json!({\"Id\": {\"N\": \"101\"}}), &json!({})).await?";
+    let hint = "ddb.get_item(&catalog, &json!({\"Id\": {\"N\": \"101\"}}), &json!({}))?";
     let item = r.item()?;
     if item["Id"] != serde_json::json!(101) || item["ProductCategory"] != "Book" {
         return Err(fail("exercise 5", "the item with Id 101 (a book)", item, hint));
@@ -380,15 +376,14 @@ pub fn lab2_ex7(r: &Response) -> Result<Passed> {
     one_reply("exercise 7", r, "2015-09-22T19:58:22.947Z", "add \"Limit\": 1 and \"ScanIndexForward\": false")
 }
 
-async fn colors(ddb: &Dynamo, prefix: &str) -> Result<serde_json::Value> {
+fn colors(ddb: &Dynamo, prefix: &str) -> Result<serde_json::Value> {
     let key = serde_json::json!({"Id": {"N": "201"}});
-    Ok(ddb.get_item(&format!("{prefix}-ProductCatalog"), &key, &serde_json::Value::Null).await?.item()?["Color"]
-        .clone())
+    Ok(ddb.get_item(&format!("{prefix}-ProductCatalog"), &key, &serde_json::Value::Null)?.item()?["Color"].clone())
 }
 
 /// Exercise 8: two colours appended to bike 201.
-pub async fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-    let got = colors(ddb, prefix).await?;
+pub fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let got = colors(ddb, prefix)?;
     if got != serde_json::json!(["Red", "Black", "Blue", "Yellow"]) {
         return Err(fail(
             "exercise 8",
@@ -401,8 +396,8 @@ pub async fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
 }
 
 /// Exercise 9: the two colours removed again.
-pub async fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-    let got = colors(ddb, prefix).await?;
+pub fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let got = colors(ddb, prefix)?;
     if got != serde_json::json!(["Red", "Black"]) {
         return Err(fail(
             "exercise 9",
@@ -415,19 +410,19 @@ pub async fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
 }
 
 /// Exercise 10: the new reply deleted.
-pub async fn lab2_ex10(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-    let hint = "ddb.delete_item(&reply, &key, &json!({})).await? with both key attributes";
-    expect_count(ddb, "exercise 10", &format!("{prefix}-Reply"), 4, hint).await?;
+pub fn lab2_ex10(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let hint = "ddb.delete_item(&reply, &key, &json!({}))? with both key attributes";
+    expect_count(ddb, "exercise 10", &format!("{prefix}-Reply"), 4, hint)?;
     Ok(Passed("exercise 10: the reply from User C is gone".into()))
 }
 
 /// Exercise 11: the transaction added the reply and counted it (Messages 5).
-pub async fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-    let hint = "ddb.transact_write(&actions, \"TRANSACTION1\").await?";
-    expect_count(ddb, "exercise 11", &format!("{prefix}-Reply"), 5, hint).await?;
+pub fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+    let hint = "ddb.transact_write(&actions, \"TRANSACTION1\")?";
+    expect_count(ddb, "exercise 11", &format!("{prefix}-Reply"), 5, hint)?;
     let key = serde_json::json!({"Name": {"S": "Amazon DynamoDB"}});
     let messages =
-        ddb.get_item(&format!("{prefix}-Forum"), &key, &serde_json::Value::Null).await?.item()?["Messages"].clone();
+        ddb.get_item(&format!("{prefix}-Forum"), &key, &serde_json::Value::Null)?.item()?["Messages"].clone();
     if messages != serde_json::json!(5) {
         return Err(fail("exercise 11", "Messages 5", messages, hint));
     }
@@ -439,23 +434,23 @@ pub async fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Exercise 1: the bucket exists.
-pub async fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
-    let names = strs(&s3.list_buckets().await?, "name");
+pub fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
+    let names = strs(&s3.list_buckets()?, "name");
     if !names.iter().any(|n| n == bucket) {
         return Err(fail(
             "exercise 1",
             format!("bucket {bucket}"),
             format!("buckets {names:?}"),
-            "s3.create_bucket(BUCKET).await?",
+            "s3.create_bucket(BUCKET)?",
         ));
     }
     Ok(Passed(format!("exercise 1: bucket {bucket} exists")))
 }
 
 /// The object at `key` has the size of the local lab file `file`.
-async fn same_size(s3: &S3, exercise: &str, bucket: &str, key: &str, file: &str, hint: &str) -> Result<()> {
+fn same_size(s3: &S3, exercise: &str, bucket: &str, key: &str, file: &str, hint: &str) -> Result<()> {
     let want = std::fs::metadata(crate::s3::data_file(file)).map(|m| m.len()).unwrap_or(0);
-    match s3.head(bucket, key).await {
+    match s3.head(bucket, key) {
         Ok(info) if info.size == want => Ok(()),
         Ok(info) => Err(fail(exercise, format!("{key} of {want} bytes"), format!("{} bytes", info.size), hint)),
         Err(e) => Err(fail(exercise, format!("an object at {key}"), e.cause(), hint)),
@@ -463,11 +458,9 @@ async fn same_size(s3: &S3, exercise: &str, bucket: &str, key: &str, file: &str,
 }
 
 /// Exercise 2: the JSON record uploaded under `json/`.
-pub async fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
-    let hint =
-        "s3.upload_file(s3::data_file(ratings::JSON_PATH), BUCKET, \"json/delivery-stream-one-record.json\").await?";
-    same_size(s3, "exercise 2", bucket, "json/delivery-stream-one-record.json", crate::ratings::JSON_PATH, hint)
-        .await?;
+pub fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
+    let hint = "s3.upload_file(s3::data_file(ratings::JSON_PATH), BUCKET, \"json/delivery-stream-one-record.json\")?";
+    same_size(s3, "exercise 2", bucket, "json/delivery-stream-one-record.json", crate::ratings::JSON_PATH, hint)?;
     Ok(Passed("exercise 2: the JSON record is in json/".into()))
 }
 
@@ -479,16 +472,16 @@ pub fn lab3_ex3(listing: &DataFrame) -> Result<Passed> {
             "exercise 3",
             "one key, json/delivery-stream-one-record.json",
             format!("{keys:?}"),
-            "s3.list(BUCKET, \"json/\").await?",
+            "s3.list(BUCKET, \"json/\")?",
         ));
     }
     Ok(Passed("exercise 3: json/ holds the record".into()))
 }
 
 /// Exercise 4: the first image uploaded to `images/logo.png`.
-pub async fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
-    let hint = "s3.upload_file(s3::data_file(ratings::IMAGE_V1_PATH), BUCKET, \"images/logo.png\").await?";
-    same_size(s3, "exercise 4", bucket, "images/logo.png", crate::ratings::IMAGE_V1_PATH, hint).await?;
+pub fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
+    let hint = "s3.upload_file(s3::data_file(ratings::IMAGE_V1_PATH), BUCKET, \"images/logo.png\")?";
+    same_size(s3, "exercise 4", bucket, "images/logo.png", crate::ratings::IMAGE_V1_PATH, hint)?;
     Ok(Passed("exercise 4: the image is in images/".into()))
 }
 
@@ -510,21 +503,21 @@ pub fn lab4_ex1(block: &crate::net::Cidr) -> Result<Passed> {
 }
 
 /// Exercise 2: working from the bastion in the database's VPC.
-pub async fn lab4_ex2(lab: &crate::lab4::Lab4) -> Result<Passed> {
+pub fn lab4_ex2(lab: &crate::lab4::Lab4) -> Result<Passed> {
     let client = lab.client()?;
     if client != crate::lab4::BASTION {
-        return Err(fail("exercise 2", crate::lab4::BASTION, &client, "lab.use_client(lab4::BASTION).await?"));
+        return Err(fail("exercise 2", crate::lab4::BASTION, &client, "lab.use_client(lab4::BASTION)?"));
     }
     Ok(Passed(format!("exercise 2: working from {client}, in the database's VPC")))
 }
 
 /// Exercise 3: the database's security group admits the bastion's group on 5432 (and not the whole internet).
-pub async fn lab4_ex3(lab: &crate::lab4::Lab4) -> Result<Passed> {
-    let hint = "lab.allow_tcp(lab4::DATABASE_GROUP, 5432, lab4::BASTION_GROUP).await?";
-    if let Err(b) = lab.reachability().await? {
+pub fn lab4_ex3(lab: &crate::lab4::Lab4) -> Result<Passed> {
+    let hint = "lab.allow_tcp(lab4::DATABASE_GROUP, 5432, lab4::BASTION_GROUP)?";
+    if let Err(b) = lab.reachability()? {
         return Err(fail("exercise 3", "the EC2 network to let the bastion reach the database", b, hint));
     }
-    let net = lab.network().await?;
+    let net = lab.network()?;
     let open_to_all = net
         .security_groups
         .iter()
@@ -543,8 +536,8 @@ pub async fn lab4_ex3(lab: &crate::lab4::Lab4) -> Result<Passed> {
 }
 
 /// Exercise 4: connected as the master user.
-pub async fn lab4_ex4(db: &Db) -> Result<Passed> {
-    let df = db.query("SELECT current_user::text AS who, current_database()::text AS db").await?;
+pub fn lab4_ex4(db: &Db) -> Result<Passed> {
+    let df = db.query("SELECT current_user::text AS who, current_database()::text AS db")?;
     let got = (strs(&df, "who"), strs(&df, "db"));
     let want = (vec![crate::lab4::MASTER_USER.to_string()], vec![crate::lab4::DATABASE_NAME.to_string()]);
     if got != want {
@@ -552,24 +545,24 @@ pub async fn lab4_ex4(db: &Db) -> Result<Passed> {
             "exercise 4",
             format!("{want:?}"),
             format!("{got:?}"),
-            "Db::connect(&lab.database(&lab.ask_devops()?).await?).await?",
+            "Db::connect(&lab.database(&lab.ask_devops()?)?)?",
         ));
     }
     Ok(Passed(format!("exercise 4: connected as {} to {}", crate::lab4::MASTER_USER, crate::lab4::DATABASE_NAME)))
 }
 
 /// Exercise 5: the bucket policy lets the CSV be read (a download succeeds).
-pub async fn lab4_ex5(s3: &S3, bucket: &str) -> Result<Passed> {
-    let hint = "s3.put_policy(lab.bucket(), &json!({...\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::BUCKET/csv/*\"...})).await?";
-    if let Err(e) = s3.get_bytes(bucket, crate::lab4::DATA_KEY).await {
+pub fn lab4_ex5(s3: &S3, bucket: &str) -> Result<Passed> {
+    let hint = "s3.put_policy(lab.bucket(), &json!({...\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::BUCKET/csv/*\"...}))?";
+    if let Err(e) = s3.get_bytes(bucket, crate::lab4::DATA_KEY) {
         return Err(fail("exercise 5", "the CSV to download", e.cause(), hint));
     }
     Ok(Passed("exercise 5: the bucket policy allows reading csv/".into()))
 }
 
 /// Exercise 6: every row of the CSV loaded.
-pub async fn lab4_ex6(db: &Db) -> Result<Passed> {
-    let df = db.query("SELECT count(*)::bigint AS n FROM ratings_training").await?;
+pub fn lab4_ex6(db: &Db) -> Result<Passed> {
+    let df = db.query("SELECT count(*)::bigint AS n FROM ratings_training")?;
     let n = match df.column("n").ok().and_then(|c| c.get(0).ok()) {
         Some(AnyValue::Int64(n)) => n,
         _ => -1,
@@ -579,7 +572,7 @@ pub async fn lab4_ex6(db: &Db) -> Result<Passed> {
             "exercise 6",
             "2532 rows in ratings_training",
             format!("{n} rows"),
-            "db.copy_csv(\"ratings_training\", &local).await?",
+            "db.copy_csv(\"ratings_training\", &local)?",
         ));
     }
     Ok(Passed("exercise 6: COPY 2532".into()))

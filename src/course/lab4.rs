@@ -138,7 +138,7 @@ fn ours() -> Filter {
 impl Lab4 {
     /// Builds the scenario from scratch (removing an earlier one): PostgreSQL user and database, the EC2 network,
     /// the RDS instance, the data bucket, and the gateway. You start on the external bastion.
-    pub async fn setup() -> Result<Lab4> {
+    pub fn setup() -> Result<Lab4> {
         let stack = Stack::new();
         let env = stack.local_env().map_err(|e| e.hint("start the local stack first: `sourcelab up`"))?;
         let pg = stack.postgres()?;
@@ -146,21 +146,20 @@ impl Lab4 {
         let gateway_port = stack.ensure_gateway()?;
         let env2 = env.clone();
         let pw = password.clone();
-        let bucket = crate::on_runtime(async move {
+        let bucket = crate::wait(async move {
             teardown(&env2).await?;
             make_database(&pg, &pw).await?;
             build_network(&env2, gateway_port, &pw).await?;
             make_bucket(&env2).await
-        })
-        .await?;
+        })?;
         save(&stack, &Saved { client: EXTERNAL_BASTION.into(), password, bucket: bucket.clone() })?;
         // A gateway left open by an earlier run closes on its next read: wait for it.
-        settle().await?;
+        settle()?;
         Ok(Lab4 { stack, env, bucket, gateway_port })
     }
 
     /// The scenario set up earlier (by `sourcelab lab4 setup` or [`Lab4::setup`]); starts the gateway if it stopped.
-    pub async fn open() -> Result<Lab4> {
+    pub fn open() -> Result<Lab4> {
         let stack = Stack::new();
         let env = stack.local_env().map_err(|e| e.hint("start the local stack first: `sourcelab up`"))?;
         let saved = load_saved(&stack)?;
@@ -184,8 +183,8 @@ impl Lab4 {
     }
 
     /// Work from another client instance (on AWS: log in to that machine). The gateway follows within a second.
-    pub async fn use_client(&self, name: &str) -> Result<()> {
-        let net = self.network().await?;
+    pub fn use_client(&self, name: &str) -> Result<()> {
+        let net = self.network()?;
         if net.host(name).is_none_or(|h| h.name == DATABASE_ID) {
             let clients: Vec<&str> = net.hosts.iter().map(|h| h.name.as_str()).filter(|n| *n != DATABASE_ID).collect();
             return Err(Error::new(ErrorKind::NotFound, format!("use client {name:?}"), "no such instance")
@@ -194,7 +193,7 @@ impl Lab4 {
         let mut saved = load_saved(&self.stack)?;
         saved.client = name.to_string();
         save(&self.stack, &saved)?;
-        settle().await
+        settle()
     }
 
     /// The password DevOps first gave you.
@@ -208,12 +207,12 @@ impl Lab4 {
     }
 
     /// The RDS instance's endpoint as `describe_db_instances` reports it: (address, port).
-    pub async fn rds_endpoint(&self) -> Result<(String, u16)> {
+    pub fn rds_endpoint(&self) -> Result<(String, u16)> {
         let env = self.env.clone();
-        crate::on_runtime(async move {
+        crate::wait(async move {
             let rds = rds_client(&env).await;
             let out = rds.describe_db_instances().db_instance_identifier(DATABASE_ID).send().await.map_err(|e| {
-                Error::aws(format!("describe RDS instance {DATABASE_ID}"), env.aws().endpoint_url.as_deref(), e)
+                crate::error::aws(format!("describe RDS instance {DATABASE_ID}"), env.aws().endpoint_url.as_deref(), e)
             })?;
             let ep = out.db_instances().first().and_then(|d| d.endpoint()).ok_or_else(|| {
                 Error::new(ErrorKind::NotFound, format!("describe RDS instance {DATABASE_ID}"), "it has no endpoint")
@@ -221,13 +220,12 @@ impl Lab4 {
             })?;
             Ok((ep.address().unwrap_or_default().to_string(), ep.port().unwrap_or(0).clamp(0, 65535) as u16))
         })
-        .await
     }
 
     /// Connection settings for the database with `password`: the RDS endpoint's port on 127.0.0.1 (the endpoint's
     /// name does not resolve outside AWS), the master user, the lab database.
-    pub async fn database(&self, password: &Secret) -> Result<DbConfig> {
-        let (_, port) = self.rds_endpoint().await?;
+    pub fn database(&self, password: &Secret) -> Result<DbConfig> {
+        let (_, port) = self.rds_endpoint()?;
         Ok(DbConfig {
             engine: Engine::Postgres,
             host: "127.0.0.1".into(),
@@ -239,34 +237,34 @@ impl Lab4 {
     }
 
     /// The lab's two VPCs as the EC2 API describes them now (moto's default VPC left out).
-    pub async fn network(&self) -> Result<Network> {
+    pub fn network(&self) -> Result<Network> {
         let env = self.env.clone();
-        let net = crate::on_runtime(async move {
-            Network::read(&ec2_client(&env).await, env.aws().endpoint_url.as_deref()).await
-        })
-        .await?;
+        let net =
+            crate::wait(
+                async move { Network::read(&ec2_client(&env).await, env.aws().endpoint_url.as_deref()).await },
+            )?;
         Ok(net.only(&[LAB_VPC, EXTERNAL_VPC]))
     }
 
     /// What the gateway decides from: the network, the chosen client, the database.
-    pub async fn scene(&self) -> Result<Scene> {
-        read_scene(&self.stack, &self.env).await
+    pub fn scene(&self) -> Result<Scene> {
+        crate::wait(read_scene(&self.stack, &self.env))
     }
 
     /// Whether the chosen client can reach the database according to the EC2 network, and if not the first
     /// place that blocks it (what AWS never tells you).
-    pub async fn reachability(&self) -> Result<std::result::Result<(), Block>> {
-        Ok(self.scene().await?.verdict(crate::local::gateway::TYPICAL_CLIENT_PORT))
+    pub fn reachability(&self) -> Result<std::result::Result<(), Block>> {
+        Ok(self.scene()?.verdict(crate::local::gateway::TYPICAL_CLIENT_PORT))
     }
 
     /// The doctor for this database, plus — when the TCP connection times out — the rule in the EC2 network that
     /// drops it.
-    pub async fn doctor(&self, cfg: &DbConfig, timeout: Duration) -> Result<Diagnosis> {
-        let mut d = crate::doctor::database(cfg, timeout).await;
+    pub fn doctor(&self, cfg: &DbConfig, timeout: Duration) -> Result<Diagnosis> {
+        let mut d = crate::doctor::database(cfg, timeout);
         let timed_out = d.failed().is_some_and(|s| s.name == "TCP connect" && s.kind == Some(ErrorKind::Timeout));
         if timed_out {
             let t = std::time::Instant::now();
-            let step = match self.reachability().await? {
+            let step = match self.reachability()? {
                 Err(b) => Step {
                     name: "EC2 network",
                     ok: false,
@@ -291,9 +289,9 @@ impl Lab4 {
 
     /// Adds an inbound rule to security group `group` (name or id) for TCP `port` from `source`: another security
     /// group (name or id) or a CIDR block such as `10.0.1.0/24`. This is the console's "Edit inbound rules".
-    pub async fn allow_tcp(&self, group: &str, port: u16, source: &str) -> Result<()> {
+    pub fn allow_tcp(&self, group: &str, port: u16, source: &str) -> Result<()> {
         let (env, group, source) = (self.env.clone(), group.to_string(), source.to_string());
-        crate::on_runtime(async move {
+        crate::wait(async move {
             let net = Network::read(&ec2_client(&env).await, env.aws().endpoint_url.as_deref()).await?;
             let find = |g: &str| {
                 net.security_groups.iter().find(|s| s.id == g || s.name == g).map(|s| s.id.clone()).ok_or_else(|| {
@@ -317,43 +315,34 @@ impl Lab4 {
                 .send()
                 .await
                 .map_err(|e| {
-                    Error::aws(
+                    crate::error::aws(
                         format!("allow TCP {port} into {group} from {source}"),
                         env.aws().endpoint_url.as_deref(),
                         e,
                     )
                 })?;
             Ok(())
-        })
-        .await?;
-        settle().await
+        })?;
+        settle()
     }
 
     /// Puts the lab back to its starting point (same as [`Lab4::setup`]).
-    pub async fn reset(&self) -> Result<Lab4> {
-        Lab4::setup().await
+    pub fn reset(&self) -> Result<Lab4> {
+        Lab4::setup()
     }
 }
 
 /// Waits until the gateway has surely read the network again (it does every half second), so the next cell sees
 /// the change.
-async fn settle() -> Result<()> {
-    crate::on_runtime(async {
-        tokio::time::sleep(crate::local::gateway::REFRESH * 3).await;
-        Ok(())
-    })
-    .await
+fn settle() -> Result<()> {
+    std::thread::sleep(crate::local::gateway::REFRESH * 3);
+    Ok(())
 }
 
 /// Reads the scene: the network from EC2, the chosen client from the saved state.
 async fn read_scene(stack: &Stack, env: &EnvFile) -> Result<Scene> {
     let client = load_saved(stack)?.client;
-    let env = env.clone();
-    let network =
-        crate::on_runtime(
-            async move { Network::read(&ec2_client(&env).await, env.aws().endpoint_url.as_deref()).await },
-        )
-        .await?;
+    let network = Network::read(&ec2_client(env).await, env.aws().endpoint_url.as_deref()).await?;
     Ok(Scene { network, client, database: DATABASE_ID.into(), port: POSTGRES_PORT })
 }
 
@@ -403,7 +392,7 @@ where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    Error::aws_fn(format!("lab 4 setup: {what}"), env.aws().endpoint_url.as_deref())
+    crate::error::aws_fn(format!("lab 4 setup: {what}"), env.aws().endpoint_url.as_deref())
 }
 
 /// One VPC with an internet gateway, a public route table and its subnets; returns the subnet ids.
@@ -599,11 +588,11 @@ async fn build_network(env: &EnvFile, gateway_port: u16, password: &str) -> Resu
 
 /// The data bucket with the ratings CSV under `csv/` and a policy that denies reading it.
 async fn make_bucket(env: &EnvFile) -> Result<String> {
-    let s3 = crate::s3::S3::connect(env).await?.with_progress(crate::Progress::Quiet);
+    let s3 = crate::s3::S3::connect(env)?.with_progress(crate::Progress::Quiet);
     let bucket = "de-c2w1a1-sourcelab-us-east-1-data".to_string();
-    s3.remove_bucket_if_exists(&bucket).await?;
-    s3.create_bucket(&bucket).await?;
-    s3.upload_file(crate::s3::data_file("csv/ratings_ml_training_dataset.csv"), &bucket, DATA_KEY).await?;
+    s3.remove_bucket_if_exists(&bucket)?;
+    s3.create_bucket(&bucket)?;
+    s3.upload_file(crate::s3::data_file("csv/ratings_ml_training_dataset.csv"), &bucket, DATA_KEY)?;
     let policy = json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -611,7 +600,7 @@ async fn make_bucket(env: &EnvFile) -> Result<String> {
             "Resource": format!("arn:aws:s3:::{bucket}/*")
         }]
     });
-    s3.put_policy(&bucket, &policy).await?;
+    s3.put_policy(&bucket, &policy)?;
     Ok(bucket)
 }
 

@@ -29,7 +29,7 @@ pub const ROW_COUNTS: [(&str, usize); 15] = [
 ];
 
 /// The schema (MySQL / MariaDB DDL), from `data/rentio/schema.sql`.
-pub const SCHEMA_SQL: &str = include_str!("../data/rentio/schema.sql");
+pub const SCHEMA_SQL: &str = include_str!("../../data/rentio/schema.sql");
 
 /// SplitMix64: tiny, fast and fixed forever, so the data never changes with a crate upgrade.
 pub(crate) struct Rng(pub(crate) u64);
@@ -703,15 +703,15 @@ pub fn data_sql() -> Vec<String> {
 /// Creates the fifteen tables and fills them, unless the database `db` already has payments (the last table
 /// filled). Leftovers of an interrupted load are dropped first; a failed load drops what it created.
 /// Returns whether it loaded.
-pub async fn load_if_empty(db: &crate::sql::Db) -> crate::Result<bool> {
-    if db.has_table("payment").await? && db.query("SELECT 1 AS one FROM payment LIMIT 1").await?.height() > 0 {
+pub fn load_if_empty(db: &crate::sql::Db) -> crate::Result<bool> {
+    if db.has_table("payment")? && db.query("SELECT 1 AS one FROM payment LIMIT 1")?.height() > 0 {
         return Ok(false);
     }
-    db.execute(&drop_sql()).await?;
+    db.execute(&drop_sql())?;
     // One script, so one connection: the key-check switch around stores and staff is per session.
     let script = format!("{SCHEMA_SQL}\n{};", data_sql().join(";\n"));
-    if let Err(e) = db.execute(&script).await {
-        let _ = db.execute(&drop_sql()).await;
+    if let Err(e) = db.execute(&script) {
+        let _ = db.execute(&drop_sql());
         return Err(e);
     }
     Ok(true)

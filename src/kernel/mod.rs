@@ -1,20 +1,25 @@
-//! The Rust kernel: evcxr_jupyter with this library preloaded, and headless notebook runs.
+//! The Rust kernel: evcxr_jupyter, cells compiled against the thin notebook crate, the library loaded once.
 //!
-//! evcxr compiles every notebook cell into a small shared library linked against the crate's dependencies, which
-//! it builds itself in a work folder. Three choices keep that fast (numbers measured on 2 cores, see the README):
+//! evcxr compiles every notebook cell into a small shared library and links it against the whole dependency
+//! graph of every crate the cell can see. Against this library (polars, sqlx, the AWS SDKs: ~380 crates) that cost
+//! 4.4 s a cell, and the kernel first built the whole graph once more at opt-level 0 (6.6 minutes). So cells see
+//! only `sourcelab-notebook` (`kernel/notebook/`, a dozen small crates), which calls this library through the
+//! C functions of [`boundary`]: the library is the `libsourcelab.so` that `cargo build` makes next to the
+//! `sourcelab` command, loaded once into the kernel process (`SOURCELAB_LIBRARY`, set by [`launch`]).
 //!
-//! - **`:opt 0`** (in `kernel/init.evcxr`): evcxr builds dependencies at opt-level 2 by default, which took
-//!   22 minutes cold for our dependency set; at opt-level 0 it takes about 6, and cells run as fast.
+//! - **`kernel/init.evcxr`**: `:opt 0` (the notebook crate's code is glue; the work runs in the library, built
+//!   normally), `:offline 1` (cells never touch the network), and the `:dep` on the notebook crate.
+//! - **`kernel/prelude.rs`**: `use sourcelab_notebook::prelude::*;` and one `let` that loads the library while
+//!   the kernel starts, so rust-analyzer's first inference and the library's start are not the first cell's.
 //! - **A persistent work folder per running kernel** (`EVCXR_TMPDIR`): by default evcxr builds in a temporary
-//!   folder deleted when the kernel exits, so every kernel rebuilds everything. [`launch`] gives each kernel a
-//!   numbered folder under the cache (`evcxr-work/0`, `1`, …) that no other running kernel uses, and keeps it.
-//! - **`:cache`**: compiled dependencies are also copied into a cache shared by all kernels, so a second work
-//!   folder fills from the cache in about two minutes instead of a full build.
+//!   folder deleted when the kernel exits. [`launch`] gives each kernel a numbered folder under the cache
+//!   (`evcxr-work/0`, `1`, …) that no other running kernel uses, and keeps it, so a kernel starts in seconds.
 //!
-//! The linker: evcxr uses mold when it is on PATH (the setup installs it as root); it makes the first link after
-//! loading the crate faster. Everything lives outside the checkout ([`crate::cache_dir`]), so reruns and other
-//! clones reuse it. Because loading the crate happens while the kernel starts, [`install`] pre-warms the build
-//! with visible progress: a kernel silent for minutes looks dead.
+//! [`install`] installs evcxr_jupyter (once), writes the config and the kernelspec, and builds the notebook crate
+//! in the first work folder with visible progress. Everything lives outside the checkout ([`crate::cache_dir`]).
+
+pub mod boundary;
+mod calls;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -89,6 +94,7 @@ pub fn install(stack: &Stack) -> Result<()> {
             eprintln!("sourcelab: mold not installed ({e}); using the system linker");
         }
     }
+    library_path_checked()?;
     let home = stack.home().to_string_lossy().to_string();
     let kernel_src = stack.home().join("kernel");
     let cfg = config_dir(stack);
@@ -97,13 +103,7 @@ pub fn install(stack: &Stack) -> Result<()> {
     write(&cfg.join("init.evcxr"), &init)?;
     let prelude = render(&kernel_src.join("prelude.rs"), &[])?;
     write(&cfg.join("prelude.rs"), &prelude)?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab binary", e.to_string()))?;
-    // Rebuilt while this runs, Linux names the old binary "… (deleted)"; the new one sits at the same path.
-    let exe = match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
-        Some(p) => std::path::PathBuf::from(p),
-        None => exe,
-    };
+    let exe = current_exe()?;
     let spec = render(
         &kernel_src.join("kernel.json"),
         &[("{{SOURCELAB_BIN}}", &exe.to_string_lossy()), ("{{SOURCELAB_HOME}}", &home)],
@@ -111,15 +111,42 @@ pub fn install(stack: &Stack) -> Result<()> {
     let spec_dir = kernelspec_dir(stack);
     std::fs::create_dir_all(&spec_dir).map_err(|e| Error::io("create folder", &spec_dir, e))?;
     write(&spec_dir.join("kernel.json"), &spec)?;
-    // Warm once per dependency set: later builds of the crate itself happen when a notebook starts, in seconds.
-    let lock = std::fs::read_to_string(stack.home().join("Cargo.lock")).unwrap_or_default();
-    let key = crate::short_hash(&format!("{EVCXR_VERSION}\n{init}\n{lock}"));
+    // Warm once per notebook crate: later changes to it rebuild in seconds when a kernel starts.
+    let manifest = std::fs::read_to_string(kernel_src.join("notebook").join("Cargo.toml")).unwrap_or_default();
+    let key = crate::short_hash(&format!("{EVCXR_VERSION}\n{init}\n{prelude}\n{manifest}"));
     let marker = work_root().join(format!("warm-{key:08x}"));
     if marker.is_file() && work_root().join("0").join("target").is_dir() {
         return Ok(());
     }
     warm(stack)?;
     write(&marker, "")
+}
+
+/// This binary's path (rebuilt while it runs, Linux names the old file "… (deleted)"; the new one sits there).
+fn current_exe() -> Result<PathBuf> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab binary", e.to_string()))?;
+    Ok(match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+        Some(p) => PathBuf::from(p),
+        None => exe,
+    })
+}
+
+/// The library the kernel loads: `libsourcelab.so`, which `cargo build` writes next to the `sourcelab` binary.
+pub fn library_path() -> Result<PathBuf> {
+    let exe = current_exe()?;
+    // Test binaries live one folder down, in `deps/`.
+    let dir = exe.parent().map(|d| if d.ends_with("deps") { d.parent().unwrap_or(d) } else { d });
+    Ok(dir.unwrap_or(Path::new(".")).join("libsourcelab.so"))
+}
+
+fn library_path_checked() -> Result<PathBuf> {
+    let lib = library_path()?;
+    if !lib.is_file() {
+        return Err(Error::new(ErrorKind::Setup, "find the library the kernel loads", format!("no {}", lib.display()))
+            .hint("build it with `cargo build` in the checkout (scripts/labs.sh does), then run this again"));
+    }
+    Ok(lib)
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -185,7 +212,8 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
     let err = cmd
         .arg("--control_file")
         .arg(connection_file)
-        .env("LD_LIBRARY_PATH", library_path())
+        .env("LD_LIBRARY_PATH", loader_path())
+        .env("SOURCELAB_LIBRARY", library_path()?)
         .env("EVCXR_TMPDIR", &work)
         .env("EVCXR_CONFIG_DIR", config_dir(&stack))
         .env("XDG_CACHE_HOME", crate::cache_dir())
@@ -200,7 +228,7 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
 /// `deps/` folder, but evcxr loads the copy one folder up. When the work folder and the toolchain share a parent
 /// (both under `~`, as `~/.cache` and `~/.rustup` do), that relative path points one level too high and loading
 /// the cell fails with "dlopen failed". Naming the toolchain's library folder explicitly fixes it anywhere.
-fn library_path() -> std::ffi::OsString {
+fn loader_path() -> std::ffi::OsString {
     let sysroot = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
         .args(["--print", "sysroot"])
         .output()
@@ -240,19 +268,21 @@ pub fn warm(stack: &Stack) -> Result<()> {
     let nb = stack.state_dir().join("kernel").join("warmup.ipynb");
     write(&nb, WARMUP_NOTEBOOK)?;
     let started = Instant::now();
+    let total = notebook_crates(stack);
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
         let done = done.clone();
         std::thread::spawn(move || {
             let mut last = 0;
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(500));
+                std::thread::sleep(Duration::from_millis(250));
                 let secs = started.elapsed().as_secs();
-                if secs >= last + 15 {
+                if secs >= last + 5 {
                     last = secs;
+                    let built = compiled_units().min(total);
                     eprintln!(
-                        "sourcelab: preparing the kernel: {} libraries built, {secs} s (a first build takes about 5 minutes)",
-                        compiled_units()
+                        "sourcelab: preparing the kernel: {built} of {total} libraries ({}%), {secs} s",
+                        built * 100 / total.max(1)
                     );
                 }
             }
@@ -276,6 +306,19 @@ pub fn warm(stack: &Stack) -> Result<()> {
         .hint(format!("see {}", out.display()))),
         None => Err(Error::new(ErrorKind::Setup, "prepare the Rust kernel", "the runner reported nothing")),
     }
+}
+
+/// How many libraries the kernel builds: the notebook crate and its dependencies (`cargo tree`), counted once.
+fn notebook_crates(stack: &Stack) -> usize {
+    let out = Command::new(cargo())
+        .args(["tree", "--offline", "-p", "sourcelab-notebook", "-e", "normal", "--prefix", "none", "--manifest-path"])
+        .arg(stack.home().join("Cargo.toml"))
+        .output();
+    let text = out.map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+    let mut crates: Vec<&str> = text.lines().map(|l| l.trim_end_matches(" (*)")).filter(|l| !l.is_empty()).collect();
+    crates.sort_unstable();
+    crates.dedup();
+    crates.len().max(1)
 }
 
 /// How many libraries the fullest kernel work folder holds (the progress of a cold build): host libraries
@@ -304,7 +347,7 @@ fn compiled_units() -> usize {
 const WARMUP_NOTEBOOK: &str = r#"{
  "cells": [
   {"cell_type": "code", "execution_count": null, "id": "warm", "metadata": {}, "outputs": [],
-   "source": ["sourcelab::frame::MAX_ROWS"]}
+   "source": ["sourcelab_notebook::ready()"]}
  ],
  "metadata": {"kernelspec": {"display_name": "Rust (sourcelab)", "language": "rust", "name": "sourcelab"}},
  "nbformat": 4,

@@ -7,7 +7,7 @@
 //!     // BEGIN SOLUTION
 //!     "SELECT title, length, release_year FROM film LIMIT 4"
 //!     // END SOLUTION
-//! ).await?;
+//! )?;
 //! ```
 //!
 //! [`learner_copy`] replaces each marked region (markers included) by [`PLACEHOLDER`], a SQL string that still

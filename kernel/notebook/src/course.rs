@@ -1,0 +1,415 @@
+//! The course: lab 4's scenario, lab 3's files and the exercise checks (`sourcelab::course` in the library).
+
+/// Exercise checks: each prints `✓ …` when the work is right, or fails with what was expected and a hint.
+pub mod check {
+    use serde_json::json;
+
+    use crate::client::call;
+    use crate::dynamo::{Dynamo, Response};
+    use crate::error::Result;
+    use crate::frame::{BatchReport, Passed, Shown, Table};
+    use crate::lab4::Lab4;
+    use crate::net::Cidr;
+    use crate::s3::S3;
+    use crate::sql::Db;
+
+    fn passed(reply: Result<serde_json::Value>) -> Result<Passed> {
+        reply.map(Shown::from_reply)
+    }
+
+    /// Exercise 1: `category_copy` exists with `category_id` (integer), `name` (VARCHAR(25)), `last_update` (TIMESTAMP).
+    pub fn lab1_ex1(db: &Db) -> Result<Passed> {
+        passed(call("check.lab1_ex1", json!({"db": db.arg()})))
+    }
+
+    /// Exercise 2: title, length and release year of 4 films.
+    pub fn lab1_ex2(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex2", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 3: every column of `store`.
+    pub fn lab1_ex3(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex3", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 4: name and email of the active staff.
+    pub fn lab1_ex4(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex4", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 5: three rows inserted into `category_copy`.
+    pub fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
+        passed(call("check.lab1_ex5", json!({"db": db.arg(), "inserted": json!(inserted)})))
+    }
+
+    /// Exercise 6: the three UPDATEs (3, 1 and 1 rows).
+    pub fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
+        passed(call("check.lab1_ex6", json!({"db": db.arg(), "updated": json!(updated)})))
+    }
+
+    /// Exercise 7: the row with `category_id` 20 deleted.
+    pub fn lab1_ex7(db: &Db, deleted: &[u64]) -> Result<Passed> {
+        passed(call("check.lab1_ex7", json!({"db": db.arg(), "deleted": json!(deleted)})))
+    }
+
+    /// Exercise 8: aliases `film_title`, `film_length`, `film_release_year`, 10 rows.
+    pub fn lab1_ex8(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex8", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 9: city, address and district of 5 addresses (a join of address and city).
+    pub fn lab1_ex9(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex9", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 10: country, city and address of the active staff (three joins).
+    pub fn lab1_ex10(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex10", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 11: films per rating: 5 ratings, 1000 films in all.
+    pub fn lab1_ex11(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex11", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 12: films per category, ascending: 16 categories, 1000 films.
+    pub fn lab1_ex12(df: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex12", json!({"df": df.arg()})))
+    }
+
+    /// Exercise 1: the four tables exist, ACTIVE, with the lab's keys.
+    pub fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        passed(call("check.lab2_ex1", json!({"ddb": ddb.arg(), "prefix": json!(prefix)})))
+    }
+
+    /// Exercise 2: ProductCatalog and Thread loaded item by item (8 and 3 items).
+    pub fn lab2_ex2(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        passed(call("check.lab2_ex2", json!({"ddb": ddb.arg(), "prefix": json!(prefix)})))
+    }
+
+    /// Exercise 3: Reply and Forum loaded as batches (4 and 2 items), nothing left unprocessed.
+    pub fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Result<Passed> {
+        passed(call(
+            "check.lab2_ex3",
+            json!({"ddb": ddb.arg(), "prefix": json!(prefix), "reports": reports.iter().map(|r| r.data().clone()).collect::<Vec<_>>()}),
+        ))
+    }
+
+    /// Exercise 4: a full scan of ProductCatalog.
+    pub fn lab2_ex4(r: &Response) -> Result<Passed> {
+        passed(call("check.lab2_ex4", json!({"r": r.arg()})))
+    }
+
+    /// Exercise 5: the product with Id 101.
+    pub fn lab2_ex5(r: &Response) -> Result<Passed> {
+        passed(call("check.lab2_ex5", json!({"r": r.arg()})))
+    }
+
+    /// Exercise 6: only the first reply to thread 1 (`Limit` 1, ascending).
+    pub fn lab2_ex6(r: &Response) -> Result<Passed> {
+        passed(call("check.lab2_ex6", json!({"r": r.arg()})))
+    }
+
+    /// Exercise 7: only the latest reply to thread 1 (`Limit` 1, descending).
+    pub fn lab2_ex7(r: &Response) -> Result<Passed> {
+        passed(call("check.lab2_ex7", json!({"r": r.arg()})))
+    }
+
+    /// Exercise 8: two colours appended to bike 201.
+    pub fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        passed(call("check.lab2_ex8", json!({"ddb": ddb.arg(), "prefix": json!(prefix)})))
+    }
+
+    /// Exercise 9: the two colours removed again.
+    pub fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        passed(call("check.lab2_ex9", json!({"ddb": ddb.arg(), "prefix": json!(prefix)})))
+    }
+
+    /// Exercise 10: the new reply deleted.
+    pub fn lab2_ex10(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        passed(call("check.lab2_ex10", json!({"ddb": ddb.arg(), "prefix": json!(prefix)})))
+    }
+
+    /// Exercise 11: the transaction added the reply and counted it (Messages 5).
+    pub fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        passed(call("check.lab2_ex11", json!({"ddb": ddb.arg(), "prefix": json!(prefix)})))
+    }
+
+    /// Exercise 1: the bucket exists.
+    pub fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
+        passed(call("check.lab3_ex1", json!({"s3": s3.arg(), "bucket": json!(bucket)})))
+    }
+
+    /// Exercise 2: the JSON record uploaded under `json/`.
+    pub fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
+        passed(call("check.lab3_ex2", json!({"s3": s3.arg(), "bucket": json!(bucket)})))
+    }
+
+    /// Exercise 3: the listing of the `json/` prefix.
+    pub fn lab3_ex3(listing: &Table) -> Result<Passed> {
+        passed(call("check.lab3_ex3", json!({"listing": listing.arg()})))
+    }
+
+    /// Exercise 4: the first image uploaded to `images/logo.png`.
+    pub fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
+        passed(call("check.lab3_ex4", json!({"s3": s3.arg(), "bucket": json!(bucket)})))
+    }
+
+    /// Exercise 1: the /24 block of the lab VPC that holds the database's address.
+    pub fn lab4_ex1(block: &Cidr) -> Result<Passed> {
+        passed(call("check.lab4_ex1", json!({"block": json!(block.to_string())})))
+    }
+
+    /// Exercise 2: working from the bastion in the database's VPC.
+    pub fn lab4_ex2(lab: &Lab4) -> Result<Passed> {
+        passed(call("check.lab4_ex2", json!({"lab": lab.arg()})))
+    }
+
+    /// Exercise 3: the database's security group admits the bastion's group on 5432 (and not the whole internet).
+    pub fn lab4_ex3(lab: &Lab4) -> Result<Passed> {
+        passed(call("check.lab4_ex3", json!({"lab": lab.arg()})))
+    }
+
+    /// Exercise 4: connected as the master user.
+    pub fn lab4_ex4(db: &Db) -> Result<Passed> {
+        passed(call("check.lab4_ex4", json!({"db": db.arg()})))
+    }
+
+    /// Exercise 5: the bucket policy lets the CSV be read (a download succeeds).
+    pub fn lab4_ex5(s3: &S3, bucket: &str) -> Result<Passed> {
+        passed(call("check.lab4_ex5", json!({"s3": s3.arg(), "bucket": json!(bucket)})))
+    }
+
+    /// Exercise 6: every row of the CSV loaded.
+    pub fn lab4_ex6(db: &Db) -> Result<Passed> {
+        passed(call("check.lab4_ex6", json!({"db": db.arg()})))
+    }
+}
+
+/// Lab 3's generated files: the ratings CSV, one JSON record, two versions of an image.
+pub mod ratings {
+    use serde_json::json;
+
+    use crate::client::{self, call};
+    use crate::wire::bytes_from_json;
+
+    /// The ratings CSV, relative to `data/s3/`.
+    pub const CSV_PATH: &str = "csv/ratings_ml_training_dataset.csv";
+    /// The JSON record.
+    pub const JSON_PATH: &str = "json/delivery-stream-one-record.json";
+    /// The first version of the image.
+    pub const IMAGE_V1_PATH: &str = "images/v1/logo.png";
+    /// The second version of the image.
+    pub const IMAGE_V2_PATH: &str = "images/v2/logo.png";
+
+    /// Every file with its bytes, generated by the library (the same bytes as `data/s3/`).
+    pub fn files() -> Vec<(String, Vec<u8>)> {
+        let files = call("ratings.files", json!({})).map(|v| {
+            v.as_array()
+                .map(|a| a.iter().map(|f| (client::text(&f[0]), bytes_from_json(&f[1]))).collect())
+                .unwrap_or_default()
+        });
+        client::or_report(files, Vec::new())
+    }
+}
+
+/// Lab 4: troubleshooting database connectivity — the EC2 network, the RDS instance, the data bucket.
+pub mod lab4 {
+    use std::fmt;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use crate::client::{self, Shared, call, id};
+    use crate::config::{DbConfig, EnvFile};
+    use crate::error::Result;
+    use crate::frame::{Diagnosis, Shown};
+    use crate::net::Cidr;
+    use crate::values::Secret;
+
+    /// The RDS instance's identifier.
+    pub const DATABASE_ID: &str = "de-c2w1a1-rds";
+    /// The lab VPC, where the database lives.
+    pub const LAB_VPC: &str = "de-c2w1a1";
+    /// The other VPC.
+    pub const EXTERNAL_VPC: &str = "de-c2w1a1-external-bastion-host-vpc";
+    /// The client in the lab VPC.
+    pub const BASTION: &str = "de-c2w1a1-bastion-host";
+    /// The client in the other VPC — the one you start on.
+    pub const EXTERNAL_BASTION: &str = "de-c2w1a1-external-bastion-host";
+    /// The database's security group.
+    pub const DATABASE_GROUP: &str = "de-c2w1a1-rds-sg";
+    /// The bastion's security group in the lab VPC.
+    pub const BASTION_GROUP: &str = "de-c2w1a1-bastion-host-sg";
+    /// The external bastion's security group.
+    pub const EXTERNAL_GROUP: &str = "de-c2w1a1-external-bastion-host-sg";
+    /// Where the data file sits in the bucket.
+    pub const DATA_KEY: &str = "csv/ratings_ml_training_dataset.csv";
+
+    /// The table's DDL (`DROP TABLE IF EXISTS` + `CREATE TABLE ratings_training`).
+    pub fn ddl_path() -> PathBuf {
+        client::or_report(call("lab4.ddl_path", json!({})).map(|p| client::text(&p).into()), PathBuf::new())
+    }
+
+    /// Lab 4's scenario, set up and running (kept in the library).
+    #[derive(Clone)]
+    pub struct Lab4 {
+        h: Shared,
+        env: EnvFile,
+        bucket: String,
+        given: Secret,
+    }
+
+    impl Lab4 {
+        fn from_reply(v: Value) -> Result<Lab4> {
+            Ok(Lab4 {
+                h: client::handle(&v)?,
+                env: EnvFile::from_reply(v["env"].clone())?,
+                bucket: client::text(&v["bucket"]),
+                given: Secret::new(client::text(&v["given_password"])),
+            })
+        }
+
+        pub(crate) fn arg(&self) -> Value {
+            json!(id(&self.h))
+        }
+
+        fn call(&self, name: &str, mut args: Value) -> Result<Value> {
+            args["lab"] = self.arg();
+            call(name, args)
+        }
+
+        /// Builds the scenario from scratch: the PostgreSQL user and database, the EC2 network, the RDS instance,
+        /// the data bucket and the gateway. You start on the external bastion.
+        pub fn setup() -> Result<Lab4> {
+            Lab4::from_reply(call("lab4.setup", json!({}))?)
+        }
+
+        /// The scenario set up earlier (by `sourcelab lab4 setup` or [`Lab4::setup`]).
+        pub fn open() -> Result<Lab4> {
+            Lab4::from_reply(call("lab4.open", json!({}))?)
+        }
+
+        /// Puts the lab back to its starting point (same as [`Lab4::setup`]).
+        pub fn reset(&self) -> Result<Lab4> {
+            Lab4::from_reply(self.call("lab4.reset", json!({}))?)
+        }
+
+        /// The env file the scenario uses (the local stack's).
+        pub fn env(&self) -> &EnvFile {
+            &self.env
+        }
+
+        /// The data bucket.
+        pub fn bucket(&self) -> &str {
+            &self.bucket
+        }
+
+        /// The client you are working from now.
+        pub fn client(&self) -> Result<String> {
+            Ok(client::text(&self.call("lab4.client", json!({}))?))
+        }
+
+        /// Work from another client instance (on AWS: log in to that machine).
+        pub fn use_client(&self, name: &str) -> Result<()> {
+            self.call("lab4.use_client", json!({"name": name})).map(drop)
+        }
+
+        /// The password DevOps first gave you.
+        pub fn given_password(&self) -> Secret {
+            self.given.clone()
+        }
+
+        /// Asks DevOps again: the password they changed it to.
+        pub fn ask_devops(&self) -> Result<Secret> {
+            Ok(Secret::new(client::text(&self.call("lab4.ask_devops", json!({}))?)))
+        }
+
+        /// The RDS instance's endpoint as `describe_db_instances` reports it: (address, port).
+        pub fn rds_endpoint(&self) -> Result<(String, u16)> {
+            let v = self.call("lab4.rds_endpoint", json!({}))?;
+            Ok((client::text(&v[0]), v[1].as_u64().and_then(|p| u16::try_from(p).ok()).unwrap_or(0)))
+        }
+
+        /// Connection settings for the database with `password`.
+        pub fn database(&self, password: &Secret) -> Result<DbConfig> {
+            DbConfig::from_json(&self.call("lab4.database", json!({"password": password.expose()}))?)
+        }
+
+        /// The lab's two VPCs as the EC2 API describes them now.
+        pub fn network(&self) -> Result<Network> {
+            Network::from_reply(self.call("lab4.network", json!({}))?)
+        }
+
+        /// The doctor for this database, plus — when TCP times out — the rule in the EC2 network that drops it.
+        pub fn doctor(&self, cfg: &DbConfig, timeout: Duration) -> Result<Diagnosis> {
+            let args = json!({"config": cfg.to_json(), "timeout_ms": timeout.as_millis() as u64});
+            Ok(Shown::from_reply(self.call("lab4.doctor", args)?))
+        }
+
+        /// Adds an inbound rule to security group `group` for TCP `port` from `source` (a group or a CIDR block).
+        pub fn allow_tcp(&self, group: &str, port: u16, source: &str) -> Result<()> {
+            self.call("lab4.allow_tcp", json!({"group": group, "port": port, "source": source})).map(drop)
+        }
+    }
+
+    impl fmt::Debug for Lab4 {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Lab4").field("bucket", &self.bucket).finish()
+        }
+    }
+
+    /// A VPC: its id, its `Name` tag and its address block.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Vpc {
+        /// `vpc-…`
+        pub id: String,
+        /// Its `Name` tag, or the id.
+        pub name: String,
+        /// Its address block, e.g. `10.0.0.0/16`.
+        pub cidr: Cidr,
+    }
+
+    /// The EC2 network as read from the API (kept in the library); shows as tables of VPCs, subnets, routes,
+    /// security groups and network ACLs.
+    #[derive(Clone)]
+    pub struct Network {
+        h: Shared,
+        /// The VPCs.
+        pub vpcs: Vec<Vpc>,
+    }
+
+    impl Network {
+        fn from_reply(v: Value) -> Result<Network> {
+            let mut vpcs = Vec::new();
+            for x in v["vpcs"].as_array().into_iter().flatten() {
+                let cidr = client::text(&x["cidr"]).parse()?;
+                vpcs.push(Vpc { id: client::text(&x["id"]), name: client::text(&x["name"]), cidr });
+            }
+            Ok(Network { h: client::handle(&v)?, vpcs })
+        }
+
+        /// The VPC whose Name is `name`.
+        pub fn vpc(&self, name: &str) -> Option<&Vpc> {
+            self.vpcs.iter().find(|v| v.name == name)
+        }
+
+        /// Prints the network for evcxr.
+        pub fn evcxr_display(&self) {
+            crate::frame::show(&self.h)
+        }
+    }
+
+    impl fmt::Display for Network {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            crate::frame::write_text(&self.h, f)
+        }
+    }
+
+    impl fmt::Debug for Network {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            crate::frame::write_text(&self.h, f)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! # sourcelab-notebook — what a notebook cell compiles against
+//!
+//! evcxr compiles every cell into a small shared library and links it against the whole dependency graph of every
+//! crate the cell can see. With the `sourcelab` library itself in view (polars, sqlx, the AWS SDKs: ~380 crates)
+//! that link alone took 2–3 s a cell. So cells see only this crate, whose graph is serde_json, base64 and
+//! libloading, and a cell compiles and links in a fraction of a second.
+//!
+//! The work happens in the library, built once by the same `cargo build` as the `sourcelab` command and loaded
+//! once into the kernel's process ([`client`]): one tokio runtime, one pool per database, one SDK client per
+//! endpoint, alive across cells. Each function here is a plain blocking call with the same name and arguments as
+//! the library's helper, so a cell copied into a script's `main` works against `sourcelab` unchanged:
+//!
+//! ```no_run
+//! use sourcelab_notebook::prelude::*;
+//! # fn main() -> Result<()> {
+//! let env = load_env()?;
+//! let db = Db::connect_mysql(&env)?;
+//! let films = db.query("SELECT title, length FROM film LIMIT 4")?;
+//! assert_eq!(films.height(), 4);
+//! # Ok(()) }
+//! ```
+//!
+//! Results stay where the data is: a query result, a scan or a listing is held by the library and the cell gets a
+//! handle ([`Table`], [`Response`]) that shows as the library renders it (an HTML table) and answers what
+//! notebooks and checks ask (height, columns, a value, rows as JSON). Dropping a handle frees the value.
+//!
+//! Errors are the library's own [`Error`] — kind, what failed, why and what to do — and a panic in the library
+//! comes back as an error naming the call, never as a crash of the kernel.
+//!
+//! Some small values are plain Rust on both sides and live here, so a cell uses them without a call: [`Secret`],
+//! [`SqlValue`], [`Progress`], [`Engine`], [`net::Cidr`] and the [`Error`] type itself.
+
+pub mod client;
+mod config;
+mod course;
+pub mod doctor;
+pub mod dynamo;
+pub mod error;
+pub mod frame;
+pub mod marshal;
+pub mod net;
+pub mod s3;
+mod sql;
+pub mod values;
+pub mod wire;
+
+pub use config::{DbConfig, EnvFile, load_env};
+pub use course::{check, lab4, ratings};
+pub use dynamo::{Dynamo, Response, TableSpec};
+pub use error::{Error, ErrorKind, Result};
+pub use frame::{Png, Shown, Table};
+pub use lab4::Lab4;
+pub use s3::S3;
+pub use sql::Db;
+pub use values::{Engine, Progress, Secret, SqlValue};
+
+/// Loads the library and checks it matches this crate; the kernel calls it while it starts, so the first cell
+/// finds everything ready. `false` when it cannot (the first call of a notebook then says why).
+pub fn ready() -> bool {
+    client::call("hello", serde_json::json!({})).is_ok()
+}
+
+/// What the kernel imports into every notebook: `use sourcelab_notebook::prelude::*;`.
+pub mod prelude {
+    pub use crate::frame::{BatchReport, Diagnosis, Emptied, Passed, Transfer};
+    pub use crate::lab4::Network;
+    pub use crate::net::Cidr;
+    pub use crate::{
+        Db, DbConfig, Dynamo, Engine, EnvFile, Error, ErrorKind, Lab4, Png, Progress, Response, Result, S3, Secret,
+        Shown, SqlValue, Table, TableSpec, load_env,
+    };
+    pub use crate::{check, doctor, dynamo, lab4, marshal, ratings, s3};
+    pub use serde_json::{Value as Json, json};
+    pub use std::time::Duration;
+}

@@ -1,0 +1,17 @@
+//! The course itself, as opposed to the helpers a user copies: each lab's data, scenario and exercise checks.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`rentio`] | lab 1's database: the 15-table schema and a seeded generator with the official row counts |
+//! | [`sakila`] | a loader for the official Sakila dump, for the course's exact outputs |
+//! | [`ratings`] | lab 3's generated files: the ratings CSV, a JSON record, two versions of an image |
+//! | [`lab4`] | lab 4's scenario: the EC2 network, the RDS instance, the data bucket and their faults |
+//! | [`check`] | the exercise checks the notebooks call |
+//! | [`exercises`] | the learner copies, made from the solution notebooks |
+
+pub mod check;
+pub mod exercises;
+pub mod lab4;
+pub mod ratings;
+pub mod rentio;
+pub mod sakila;

@@ -1,0 +1,314 @@
+//! The notebook boundary, library side: the C functions the kernel's notebook crate calls, and the values that
+//! stay here between cells.
+//!
+//! Cells compile against the thin crate `sourcelab-notebook` (`kernel/notebook/`), never against this library:
+//! its dependency graph (polars, sqlx, the AWS SDKs) would be linked into every cell. The kernel process loads
+//! this library once as `libsourcelab.so` (the `cdylib` the same `cargo build` makes) and the notebook crate calls
+//! three C functions:
+//!
+//! - `sourcelab_protocol()`: the protocol hash of the notebook crate this library was built with; the notebook
+//!   crate refuses to talk to a library built from other sources;
+//! - `sourcelab_call(name, args)`: runs one helper ([`super::calls`]) and answers `{"ok": …}` or `{"err": …}`
+//!   as JSON; a panic is caught here and answers as an error naming the call;
+//! - `sourcelab_free(buffer)`: frees an answer.
+//!
+//! Values a cell keeps (a pool, a client, a query result) are registered here and cross as a handle number; the
+//! notebook crate frees them when the cell's value is dropped. Because the process has one copy of this library,
+//! it has one runtime, one pool per database and one SDK client per connection, shared by every cell.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{Value, json};
+
+use crate::config::{DbConfig, EnvFile};
+use crate::dynamo::{BatchReport, Dynamo, Response};
+use crate::error::{Error, ErrorKind, Result};
+use crate::frame::{DataFrame, Show};
+use crate::lab4::Lab4;
+use crate::net::Cidr;
+use crate::s3::S3;
+use crate::sql::Db;
+use crate::vpc::Network;
+
+/// A value kept for a cell.
+#[derive(Clone)]
+pub(crate) enum Object {
+    Env(Arc<EnvFile>),
+    Db(Db),
+    Dynamo(Dynamo),
+    S3(S3),
+    Lab4(Lab4),
+    Frame(DataFrame),
+    Response(Arc<Response>),
+    Network(Arc<Network>),
+}
+
+impl Object {
+    fn name(&self) -> &'static str {
+        match self {
+            Object::Env(_) => "an env file",
+            Object::Db(_) => "a database connection",
+            Object::Dynamo(_) => "a DynamoDB connection",
+            Object::S3(_) => "an S3 connection",
+            Object::Lab4(_) => "lab 4's scenario",
+            Object::Frame(_) => "a table",
+            Object::Response(_) => "a DynamoDB response",
+            Object::Network(_) => "a network",
+        }
+    }
+
+    /// What `Display` writes (for the types without one, their redacting `Debug`).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Object::Env(e) => format!("{e:?}"),
+            Object::Db(d) => d.to_string(),
+            Object::Dynamo(d) => format!("{d:?}"),
+            Object::S3(s) => format!("{s:?}"),
+            Object::Lab4(l) => format!("{l:?}"),
+            Object::Frame(f) => f.to_string(),
+            Object::Response(r) => r.to_string(),
+            Object::Network(n) => n.to_string(),
+        }
+    }
+
+    /// What a notebook shows.
+    pub(crate) fn mime(&self) -> Vec<(String, String)> {
+        match self {
+            Object::Frame(f) => f.mime(),
+            Object::Response(r) => r.mime(),
+            Object::Network(n) => n.mime(),
+            other => vec![("text/plain".into(), other.text())],
+        }
+    }
+}
+
+fn objects() -> &'static Mutex<(u64, HashMap<u64, Object>)> {
+    static OBJECTS: OnceLock<Mutex<(u64, HashMap<u64, Object>)>> = OnceLock::new();
+    OBJECTS.get_or_init(Default::default)
+}
+
+fn lost_registry() -> Error {
+    Error::new(ErrorKind::Setup, "reach the values of earlier cells", "a call panicked while holding them")
+        .hint("restart the kernel (Kernel → Restart) and run the notebook again")
+}
+
+/// Keeps `object` and returns its handle number.
+pub(crate) fn keep(object: Object) -> Result<u64> {
+    let mut guard = objects().lock().map_err(|_| lost_registry())?;
+    guard.0 += 1;
+    let id = guard.0;
+    guard.1.insert(id, object);
+    Ok(id)
+}
+
+/// The object behind handle `id`.
+pub(crate) fn get(id: u64) -> Result<Object> {
+    let guard = objects().lock().map_err(|_| lost_registry())?;
+    guard.1.get(&id).cloned().ok_or_else(|| {
+        Error::new(ErrorKind::NotFound, format!("find value #{id} of an earlier cell"), "it was freed")
+            .hint("run the cell that made it again")
+    })
+}
+
+/// Frees handle `id` (nothing when it is gone already).
+pub(crate) fn free(id: u64) -> Result<()> {
+    objects().lock().map_err(|_| lost_registry())?.1.remove(&id);
+    Ok(())
+}
+
+/// How many values the cells hold now.
+pub(crate) fn live() -> usize {
+    objects().lock().map(|g| g.1.len()).unwrap_or(0)
+}
+
+/// The arguments of one call, with typed accessors whose errors name the call and the argument.
+pub(crate) struct Args<'a> {
+    pub call: &'a str,
+    pub v: &'a Value,
+}
+
+impl<'a> Args<'a> {
+    fn bad(&self, key: &str, expected: &str) -> Error {
+        Error::new(ErrorKind::Input, format!("call {}", self.call), format!("argument `{key}` is not {expected}"))
+            .hint("the notebook crate and the library disagree: run `sourcelab kernel install` and restart the kernel")
+    }
+
+    pub fn json(&self, key: &str) -> &'a Value {
+        &self.v[key]
+    }
+
+    pub fn str(&self, key: &str) -> Result<&'a str> {
+        self.v[key].as_str().ok_or_else(|| self.bad(key, "a string"))
+    }
+
+    pub fn path(&self, key: &str) -> Result<PathBuf> {
+        self.str(key).map(PathBuf::from)
+    }
+
+    pub fn u64(&self, key: &str) -> Result<u64> {
+        self.v[key].as_u64().ok_or_else(|| self.bad(key, "a whole number"))
+    }
+
+    pub fn bool(&self, key: &str) -> Result<bool> {
+        self.v[key].as_bool().ok_or_else(|| self.bad(key, "true or false"))
+    }
+
+    pub fn strings(&self, key: &str) -> Result<Vec<&'a str>> {
+        let list = self.v[key].as_array().ok_or_else(|| self.bad(key, "a list of strings"))?;
+        list.iter().map(|s| s.as_str().ok_or_else(|| self.bad(key, "a list of strings"))).collect()
+    }
+
+    pub fn counts(&self, key: &str) -> Result<Vec<u64>> {
+        let list = self.v[key].as_array().ok_or_else(|| self.bad(key, "a list of counts"))?;
+        list.iter().map(|n| n.as_u64().ok_or_else(|| self.bad(key, "a list of counts"))).collect()
+    }
+
+    pub fn duration(&self, key: &str) -> Result<std::time::Duration> {
+        self.u64(key).map(std::time::Duration::from_millis)
+    }
+
+    pub fn config(&self, key: &str) -> Result<DbConfig> {
+        let c = sourcelab_notebook::DbConfig::from_json(&self.v[key])?;
+        Ok(DbConfig {
+            engine: c.engine,
+            host: c.host,
+            port: c.port,
+            database: c.database,
+            user: c.user,
+            password: c.password,
+        })
+    }
+
+    pub fn cidr(&self, key: &str) -> Result<Cidr> {
+        self.str(key)?.parse()
+    }
+
+    pub fn batch_reports(&self, key: &str) -> Result<Vec<BatchReport>> {
+        let list = self.v[key].as_array().ok_or_else(|| self.bad(key, "a list of batch reports"))?;
+        Ok(list.iter().map(|r| serde_json::from_value(r.clone()).unwrap_or_default()).collect())
+    }
+
+    fn object(&self, key: &str) -> Result<Object> {
+        get(self.u64(key)?)
+    }
+
+    fn wrong(&self, key: &str, expected: &str, got: &Object) -> Error {
+        self.bad(key, expected).hint(format!("it is {}; pass {expected}", got.name()))
+    }
+}
+
+/// One accessor per kind of kept value: `args.db("db")?` and so on.
+macro_rules! kept {
+    ($($fn:ident: $variant:ident => $ty:ty, $what:literal;)*) => {
+        impl Args<'_> {
+            $(pub fn $fn(&self, key: &str) -> Result<$ty> {
+                match self.object(key)? {
+                    Object::$variant(x) => Ok(x.into()),
+                    other => Err(self.wrong(key, $what, &other)),
+                }
+            })*
+        }
+    };
+}
+
+kept! {
+    env: Env => Arc<EnvFile>, "an env file";
+    db: Db => Db, "a database connection (Db)";
+    dynamo: Dynamo => Dynamo, "a DynamoDB connection (Dynamo)";
+    s3: S3 => S3, "an S3 connection (S3)";
+    lab4: Lab4 => Lab4, "lab 4's scenario (Lab4)";
+    frame: Frame => DataFrame, "a table";
+    response: Response => Arc<Response>, "a DynamoDB response";
+}
+
+/// A kept DataFrame as the notebook crate's `Table` expects it: handle, shape, names and types.
+pub(crate) fn table(df: DataFrame) -> Result<Value> {
+    let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    let dtypes: Vec<String> = df.dtypes().iter().map(|d| d.to_string()).collect();
+    let height = df.height();
+    Ok(json!({"handle": keep(Object::Frame(df))?, "height": height, "columns": columns, "dtypes": dtypes}))
+}
+
+/// A value that crosses as what it shows (the notebook crate's `Shown`).
+pub(crate) fn shown(v: &impl Show) -> Value {
+    json!({"text": v.to_string(), "mime": sourcelab_notebook::wire::mime_to_json(&v.mime()), "data": null})
+}
+
+/// [`shown`] with the value's fields as `data`.
+pub(crate) fn shown_with(v: &(impl Show + serde::Serialize)) -> Value {
+    let mut out = shown(v);
+    out["data"] = serde_json::to_value(v).unwrap_or(Value::Null);
+    out
+}
+
+/// A kept value, with its text.
+pub(crate) fn handle(object: Object) -> Result<Value> {
+    let text = object.text();
+    Ok(json!({"handle": keep(object)?, "text": text}))
+}
+
+fn answer(name: &str, args: &[u8]) -> Value {
+    let args: Value = match serde_json::from_slice(args) {
+        Ok(v) => v,
+        Err(e) => {
+            let e = Error::new(ErrorKind::Input, format!("call {name}"), format!("the arguments are not JSON: {e}"));
+            return json!({"err": e.to_json()});
+        }
+    };
+    let run = std::panic::AssertUnwindSafe(|| super::calls::dispatch(&Args { call: name, v: &args }));
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(v)) => json!({"ok": v}),
+        Ok(Err(e)) => json!({"err": e.to_json()}),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            let e = Error::new(ErrorKind::Setup, format!("call {name}"), format!("the library panicked: {msg}"))
+                .hint("this is a bug in sourcelab (please report it with the cell); the kernel is still running");
+            json!({"err": e.to_json()})
+        }
+    }
+}
+
+/// The protocol hash of the notebook crate this library was built with.
+#[unsafe(no_mangle)]
+pub extern "C" fn sourcelab_protocol() -> u64 {
+    sourcelab_notebook::wire::PROTOCOL
+}
+
+/// Runs the call `name` with the JSON `args`; returns a buffer of `*out_len` bytes (JSON) to free with
+/// [`sourcelab_free`].
+///
+/// # Safety
+/// `name` and `args` must point to `name_len` and `args_len` readable bytes, and `out_len` to a writable `usize`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sourcelab_call(
+    name: *const u8,
+    name_len: usize,
+    args: *const u8,
+    args_len: usize,
+    out_len: *mut usize,
+) -> *mut u8 {
+    // SAFETY: the caller's contract above.
+    let (name, args) =
+        unsafe { (std::slice::from_raw_parts(name, name_len), std::slice::from_raw_parts(args, args_len)) };
+    let name = String::from_utf8_lossy(name);
+    let reply = answer(&name, args).to_string().into_bytes().into_boxed_slice();
+    // SAFETY: the caller's contract above.
+    unsafe { *out_len = reply.len() };
+    Box::into_raw(reply).cast::<u8>()
+}
+
+/// Frees a buffer [`sourcelab_call`] returned.
+///
+/// # Safety
+/// `ptr` and `len` must be exactly what one `sourcelab_call` returned, freed once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sourcelab_free(ptr: *mut u8, len: usize) {
+    // SAFETY: the caller's contract above: this is the boxed slice `sourcelab_call` leaked.
+    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
+}

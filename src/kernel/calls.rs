@@ -1,0 +1,310 @@
+//! Every call the notebook crate makes, by name: each one reads its arguments, runs the library's helper of the
+//! same name and answers JSON (a kept value's handle, a table, a shown value, or plain data).
+//!
+//! When a helper is added to the notebook crate, its call is added here; `tests/boundary.rs` calls each one.
+
+use serde_json::{Value, json};
+
+use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, table};
+use crate::dynamo::{Dynamo, TableSpec};
+use crate::error::{Error, ErrorKind, Result};
+use crate::lab4::Lab4;
+use crate::s3::S3;
+use crate::sql::{Db, SqlValue};
+use crate::{check, config, doctor, dynamo, lab4, marshal, ratings, s3};
+
+fn db_config(cfg: &config::DbConfig) -> Value {
+    let nb = sourcelab_notebook::DbConfig {
+        engine: cfg.engine,
+        host: cfg.host.clone(),
+        port: cfg.port,
+        database: cfg.database.clone(),
+        user: cfg.user.clone(),
+        password: cfg.password.clone(),
+    };
+    nb.to_json()
+}
+
+fn env_handle(env: config::EnvFile) -> Result<Value> {
+    let path = env.path().display().to_string();
+    let mut v = handle(Object::Env(env.into()))?;
+    v["path"] = path.into();
+    Ok(v)
+}
+
+fn db_handle(db: Db) -> Result<Value> {
+    let config = db_config(db.config());
+    let mut v = handle(Object::Db(db))?;
+    v["config"] = config;
+    Ok(v)
+}
+
+fn lab4_handle(lab: Lab4) -> Result<Value> {
+    let env = env_handle(lab.env().clone())?;
+    let (bucket, given) = (lab.bucket().to_string(), lab.given_password().expose().to_string());
+    let mut v = handle(Object::Lab4(lab))?;
+    v["env"] = env;
+    v["bucket"] = bucket.into();
+    v["given_password"] = given.into();
+    Ok(v)
+}
+
+fn response(r: dynamo::Response) -> Result<Value> {
+    let items = r.items.len();
+    let mut v = handle(Object::Response(r.into()))?;
+    v["items"] = items.into();
+    Ok(v)
+}
+
+fn table_spec(a: &Args, key: &str) -> Result<TableSpec> {
+    let v = a.json(key);
+    let mut spec = TableSpec::new(v["name"].as_str().unwrap_or_default());
+    let text = |s: &Value, i: usize| s[i].as_str().unwrap_or_default().to_string();
+    for step in v["steps"].as_array().into_iter().flatten() {
+        spec = match step[0].as_str() {
+            Some("hash") => spec.hash(&text(step, 1), &text(step, 2)),
+            Some("range") => spec.range(&text(step, 1), &text(step, 2)),
+            Some("capacity") => spec.capacity(step[1].as_i64().unwrap_or(0), step[2].as_i64().unwrap_or(0)),
+            Some("gsi") => {
+                let (h0, h1) = (text(&step[2], 0), text(&step[2], 1));
+                let range = step[3].as_array().map(|_| (text(&step[3], 0), text(&step[3], 1)));
+                spec.gsi(&text(step, 1), (&h0, &h1), range.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
+            }
+            _ => return Err(Error::new(ErrorKind::Input, format!("call {}", a.call), format!("unknown step {step}"))),
+        };
+    }
+    Ok(spec)
+}
+
+fn sql_values(v: &Value) -> Vec<SqlValue> {
+    v.as_array().map(|a| a.iter().map(SqlValue::from_json).collect()).unwrap_or_default()
+}
+
+/// Runs one call.
+pub(crate) fn dispatch(a: &Args) -> Result<Value> {
+    Ok(match a.call {
+        "hello" => json!({"protocol": sourcelab_notebook::wire::PROTOCOL, "version": env!("CARGO_PKG_VERSION")}),
+        "free" => json!(free(a.u64("handle")?)?),
+        "live" => json!(live()),
+        // Panics on purpose, to show that a panic comes back as an error naming the call (tests/boundary.rs).
+        "panic" => panic!("asked to panic"),
+        "show" => sourcelab_notebook::wire::mime_to_json(&get(a.u64("handle")?)?.mime()),
+        "text" => json!(get(a.u64("handle")?)?.text()),
+
+        "env.load" => env_handle(match a.json("path").as_str() {
+            Some(path) => config::EnvFile::load(path)?,
+            None => config::load()?,
+        })?,
+        "env.get" => json!(a.env("env")?.get(a.str("key")?)),
+        "env.mysql" => db_config(&a.env("env")?.mysql()?),
+        "env.postgres" => db_config(&a.env("env")?.postgres()?),
+        "env.aws" => json!({"text": a.env("env")?.aws().to_string()}),
+
+        "frame.value" => {
+            let df = a.frame("frame")?;
+            let row = a.u64("row")? as usize;
+            crate::frame::value_json(&df, row, a.str("column")?)?
+        }
+        "frame.rows" => crate::frame::rows_json(&a.frame("frame")?)?,
+        "frame.column" => crate::frame::column_json(&a.frame("frame")?, a.str("column")?)?,
+
+        "db.url" => json!(a.config("config")?.url().to_string()),
+        "db.connect" => db_handle(Db::connect(&a.config("config")?)?)?,
+        "db.connect_mysql" => db_handle(Db::connect_mysql(&*a.env("env")?)?)?,
+        "db.connect_postgres" => db_handle(Db::connect_postgres(&*a.env("env")?)?)?,
+        "db.query" => table(a.db("db")?.query(a.str("sql")?)?)?,
+        "db.server_version" => json!(a.db("db")?.server_version()?),
+        "db.execute" => json!(a.db("db")?.execute(a.str("sql")?)?),
+        "db.run_file" => json!(a.db("db")?.run_file(a.path("path")?)?),
+        "db.copy_csv" => json!(a.db("db")?.copy_csv(a.str("table")?, a.path("path")?)?),
+        "db.transaction" => json!(a.db("db")?.transaction(&a.strings("statements")?)?),
+        "db.tables" => table(a.db("db")?.tables()?)?,
+        "db.has_table" => json!(a.db("db")?.has_table(a.str("table")?)?),
+        "db.describe" => table(a.db("db")?.describe(a.str("table")?)?)?,
+        "db.insert" => {
+            let rows: Vec<Vec<SqlValue>> = a.json("rows").as_array().into_iter().flatten().map(sql_values).collect();
+            json!(a.db("db")?.insert(a.str("table")?, &a.strings("columns")?, &rows)?)
+        }
+        "db.update_where" => {
+            let set: Vec<(String, SqlValue)> = (a.json("set").as_array().into_iter().flatten())
+                .map(|p| (p[0].as_str().unwrap_or_default().to_string(), SqlValue::from_json(&p[1])))
+                .collect();
+            let set: Vec<(&str, SqlValue)> = set.iter().map(|(c, v)| (c.as_str(), v.clone())).collect();
+            let value = SqlValue::from_json(a.json("where_value"));
+            json!(a.db("db")?.update_where(a.str("table")?, &set, a.str("where_column")?, value)?)
+        }
+        "db.delete_where" => {
+            let value = SqlValue::from_json(a.json("value"));
+            json!(a.db("db")?.delete_where(a.str("table")?, a.str("column")?, value)?)
+        }
+
+        "dynamo.list_tables_env" => json!(dynamo::list_tables(&*a.env("env")?)?),
+        "dynamo.data_file" => json!(dynamo::data_file(a.str("name")?)),
+        "dynamo.file_items" => json!(dynamo::file_items(a.path("path")?)?),
+        "dynamo.connect" => {
+            let d = Dynamo::connect(&*a.env("env")?)?;
+            handle(Object::Dynamo(d))?
+        }
+        "dynamo.list_tables" => json!(a.dynamo("dynamo")?.list_tables()?),
+        "dynamo.create_table" => a.dynamo("dynamo")?.create_table(&table_spec(a, "spec")?)?,
+        "dynamo.describe_table" => a.dynamo("dynamo")?.describe_table(a.str("table")?)?,
+        "dynamo.put_item" => {
+            response(a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item"), a.json("params"))?)?
+        }
+        "dynamo.get_item" => {
+            response(a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key"), a.json("params"))?)?
+        }
+        "dynamo.scan" => response(a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params"))?)?,
+        "dynamo.scan_all" => response(a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params"))?)?,
+        "dynamo.query" => response(a.dynamo("dynamo")?.query(a.str("table")?, a.json("params"))?)?,
+        "dynamo.query_all" => response(a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params"))?)?,
+        "dynamo.update_item" => {
+            response(a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key"), a.json("params"))?)?
+        }
+        "dynamo.delete_item" => {
+            response(a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key"), a.json("params"))?)?
+        }
+        "dynamo.transact_write" => response(a.dynamo("dynamo")?.transact_write(a.json("actions"), a.str("token")?)?)?,
+        "dynamo.delete_table" => a.dynamo("dynamo")?.delete_table(a.str("table")?)?,
+        "dynamo.delete_tables_starting_with" => {
+            json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?)
+        }
+        "dynamo.batch_write_file" => {
+            let progress = if a.bool("progress")? { crate::Progress::Print } else { crate::Progress::Quiet };
+            shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, progress)?)
+        }
+        "dynamo.response" => {
+            let r = a.response("response")?;
+            match a.str("get")? {
+                "plain" => r.plain()?,
+                "marshal" => r.marshal()?,
+                "item" => r.item()?,
+                "attributes" => r.attributes()?,
+                "last_key" => r.last_key()?,
+                "counts" => json!({"Count": r.count, "ScannedCount": r.scanned_count}),
+                "capacity_units" => json!(r.capacity_units()),
+                "frame" => table(r.frame()?)?,
+                other => {
+                    return Err(Error::new(ErrorKind::Input, "read a DynamoDB response", format!("no part {other:?}")));
+                }
+            }
+        }
+
+        "s3.list_buckets_env" => table(s3::list_buckets(&*a.env("env")?)?)?,
+        "s3.data_file" => json!(s3::data_file(a.str("path")?)),
+        "s3.read_csv_file" => table(s3::read_csv_file(a.path("path")?)?)?,
+        "s3.query_frame" => table(s3::query_frame(a.frame("frame")?, a.str("sql")?)?)?,
+        "s3.connect" => handle(Object::S3(S3::connect(&*a.env("env")?)?))?,
+        "s3.region" => json!(a.s3("s3")?.region()),
+        "s3.list_buckets" => table(a.s3("s3")?.list_buckets()?)?,
+        "s3.create_bucket" => json!(a.s3("s3")?.create_bucket(a.str("bucket")?)?),
+        "s3.upload_file" => shown(&a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?),
+        "s3.download_file" => shown(&a.s3("s3")?.download_file(a.str("bucket")?, a.str("key")?, a.path("path")?)?),
+        "s3.put_bytes" => {
+            let bytes = sourcelab_notebook::wire::bytes_from_json(a.json("bytes"));
+            json!(a.s3("s3")?.put_bytes(a.str("bucket")?, a.str("key")?, bytes)?)
+        }
+        "s3.get_bytes" => {
+            sourcelab_notebook::wire::bytes_to_json(&a.s3("s3")?.get_bytes(a.str("bucket")?, a.str("key")?)?)
+        }
+        "s3.put_json" => json!(a.s3("s3")?.put_json(a.str("bucket")?, a.str("key")?, a.json("value"))?),
+        "s3.get_json" => a.s3("s3")?.get_json(a.str("bucket")?, a.str("key")?)?,
+        "s3.list" => table(a.s3("s3")?.list(a.str("bucket")?, a.str("prefix")?)?)?,
+        "s3.list_folder" => table(a.s3("s3")?.list_folder(a.str("bucket")?, a.str("prefix")?)?)?,
+        "s3.head" => serde_json::to_value(a.s3("s3")?.head(a.str("bucket")?, a.str("key")?)?).unwrap_or_default(),
+        "s3.enable_versioning" => json!(a.s3("s3")?.enable_versioning(a.str("bucket")?)?),
+        "s3.versions" => table(a.s3("s3")?.versions(a.str("bucket")?, a.str("prefix")?)?)?,
+        "s3.delete_object" => json!(a.s3("s3")?.delete_object(a.str("bucket")?, a.str("key")?)?),
+        "s3.public_access_block" => a.s3("s3")?.public_access_block(a.str("bucket")?)?,
+        "s3.set_public_access_block" => a.s3("s3")?.set_public_access_block(a.str("bucket")?, a.bool("block")?)?,
+        "s3.put_policy" => json!(a.s3("s3")?.put_policy(a.str("bucket")?, a.json("policy"))?),
+        "s3.get_policy" => a.s3("s3")?.get_policy(a.str("bucket")?)?,
+        "s3.delete_policy" => json!(a.s3("s3")?.delete_policy(a.str("bucket")?)?),
+        "s3.presigned_get" => json!(a.s3("s3")?.presigned_get(a.str("bucket")?, a.str("key")?, a.u64("seconds")?)?),
+        "s3.delete_bucket" => shown(&a.s3("s3")?.delete_bucket(a.str("bucket")?)?),
+        "s3.read_csv" => table(a.s3("s3")?.read_csv(a.str("bucket")?, a.str("key")?)?)?,
+        "s3.query_csv" => table(a.s3("s3")?.query_csv(a.str("bucket")?, a.str("key")?, a.str("sql")?)?)?,
+        "s3.remove_bucket_if_exists" => match a.s3("s3")?.remove_bucket_if_exists(a.str("bucket")?)? {
+            Some(emptied) => shown(&emptied),
+            None => Value::Null,
+        },
+
+        "marshal.to_marshal" => marshal::to_marshal(a.json("value"))?,
+        "marshal.to_plain" => marshal::to_plain(a.json("value"))?,
+        "marshal.read_json" => marshal::read_json(&a.path("path")?)?,
+
+        "doctor.database" => shown(&doctor::database(&a.config("config")?, a.duration("timeout_ms")?)),
+        "doctor.s3_object" => shown(&doctor::s3_object(&*a.env("env")?, a.str("bucket")?, a.str("key")?)),
+
+        "ratings.files" => ratings::files()
+            .into_iter()
+            .map(|(path, bytes)| json!([path, sourcelab_notebook::wire::bytes_to_json(&bytes)]))
+            .collect(),
+
+        "lab4.ddl_path" => json!(lab4::ddl_path()),
+        "lab4.setup" => lab4_handle(Lab4::setup()?)?,
+        "lab4.open" => lab4_handle(Lab4::open()?)?,
+        "lab4.reset" => lab4_handle(a.lab4("lab")?.reset()?)?,
+        "lab4.client" => json!(a.lab4("lab")?.client()?),
+        "lab4.use_client" => json!(a.lab4("lab")?.use_client(a.str("name")?)?),
+        "lab4.ask_devops" => json!(a.lab4("lab")?.ask_devops()?.expose()),
+        "lab4.rds_endpoint" => json!(a.lab4("lab")?.rds_endpoint()?),
+        "lab4.database" => {
+            let password = crate::config::Secret::new(a.str("password")?);
+            db_config(&a.lab4("lab")?.database(&password)?)
+        }
+        "lab4.network" => {
+            let net = a.lab4("lab")?.network()?;
+            let vpcs: Vec<Value> =
+                net.vpcs.iter().map(|v| json!({"id": v.id, "name": v.name, "cidr": v.cidr.to_string()})).collect();
+            let mut v = handle(Object::Network(net.into()))?;
+            v["vpcs"] = vpcs.into();
+            v
+        }
+        "lab4.doctor" => shown(&a.lab4("lab")?.doctor(&a.config("config")?, a.duration("timeout_ms")?)?),
+        "lab4.allow_tcp" => {
+            let port = u16::try_from(a.u64("port")?).unwrap_or(0);
+            json!(a.lab4("lab")?.allow_tcp(a.str("group")?, port, a.str("source")?)?)
+        }
+
+        "check.lab1_ex1" => shown(&check::lab1_ex1(&a.db("db")?)?),
+        "check.lab1_ex2" => shown(&check::lab1_ex2(&a.frame("df")?)?),
+        "check.lab1_ex3" => shown(&check::lab1_ex3(&a.frame("df")?)?),
+        "check.lab1_ex4" => shown(&check::lab1_ex4(&a.frame("df")?)?),
+        "check.lab1_ex5" => shown(&check::lab1_ex5(&a.db("db")?, &a.counts("inserted")?)?),
+        "check.lab1_ex6" => shown(&check::lab1_ex6(&a.db("db")?, &a.counts("updated")?)?),
+        "check.lab1_ex7" => shown(&check::lab1_ex7(&a.db("db")?, &a.counts("deleted")?)?),
+        "check.lab1_ex8" => shown(&check::lab1_ex8(&a.frame("df")?)?),
+        "check.lab1_ex9" => shown(&check::lab1_ex9(&a.frame("df")?)?),
+        "check.lab1_ex10" => shown(&check::lab1_ex10(&a.frame("df")?)?),
+        "check.lab1_ex11" => shown(&check::lab1_ex11(&a.frame("df")?)?),
+        "check.lab1_ex12" => shown(&check::lab1_ex12(&a.frame("df")?)?),
+        "check.lab2_ex1" => shown(&check::lab2_ex1(&a.dynamo("ddb")?, a.str("prefix")?)?),
+        "check.lab2_ex2" => shown(&check::lab2_ex2(&a.dynamo("ddb")?, a.str("prefix")?)?),
+        "check.lab2_ex3" => shown(&check::lab2_ex3(&a.dynamo("ddb")?, a.str("prefix")?, &a.batch_reports("reports")?)?),
+        "check.lab2_ex4" => shown(&check::lab2_ex4(&*a.response("r")?)?),
+        "check.lab2_ex5" => shown(&check::lab2_ex5(&*a.response("r")?)?),
+        "check.lab2_ex6" => shown(&check::lab2_ex6(&*a.response("r")?)?),
+        "check.lab2_ex7" => shown(&check::lab2_ex7(&*a.response("r")?)?),
+        "check.lab2_ex8" => shown(&check::lab2_ex8(&a.dynamo("ddb")?, a.str("prefix")?)?),
+        "check.lab2_ex9" => shown(&check::lab2_ex9(&a.dynamo("ddb")?, a.str("prefix")?)?),
+        "check.lab2_ex10" => shown(&check::lab2_ex10(&a.dynamo("ddb")?, a.str("prefix")?)?),
+        "check.lab2_ex11" => shown(&check::lab2_ex11(&a.dynamo("ddb")?, a.str("prefix")?)?),
+        "check.lab3_ex1" => shown(&check::lab3_ex1(&a.s3("s3")?, a.str("bucket")?)?),
+        "check.lab3_ex2" => shown(&check::lab3_ex2(&a.s3("s3")?, a.str("bucket")?)?),
+        "check.lab3_ex3" => shown(&check::lab3_ex3(&a.frame("listing")?)?),
+        "check.lab3_ex4" => shown(&check::lab3_ex4(&a.s3("s3")?, a.str("bucket")?)?),
+        "check.lab4_ex1" => shown(&check::lab4_ex1(&a.cidr("block")?)?),
+        "check.lab4_ex2" => shown(&check::lab4_ex2(&a.lab4("lab")?)?),
+        "check.lab4_ex3" => shown(&check::lab4_ex3(&a.lab4("lab")?)?),
+        "check.lab4_ex4" => shown(&check::lab4_ex4(&a.db("db")?)?),
+        "check.lab4_ex5" => shown(&check::lab4_ex5(&a.s3("s3")?, a.str("bucket")?)?),
+        "check.lab4_ex6" => shown(&check::lab4_ex6(&a.db("db")?)?),
+        other => {
+            return Err(Error::new(ErrorKind::Input, format!("call {other}"), "the library has no such call").hint(
+                "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \
+                 then restart the kernel",
+            ));
+        }
+    })
+}

@@ -1,0 +1,134 @@
+//! The notebook boundary, driven the way a kernel drives it: the notebook crate (`sourcelab_notebook`) loads the
+//! built `libsourcelab.so` through `SOURCELAB_LIBRARY` and calls it, against the real stack. Values, errors and
+//! panics cross intact, handles free what they hold, and secrets stay redacted on the notebook's side too.
+
+mod common;
+
+use serde_json::json;
+use sourcelab_notebook::prelude::*;
+
+/// Points the notebook crate at the library `cargo test` built, once per test binary.
+fn library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        common::stack();
+        let lib = sourcelab::kernel::library_path().unwrap();
+        assert!(lib.is_file(), "{} was not built", lib.display());
+        // SAFETY: set once, before any thread of this test binary reads it (they all wait on ONCE).
+        unsafe { std::env::set_var("SOURCELAB_LIBRARY", &lib) };
+        unsafe { std::env::set_var("SOURCELAB_HOME", common::stack().home()) };
+    });
+}
+
+fn live() -> u64 {
+    sourcelab_notebook::client::call("live", json!({})).unwrap().as_u64().unwrap()
+}
+
+#[test]
+fn a_query_crosses_as_a_handle_that_shows_and_answers() {
+    library();
+    assert!(sourcelab_notebook::ready());
+    let env = load_env().unwrap();
+    let db = Db::connect_mysql(&env).unwrap();
+    assert!(db.server_version().unwrap().contains("MariaDB"));
+    let films = db.query("SELECT film_id, title, rental_rate FROM film ORDER BY film_id LIMIT 12").unwrap();
+    assert_eq!(films.shape(), (12, 3));
+    assert_eq!(films.column_names(), ["film_id", "title", "rental_rate"]);
+    assert_eq!(films.value(0, "film_id").unwrap(), json!(1));
+    assert!(films.value(0, "title").unwrap().is_string());
+    assert_eq!(films.rows().unwrap().as_array().unwrap().len(), 12);
+    assert_eq!(films.column("film_id").unwrap()[11], json!(12));
+    let err = films.value(0, "nope").unwrap_err();
+    assert!(err.to_string().contains("film_id, title, rental_rate"), "{err}");
+    assert!(films.to_string().contains("shape: (12, 3)"), "polars' text table: {films}");
+    // The checks take the handle and run in the library.
+    let staff = db.query("SELECT first_name, last_name, email FROM staff WHERE active").unwrap();
+    assert!(check::lab1_ex4(&staff).unwrap().to_string().starts_with("✓ exercise 4"));
+    let wrong = check::lab1_ex2(&staff).unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::Input);
+    assert!(wrong.hint_text().is_some(), "{wrong}");
+}
+
+#[test]
+fn dropping_a_handle_frees_it_in_the_library() {
+    library();
+    let db = Db::connect_mysql(&load_env().unwrap()).unwrap();
+    let before = live();
+    let tables: Vec<Table> = (0..5).map(|i| db.query(&format!("SELECT {i} AS n")).unwrap()).collect();
+    let copy = tables[0].clone();
+    assert!(live() >= before + 5);
+    drop(tables);
+    // The clone keeps its table; the others are gone.
+    assert_eq!(copy.value(0, "n").unwrap(), json!(0));
+    assert!(live() < before + 5, "{} values still held", live());
+}
+
+#[test]
+fn errors_cross_with_kind_what_cause_and_hint_and_no_secret() {
+    library();
+    let env = load_env().unwrap();
+    let mut cfg = env.mysql().unwrap();
+    let password = cfg.password.expose().to_string();
+    assert!(password.len() >= 4);
+    cfg.port = 1;
+    let err = Db::connect(&cfg).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err}");
+    assert!(err.what().contains("127.0.0.1:1"), "{err}");
+    assert!(err.to_string().contains("\n  hint: "), "{err}");
+    for shown in [err.to_string(), format!("{err:?}"), format!("{cfg:?}"), cfg.url(), format!("{env:?}")] {
+        assert!(!shown.contains(&password), "a password crossed: {shown}");
+    }
+    assert!(cfg.url().contains(":***@127.0.0.1:1/"), "{}", cfg.url());
+    // A value of the wrong kind is refused with the call's name, not misread.
+    let bad = sourcelab_notebook::client::call("db.query", json!({"db": 999_999, "sql": "SELECT 1"})).unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::NotFound, "{bad}");
+    let unknown = sourcelab_notebook::client::call("db.no_such_call", json!({})).unwrap_err();
+    assert!(unknown.to_string().contains("sourcelab kernel install"), "{unknown}");
+}
+
+#[test]
+fn a_panic_in_the_library_comes_back_as_an_error_naming_the_call() {
+    library();
+    let err = sourcelab_notebook::client::call("panic", json!({})).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Setup);
+    assert!(err.what().contains("panic") && err.cause().contains("the library panicked"), "{err}");
+    // The library still answers afterwards.
+    assert!(sourcelab_notebook::ready());
+    assert!(Db::connect_mysql(&load_env().unwrap()).is_ok());
+}
+
+#[test]
+fn dynamo_s3_and_marshal_answer_like_the_library() {
+    library();
+    let env = load_env().unwrap();
+    let exact = marshal::to_plain(&json!({"Price": {"N": "1234567890.1234567890123456789012345678"}})).unwrap();
+    assert_eq!(exact.to_string(), r#"{"Price":1234567890.1234567890123456789012345678}"#);
+    let typed = marshal::to_marshal(&json!({"Id": 301, "Tags": {"$SS": ["a", "b"]}})).unwrap();
+    assert_eq!(typed["Id"], json!({"N": "301"}));
+    let refused = marshal::to_marshal(&json!({"Tags": {"$NS": []}})).unwrap_err();
+    assert!(refused.to_string().contains("may not be empty"), "{refused}");
+
+    let ddb = Dynamo::connect(&env).unwrap();
+    let table = format!("t{}-boundary", std::process::id());
+    ddb.create_table(&TableSpec::new(&table).hash("pk", "S")).unwrap();
+    ddb.put_item(&table, &json!({"pk": {"S": "a"}, "n": {"N": "12345678901234567890123456789012345678"}}), &json!({}))
+        .unwrap();
+    let got = ddb.get_item(&table, &json!({"pk": {"S": "a"}}), &json!({})).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got.item().unwrap()["n"].to_string(), "12345678901234567890123456789012345678");
+    assert!(got.frame().unwrap().column_names().contains(&"n".to_string()));
+    assert!(ddb.list_tables().unwrap().contains(&table));
+    ddb.delete_table(&table).unwrap();
+
+    let s3 = S3::connect(&env).unwrap();
+    let bucket = format!("t{}-boundary", std::process::id());
+    s3.create_bucket(&bucket).unwrap();
+    let png = ratings::files().into_iter().find(|(p, _)| p == ratings::IMAGE_V1_PATH).unwrap().1;
+    s3.put_bytes(&bucket, "logo.png", png.clone()).unwrap();
+    assert_eq!(s3.get_bytes(&bucket, "logo.png").unwrap(), png);
+    assert_eq!(s3.list(&bucket, "").unwrap().height(), 1);
+    assert!(Png(png).mime()[0].0 == "image/png");
+    assert!(s3.delete_bucket(&bucket).unwrap().to_string().contains("1 object versions"));
+    let gone = s3.list(&bucket, "").unwrap_err();
+    assert!(gone.to_string().contains("NoSuchBucket"), "{gone}");
+}
