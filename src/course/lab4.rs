@@ -36,30 +36,17 @@ use crate::local::Stack;
 use crate::local::gateway::{Scene, SceneSource};
 use crate::vpc::{Block, Network};
 
-/// The RDS instance's identifier (also the Name of its network interface).
-pub const DATABASE_ID: &str = "de-c2w1a1-rds";
-/// The lab VPC, where the database lives.
-pub const LAB_VPC: &str = "de-c2w1a1";
-/// The other VPC.
-pub const EXTERNAL_VPC: &str = "de-c2w1a1-external-bastion-host-vpc";
-/// The client in the lab VPC.
-pub const BASTION: &str = "de-c2w1a1-bastion-host";
-/// The client in the other VPC — the one you start on.
-pub const EXTERNAL_BASTION: &str = "de-c2w1a1-external-bastion-host";
-/// The database's security group.
-pub const DATABASE_GROUP: &str = "de-c2w1a1-rds-sg";
-/// The bastion's security group in the lab VPC.
-pub const BASTION_GROUP: &str = "de-c2w1a1-bastion-host-sg";
-/// The external bastion's security group.
-pub const EXTERNAL_GROUP: &str = "de-c2w1a1-external-bastion-host-sg";
+// The names a cell also uses live in the notebook crate, once for both sides.
+pub use sourcelab_notebook::lab4::{
+    BASTION, BASTION_GROUP, DATA_KEY, DATABASE_GROUP, DATABASE_ID, EXTERNAL_BASTION, EXTERNAL_GROUP, EXTERNAL_VPC,
+    LAB_VPC,
+};
 /// The database's master user.
 pub const MASTER_USER: &str = "dbadmin";
 /// The database the lab loads.
 pub const DATABASE_NAME: &str = "ratings";
 /// The password DevOps first gives you (no longer valid).
 pub const GIVEN_PASSWORD: &str = "devops-said-this-one";
-/// Where the data file sits in the bucket.
-pub const DATA_KEY: &str = "csv/ratings_ml_training_dataset.csv";
 /// PostgreSQL's port as the security groups see it.
 pub const POSTGRES_PORT: u16 = 5432;
 /// The table's DDL (`DROP TABLE IF EXISTS` + `CREATE TABLE ratings_training`).

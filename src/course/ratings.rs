@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::rentio::Rng;
 
+// The paths a cell also uses live in the notebook crate, once for both sides.
+pub use sourcelab_notebook::ratings::{CSV_PATH, IMAGE_V1_PATH, IMAGE_V2_PATH, JSON_PATH};
+
 /// Data rows in the ratings CSV (the course's file has the same count).
 pub const RATING_ROWS: usize = 2532;
 /// The CSV's header, in the course's column order.
@@ -31,14 +34,6 @@ pub const COLUMNS: [&str; 13] = [
     "productrating",
     "customernumber",
 ];
-/// Where the files go, relative to the checkout, and under which keys the lab uploads them.
-pub const CSV_PATH: &str = "csv/ratings_ml_training_dataset.csv";
-/// The JSON record.
-pub const JSON_PATH: &str = "json/delivery-stream-one-record.json";
-/// The first version of the image.
-pub const IMAGE_V1_PATH: &str = "images/v1/logo.png";
-/// The second version of the image.
-pub const IMAGE_V2_PATH: &str = "images/v2/logo.png";
 
 /// (city, state, postal code, country); empty state or postal code as in many countries' addresses.
 const PLACES: &[(&str, &str, &str, &str)] = &[

@@ -25,7 +25,7 @@ struct Library {
 
 fn setup_error(cause: impl Into<String>) -> Error {
     Error::new(ErrorKind::Setup, "load the sourcelab library", cause)
-        .hint("run `sourcelab kernel install` (after `cargo build` in the checkout), then restart the kernel")
+        .hint("run `sourcelab kernel install` (after `cargo build` in the checkout), then run the cell again")
 }
 
 fn open() -> Result<Library> {
@@ -39,8 +39,13 @@ fn open() -> Result<Library> {
     // SAFETY: the symbols have these signatures in `sourcelab::kernel::boundary`; the protocol check below
     // refuses a library built from other sources.
     unsafe {
-        let symbol = |e: libloading::Error| setup_error(format!("{shown}: {e}"));
-        let protocol = *lib.get::<ProtocolFn>(b"sourcelab_protocol").map_err(symbol)?;
+        let shown = shown.as_str();
+        let symbol = |name: &'static str| {
+            move |e: libloading::Error| {
+                setup_error(format!("{shown} is not sourcelab's library: no function {name} ({e})"))
+            }
+        };
+        let protocol = *lib.get::<ProtocolFn>(b"sourcelab_protocol").map_err(symbol("sourcelab_protocol"))?;
         let theirs = protocol();
         if theirs != PROTOCOL {
             return Err(setup_error(format!(
@@ -48,8 +53,8 @@ fn open() -> Result<Library> {
                  expected {PROTOCOL:016x})"
             )));
         }
-        let call = *lib.get::<CallFn>(b"sourcelab_call").map_err(symbol)?;
-        let free = *lib.get::<FreeFn>(b"sourcelab_free").map_err(symbol)?;
+        let call = *lib.get::<CallFn>(b"sourcelab_call").map_err(symbol("sourcelab_call"))?;
+        let free = *lib.get::<FreeFn>(b"sourcelab_free").map_err(symbol("sourcelab_free"))?;
         Ok(Library { call, free, _lib: lib })
     }
 }
