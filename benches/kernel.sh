@@ -28,6 +28,7 @@ if [ "${1:-}" != "--new-only" ]; then
   sed "s|{{SOURCELAB_HOME}}|$base|" "$base/kernel/init.evcxr" >"$config/init.evcxr"
   cp "$base/kernel/prelude.rs" "$config/prelude.rs"
   sysroot="$(rustc --print sysroot)"
+  host="$(rustc -vV | sed -n 's/^host: //p')"
   spec="$ROOT/.sourcelab/venv/share/jupyter/kernels/sourcelab-baseline"
   mkdir -p "$spec"
   "$PY" - "$spec/kernel.json" <<PYEOF
@@ -36,7 +37,7 @@ json.dump({"argv": ["$SOURCELAB_CACHE/evcxr-0.22.0/bin/evcxr_jupyter", "--contro
            "display_name": "Rust (sourcelab, old design)", "language": "rust", "interrupt_mode": "message",
            "env": {"EVCXR_TMPDIR": "$SOURCELAB_CACHE/baseline-work", "EVCXR_CONFIG_DIR": "$config",
                    "XDG_CACHE_HOME": "$SOURCELAB_CACHE/baseline-cache", "SOURCELAB_HOME": "$ROOT",
-                   "SOURCELAB_BIN": "$SOURCELAB", "LD_LIBRARY_PATH": "$sysroot/lib"}},
+                   "SOURCELAB_BIN": "$SOURCELAB", "LD_LIBRARY_PATH": "$sysroot/lib/rustlib/$host/lib:$sysroot/lib"}},
           open(sys.argv[1], "w"), indent=1)
 PYEOF
   "$PY" - "$out/warm.ipynb" <<'PYEOF'
@@ -47,7 +48,8 @@ nb.metadata["kernelspec"] = {"name": "sourcelab-baseline", "display_name": "old"
 nbformat.write(nb, sys.argv[1])
 PYEOF
   JUPYTER_PATH="$ROOT/.sourcelab/venv/share/jupyter" "$PY" "$ROOT/kernel/run_notebooks.py" \
-    --kernel sourcelab-baseline --startup-timeout 3600 --out "$out/warm" "$out/warm.ipynb" >/dev/null
+    --kernel sourcelab-baseline --startup-timeout 3600 --out "$out/warm" "$out/warm.ipynb" >/dev/null \
+    || { echo "error: the old design's kernel did not start (above)" >&2; exit 1; }
   step "the old design: every lab notebook"
   JUPYTER_PATH="$ROOT/.sourcelab/venv/share/jupyter" "$PY" "$ROOT/kernel/run_notebooks.py" \
     --kernel sourcelab-baseline --out "$out/old" "$base"/notebooks/*.ipynb >"$out/old.jsonl" || true
