@@ -36,10 +36,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, ConsumedCapacity, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ProvisionedThroughput, Put, PutRequest, ReturnConsumedCapacity, ReturnValue,
-    ScalarAttributeType, TableStatus, TransactWriteItem, Update, WriteRequest,
+    AttributeDefinition, AttributeValue, CancellationReason, ConsumedCapacity, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, ProvisionedThroughput, Put, PutRequest,
+    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType, TableStatus, TransactWriteItem, Update, WriteRequest,
 };
 use polars::prelude::{Column, DataFrame};
 use serde_json::{Map, Value};
@@ -1009,7 +1010,19 @@ impl Dynamo {
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
-                    .map_err(|e| d.aws_error(format!("run transaction {token}"), e))?;
+                    .map_err(|e| {
+                        let reasons = match e.as_service_error() {
+                            Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                                Some(c.cancellation_reasons().to_vec())
+                            }
+                            _ => None,
+                        };
+                        let err = d.aws_error(format!("run transaction {token}"), e);
+                        match reasons {
+                            Some(reasons) => cancelled(err, &actions, &reasons),
+                            None => err,
+                        }
+                    })?;
                 let mut r = Response::new("transact_write_items", &token, Vec::new());
                 r.consumed_capacity = out.consumed_capacity().iter().flat_map(|c| capacity_list(Some(c))).collect();
                 Ok(r)
@@ -1257,6 +1270,29 @@ fn sdk_build(e: aws_sdk_dynamodb::error::BuildError) -> Error {
 }
 
 /// The course's `TransactItems` JSON → the SDK's transaction items.
+/// A cancelled transaction: DynamoDB's reason for each action, in order ("None" for an action that would have
+/// gone through), so the learner sees which condition failed. Nothing of the transaction was written.
+fn cancelled(err: Error, actions: &Value, reasons: &[CancellationReason]) -> Error {
+    let per_action: Vec<String> = reasons
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let action = actions.get(i).and_then(Value::as_object).and_then(|o| o.iter().next());
+            let what = action
+                .map(|(kind, body)| format!("{kind} on {}", body["TableName"].as_str().unwrap_or("?")))
+                .unwrap_or_else(|| "?".into());
+            let code = r.code().unwrap_or("None");
+            match r.message() {
+                Some(m) if code != "None" => format!("[{i}] {what}: {code} ({m})"),
+                _ if code == "None" => format!("[{i}] {what}: None (it would have gone through)"),
+                _ => format!("[{i}] {what}: {code}"),
+            }
+        })
+        .collect();
+    Error::new(err.kind(), err.what(), format!("{}; per action: {}", err.cause(), per_action.join("; ")))
+        .hint("nothing of the transaction was written: fix the action whose reason is not None and run it again")
+}
+
 fn transact_items(actions: &Value) -> Result<Vec<TransactWriteItem>> {
     let what = "read the transaction's actions";
     let list = actions.as_array().ok_or_else(|| {

@@ -8,7 +8,7 @@
 //! | module | what it teaches |
 //! |---|---|
 //! | [`config`] | env files, connection URLs, secrets that never print |
-//! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames |
+//! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames, sessions and transactions |
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
 //! | [`s3`] | S3, object storage |
@@ -18,7 +18,7 @@
 //! | [`error`] | the one error type: what failed, why, what to do |
 //!
 //! **The course** ([`course`]): each lab's data ([`rentio`], [`sakila`], [`ratings`]), lab 4's scenario
-//! ([`lab4`]), the exercise checks ([`check`]) and the learner copies ([`exercises`]).
+//! ([`lab4`]), lab 5's ACID scenario ([`acid`]), the exercise checks ([`check`]) and the learner copies ([`exercises`]).
 //!
 //! **The machinery**: the local stack of real services ([`local`]), the Rust kernel and the notebook boundary
 //! ([`kernel`]) through which notebook cells call this library.
@@ -52,7 +52,7 @@ pub mod vpc;
 
 // The course: lab data, scenarios, checks, exercises.
 pub mod course;
-pub use course::{check, exercises, lab4, ratings, rentio, sakila};
+pub use course::{acid, check, exercises, lab4, ratings, rentio, sakila};
 
 // The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
 pub mod kernel;
@@ -73,8 +73,8 @@ pub mod prelude {
     pub use crate::lab4::Lab4;
     pub use crate::net::Cidr;
     pub use crate::s3::S3;
-    pub use crate::sql::{Db, SqlValue};
-    pub use crate::{doctor, dynamo, lab4, marshal, ratings, s3};
+    pub use crate::sql::{Db, Session, SqlValue};
+    pub use crate::{acid, doctor, dynamo, lab4, marshal, ratings, s3};
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
 }

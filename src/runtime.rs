@@ -52,3 +52,13 @@ where
 {
     block_on(fut)?
 }
+
+/// Starts `fut` on the library's runtime without waiting for it (a statement a session sends while another
+/// session holds the lock it needs); the handle gives its result later.
+pub(crate) fn spawn<F>(fut: F) -> Result<tokio::task::JoinHandle<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Ok(runtime()?.spawn(fut))
+}

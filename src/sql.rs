@@ -128,18 +128,10 @@ impl Db {
     }
 
     pub(crate) async fn query_here(&self, sql: &str) -> Result<DataFrame> {
-        let fail = |e: sqlx::Error| self.sql_error(sql, e);
+        let lost = |e: sqlx::Error| sql_error(&self.cfg, sql, e);
         match &self.pool {
-            Pool::MySql(pool) => {
-                let stmt = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
-                let columns = mysql_columns(stmt.columns());
-                build_frame(&columns, stmt.query().fetch(pool), decode_mysql, fail).await
-            }
-            Pool::Postgres(pool) => {
-                let stmt = pool.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
-                let columns = pg_columns(stmt.columns());
-                build_frame(&columns, stmt.query().fetch(pool), decode_pg, fail).await
-            }
+            Pool::MySql(pool) => query_mysql(&mut *pool.acquire().await.map_err(lost)?, &self.cfg, sql).await,
+            Pool::Postgres(pool) => query_pg(&mut *pool.acquire().await.map_err(lost)?, &self.cfg, sql).await,
         }
     }
 
@@ -163,14 +155,18 @@ impl Db {
     pub fn execute(&self, sql: &str) -> Result<Vec<u64>> {
         let (db, sql) = (self.clone(), sql.to_string());
         crate::wait(async move {
-            use futures_util::TryStreamExt;
-            let raw = || sqlx::raw_sql(AssertSqlSafe(sql.clone()));
-            let counts: std::result::Result<Vec<u64>, sqlx::Error> = match &db.pool {
-                Pool::MySql(p) => raw().execute_many(p).map_ok(|r| r.rows_affected()).try_collect().await,
-                Pool::Postgres(p) => raw().execute_many(p).map_ok(|r| r.rows_affected()).try_collect().await,
-            };
-            counts.map_err(|e| db.sql_error(&sql, e))
+            let lost = |e: sqlx::Error| sql_error(&db.cfg, &sql, e);
+            match &db.pool {
+                Pool::MySql(p) => execute_mysql(&mut *p.acquire().await.map_err(lost)?, &db.cfg, &sql).await,
+                Pool::Postgres(p) => execute_pg(&mut *p.acquire().await.map_err(lost)?, &db.cfg, &sql).await,
+            }
         })
+    }
+
+    /// Opens a [`Session`]: one connection of its own, named `name`, for transactions that span several calls
+    /// (see [`session`]).
+    pub fn session(&self, name: &str) -> Result<Session> {
+        Session::open(&self.cfg, name)
     }
 
     /// Runs every statement of a `.sql` file, like [`Db::execute`]; an error names the file.
@@ -421,26 +417,81 @@ impl Db {
     }
 
     fn sql_error(&self, sql: &str, e: sqlx::Error) -> Error {
-        if let sqlx::Error::Database(db) = &e {
-            let code = db.code().map(|c| format!(" [{c}]")).unwrap_or_default();
-            let position = db
-                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-                .and_then(|pg| match pg.position() {
-                    Some(sqlx::postgres::PgErrorPosition::Original(p)) => Some(p),
-                    _ => None,
-                })
-                .map(|p| format!(" (at character {p})"))
-                .unwrap_or_default();
-            return Error::new(
-                ErrorKind::Service,
-                format!("run SQL on {}: {}", self.cfg.endpoint(), one_line_sql(sql)),
-                format!("{}{code}{position}", db.message()),
-            )
-            .hint("fix the statement and run the cell again; the connection is still fine")
-            .with_source(e);
-        }
-        connect_error(&self.cfg, e)
+        sql_error(&self.cfg, sql, e)
     }
+}
+
+const CHECK_HINT: &str = "the change would break a CHECK rule of the table (named in the message), so the server refused it; nothing was \
+     changed";
+
+/// A failed statement: the server's message and code, the statement, the fix; or why the connection failed.
+fn sql_error(cfg: &DbConfig, sql: &str, e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e {
+        let code = db.code().map(|c| format!(" [{c}]")).unwrap_or_default();
+        let position = db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .and_then(|pg| match pg.position() {
+                Some(sqlx::postgres::PgErrorPosition::Original(p)) => Some(p),
+                _ => None,
+            })
+            .map(|p| format!(" (at character {p})"))
+            .unwrap_or_default();
+        // A broken rule of the table is not a mistake in the SQL: say which rule and that nothing changed.
+        // (sqlx maps MySQL's and PostgreSQL's codes; MariaDB's CHECK failure, 4025, only by its text.)
+        let message = db.message().to_string();
+        let hint = match db.kind() {
+            sqlx::error::ErrorKind::CheckViolation => CHECK_HINT,
+            _ if message.starts_with("CONSTRAINT `") && message.contains("` failed for `") => CHECK_HINT,
+            sqlx::error::ErrorKind::ForeignKeyViolation => {
+                "the table's foreign key (named in the message) refuses it: a row must refer to a row that exists,                  and a row still referred to cannot go. Nothing was changed"
+            }
+            sqlx::error::ErrorKind::UniqueViolation => {
+                "a row with that key exists already (the key is named in the message); nothing was changed"
+            }
+            sqlx::error::ErrorKind::NotNullViolation => {
+                "that column needs a value (it is NOT NULL); nothing was changed"
+            }
+            _ => "fix the statement and run the cell again; the connection is still fine",
+        };
+        return Error::new(
+            ErrorKind::Service,
+            format!("run SQL on {}: {}", cfg.endpoint(), one_line_sql(sql)),
+            format!("{message}{code}{position}"),
+        )
+        .hint(hint)
+        .with_source(e);
+    }
+    connect_error(cfg, e)
+}
+
+/// Runs one statement that returns rows on one MySQL connection (a pool's, or a [`Session`]'s).
+async fn query_mysql(conn: &mut sqlx::MySqlConnection, cfg: &DbConfig, sql: &str) -> Result<DataFrame> {
+    let fail = |e: sqlx::Error| sql_error(cfg, sql, e);
+    let stmt = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
+    let columns = mysql_columns(stmt.columns());
+    build_frame(&columns, stmt.query().fetch(&mut *conn), decode_mysql, fail).await
+}
+
+/// [`query_mysql`] for PostgreSQL.
+async fn query_pg(conn: &mut sqlx::PgConnection, cfg: &DbConfig, sql: &str) -> Result<DataFrame> {
+    let fail = |e: sqlx::Error| sql_error(cfg, sql, e);
+    let stmt = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await.map_err(fail)?;
+    let columns = pg_columns(stmt.columns());
+    build_frame(&columns, stmt.query().fetch(&mut *conn), decode_pg, fail).await
+}
+
+/// Runs one or several statements separated by `;` on one MySQL connection; the rows each affected.
+async fn execute_mysql(conn: &mut sqlx::MySqlConnection, cfg: &DbConfig, sql: &str) -> Result<Vec<u64>> {
+    use futures_util::TryStreamExt;
+    let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute_many(&mut *conn);
+    rows.map_ok(|r| r.rows_affected()).try_collect().await.map_err(|e| sql_error(cfg, sql, e))
+}
+
+/// [`execute_mysql`] for PostgreSQL.
+async fn execute_pg(conn: &mut sqlx::PgConnection, cfg: &DbConfig, sql: &str) -> Result<Vec<u64>> {
+    use futures_util::TryStreamExt;
+    let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute_many(&mut *conn);
+    rows.map_ok(|r| r.rows_affected()).try_collect().await.map_err(|e| sql_error(cfg, sql, e))
 }
 
 /// Makes one connection within [`CONNECT_TIMEOUT`] and closes it; its error explains what is wrong.
@@ -459,6 +510,9 @@ async fn first_connection<C: sqlx::Connection>(
 }
 
 pub use sourcelab_notebook::values::SqlValue;
+
+pub mod session;
+pub use session::Session;
 
 /// Accepts a plain SQL identifier (letters, digits, `_`, not starting with a digit, at most 64 characters).
 /// Helpers check every table and column name with it before sending anything, so a name can never smuggle SQL.

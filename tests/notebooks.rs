@@ -151,6 +151,33 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("403") && find("Deny"), "problem 4, and the policy behind it: {cells:#?}");
     assert!(find("COPY 2532"), "the load: {cells:#?}");
 
+    // 05_acid: every exercise passed; each property was seen broken and holding, on the values.
+    let cells = outputs(&read(&out.path().join("05_acid.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=6 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 5 exercise {n} did not pass: {cells:#?}");
+    }
+    let position = |needle: &str| cells.iter().position(|c| c.contains(needle));
+    assert!(find("balance_not_negative"), "the refused debit: {cells:#?}");
+    assert!(find("<td>220</td>"), "alice's 220 after the autocommitted credit: {cells:#?}");
+    assert!(find("stock_not_negative") && find("purchase_customer"), "the rules' refusals: {cells:#?}");
+    assert!(find("A read 10, B read 10"), "the lost update's reads: {cells:#?}");
+    assert!(find("<td>9</td>") && find("<td>8</td>"), "stock 9 (update lost), then 8 (FOR UPDATE): {cells:#?}");
+    assert!(find("B waits for A's lock: true"), "B waited for the row lock: {cells:#?}");
+    assert!(find("finished after waiting"), "the timeline shows B finishing after A: {cells:#?}");
+    assert!(find("READ COMMITTED: B read 100, then 125"), "non-repeatable read: {cells:#?}");
+    assert!(find("REPEATABLE READ: B read 125, then 125"), "a stable snapshot: {cells:#?}");
+    assert!(find("B: 0"), "the second buyer got nothing: {cells:#?}");
+    assert!(find("killed MariaDB (pid") && find("SIGKILL"), "the crash: {cells:#?}");
+    let crash = position("killed MariaDB (pid").unwrap();
+    let after = &cells[crash + 1];
+    assert!(after.contains("committed before the crash"), "the committed row survived: {after}");
+    assert!(!after.contains("still open at the crash"), "the open row is gone: {after}");
+    assert!(find("connection is gone"), "B's dead connection: {cells:#?}");
+    assert!(find("<td>1000</td>"), "lab 1's films after the crash: {cells:#?}");
+    assert!(find("ConditionalCheckFailed") && find("None (it would have gone through)"), "reasons: {cells:#?}");
+    assert!(find("strong:   balance 70") && find("eventual: balance 70"), "both reads: {cells:#?}");
+
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in

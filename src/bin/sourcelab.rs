@@ -71,6 +71,11 @@ enum Cmd {
         #[arg(long, default_value_t = 5.0)]
         timeout: f64,
     },
+    /// Put a lab back at its start without restarting the stack, and say what was removed.
+    Reset {
+        /// The lab: `acid` (lab 5: the `acid` database and its DynamoDB tables) or `lab4` (the scenario, rebuilt).
+        lab: String,
+    },
     /// Lab 4's scenario: a PostgreSQL "RDS instance" you cannot reach yet, behind an EC2 network in moto.
     Lab4 {
         #[command(subcommand)]
@@ -208,6 +213,7 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             println!("{report}");
             Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Cmd::Reset { lab } => reset(&stack, &lab),
         Cmd::Lab4 { command } => lab4(&stack, command),
         Cmd::Marshal { file } => convert(file, Format::Plain),
         Cmd::Unmarshal { file } => convert(file, Format::Marshal),
@@ -266,6 +272,30 @@ fn lab4(stack: &Stack, command: Lab4Cmd) -> sourcelab::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             })
         }
+    }
+}
+
+/// `sourcelab reset LAB`.
+fn reset(stack: &Stack, lab: &str) -> sourcelab::Result<ExitCode> {
+    match lab {
+        "acid" | "5" | "05" => {
+            let removed = sourcelab::acid::reset(&sourcelab::config::load()?)?;
+            if removed.is_empty() {
+                println!("lab 5 (acid) had nothing to remove");
+            }
+            for r in removed {
+                println!("removed {r}");
+            }
+            println!("lab 5 is back at its start: its first cell, acid::setup(&env), creates the tables again");
+            Ok(ExitCode::SUCCESS)
+        }
+        "lab4" | "4" | "04" => lab4(stack, Lab4Cmd::Reset),
+        other => Err(sourcelab::Error::new(
+            sourcelab::ErrorKind::Input,
+            format!("reset lab {other:?}"),
+            "there is no such lab to reset",
+        )
+        .hint("use `sourcelab reset acid` (lab 5) or `sourcelab reset lab4`")),
     }
 }
 

@@ -577,3 +577,156 @@ pub fn lab4_ex6(db: &Db) -> Result<Passed> {
     }
     Ok(Passed("exercise 6: COPY 2532".into()))
 }
+
+/// One integer a query returns (its first row, column `n`), or an error naming the exercise.
+fn lab5_number(exercise: &str, df: &DataFrame, column: &str) -> Result<i64> {
+    crate::frame::value_json(df, 0, column)?.as_i64().ok_or_else(|| {
+        Error::new(ErrorKind::Input, format!("check {exercise}"), format!("no number in column {column}"))
+            .hint("run acid::restock(&db)? and try again")
+    })
+}
+
+/// The balances of alice and bob in lab 5's `account` table.
+fn lab5_balances(db: &Db) -> Result<(i64, i64)> {
+    let df = db.query(
+        "SELECT CAST(SUM(CASE WHEN owner = 'alice' THEN balance END) AS SIGNED) AS alice, \
+         CAST(SUM(CASE WHEN owner = 'bob' THEN balance END) AS SIGNED) AS bob FROM account",
+    )?;
+    Ok((lab5_number("the balances", &df, "alice")?, lab5_number("the balances", &df, "bob")?))
+}
+
+/// Lab 5, exercise 1: 30 moved from alice to bob in one transaction (from 100 and 50).
+pub fn lab5_ex1(db: &Db) -> Result<Passed> {
+    let (alice, bob) = lab5_balances(db)?;
+    if (alice, bob) != (70, 80) {
+        return Err(fail(
+            "exercise 1",
+            "alice 70 and bob 80",
+            format!("alice {alice} and bob {bob}"),
+            "db.transaction(&[debit alice 30, credit bob 30])? — after acid::restock(&db)? if you ran it twice",
+        ));
+    }
+    Ok(Passed("exercise 1: 30 moved in one transaction; the total is still 150".into()))
+}
+
+/// Lab 5, exercise 2: a rule that refuses a purchase of fewer than one copy.
+pub fn lab5_ex2(db: &Db) -> Result<Passed> {
+    let hint = "ALTER TABLE purchase ADD CONSTRAINT quantity_positive CHECK (quantity >= 1)";
+    let zero = "INSERT INTO purchase (customer_id, product_id, quantity) VALUES (1, 1, 0)";
+    match db.execute(zero) {
+        Ok(_) => {
+            db.execute("DELETE FROM purchase WHERE quantity < 1")?;
+            return Err(fail("exercise 2", "a purchase of 0 copies refused", "it was stored", hint));
+        }
+        Err(e) if !e.cause().to_lowercase().contains("constraint") => {
+            return Err(fail("exercise 2", "a CHECK constraint's refusal", e.cause(), hint));
+        }
+        Err(_) => {}
+    }
+    let one = db.transaction(&[
+        "INSERT INTO purchase (customer_id, product_id, quantity) VALUES (1, 1, 1)",
+        "DELETE FROM purchase WHERE customer_id = 1 AND product_id = 1 AND quantity = 1",
+    ]);
+    if let Err(e) = one {
+        return Err(fail("exercise 2", "a purchase of 1 copy accepted", e.cause(), "the rule is quantity >= 1"));
+    }
+    Ok(Passed("exercise 2: the table refuses a purchase of 0 copies and takes one of 1".into()))
+}
+
+/// Lab 5, exercise 3: `read` is a read that makes a read-modify-write safe (no lost update) on product 2.
+pub fn lab5_ex3(db: &Db, read: &str) -> Result<Passed> {
+    db.execute("UPDATE product SET stock = 10 WHERE id = 2")?;
+    let (a, b) = (db.session("check A")?, db.session("check B")?);
+    let sell = |s: &crate::sql::Session, seen: i64| {
+        s.execute(&format!("UPDATE product SET stock = {} WHERE id = 2", seen - 1))
+    };
+    a.begin()?;
+    let seen_a = lab5_number("exercise 3", &a.query(read)?, "stock")?;
+    b.begin()?;
+    b.submit(read)?;
+    let waited = b.busy();
+    sell(&a, seen_a)?;
+    a.commit()?;
+    let seen_b = lab5_number("exercise 3", &b.wait()?, "stock")?;
+    sell(&b, seen_b)?;
+    b.commit()?;
+    let stock = lab5_number("exercise 3", &db.query("SELECT stock FROM product WHERE id = 2")?, "stock")?;
+    if stock != 8 {
+        return Err(fail(
+            "exercise 3",
+            "stock 8 after two sales from 10",
+            format!("stock {stock}: B read {seen_b} before A's sale was committed, and wrote over it"),
+            "lock the row as you read it: SELECT stock FROM product WHERE id = 2 FOR UPDATE",
+        ));
+    }
+    let how = if waited { "B's read waited for A's lock" } else { "B read after A" };
+    Ok(Passed(format!("exercise 3: two sales, stock 10 → 8, no update lost ({how})")))
+}
+
+/// Lab 5, exercise 4: `take_one` takes the last copy of product 3 in exactly one of two racing sessions.
+pub fn lab5_ex4(db: &Db, take_one: &str) -> Result<Passed> {
+    let hint = "UPDATE product SET stock = stock - 1 WHERE id = 3 AND stock > 0";
+    db.execute("UPDATE product SET stock = 1 WHERE id = 3")?;
+    let (a, b) = (db.session("check A")?, db.session("check B")?);
+    a.begin()?;
+    let won_a: u64 = a.execute(take_one)?.iter().sum();
+    b.begin()?;
+    b.submit(take_one)?;
+    a.commit()?;
+    let b_result = b.wait();
+    b.commit()?;
+    let won_b = match b_result {
+        Ok(df) => lab5_number("exercise 4", &df, "rows_affected")?,
+        Err(e) => return Err(fail("exercise 4", "the second buyer to get 0 rows", e.cause(), hint)),
+    };
+    let stock = lab5_number("exercise 4", &db.query("SELECT stock FROM product WHERE id = 3")?, "stock")?;
+    if (won_a, won_b, stock) != (1, 0, 0) {
+        return Err(fail(
+            "exercise 4",
+            "buyer A takes the copy (1 row), buyer B gets 0 rows, stock 0",
+            format!("A {won_a} row(s), B {won_b} row(s), stock {stock}"),
+            hint,
+        ));
+    }
+    Ok(Passed("exercise 4: two buyers, one copy: exactly one got it, the stock stopped at 0".into()))
+}
+
+/// Lab 5, exercise 5: the weakest isolation level with neither dirty nor non-repeatable reads, in `session`.
+pub fn lab5_ex5(session: &crate::sql::Session) -> Result<Passed> {
+    let df = session
+        .query("SELECT @@SESSION.tx_isolation AS level")
+        .or_else(|_| session.query("SELECT @@SESSION.transaction_isolation AS level"))?;
+    let level = crate::frame::value_json(&df, 0, "level")?.as_str().unwrap_or_default().replace('-', " ");
+    if level != "REPEATABLE READ" {
+        return Err(fail(
+            "exercise 5",
+            "REPEATABLE READ",
+            &level,
+            "READ COMMITTED still lets a second read see another session's commit; SERIALIZABLE is stronger \
+             than needed: c.isolation(\"…\")?",
+        ));
+    }
+    Ok(Passed("exercise 5: REPEATABLE READ — no dirty reads, and a row reads the same twice".into()))
+}
+
+/// Lab 5, exercise 6: 30 moved from alice to bob in DynamoDB (from 100 and 50), in one transaction.
+pub fn lab5_ex6(ddb: &Dynamo) -> Result<Passed> {
+    let balance = |owner: &str| -> Result<i64> {
+        let r = ddb.get_item(
+            crate::acid::DYNAMO_TABLE,
+            &serde_json::json!({"owner": {"S": owner}}),
+            &serde_json::json!({}),
+        )?;
+        Ok(r.item()?["balance"].as_i64().unwrap_or(-1))
+    };
+    let (alice, bob) = (balance("alice")?, balance("bob")?);
+    if (alice, bob) != (70, 80) {
+        return Err(fail(
+            "exercise 6",
+            "alice 70 and bob 80",
+            format!("alice {alice} and bob {bob}"),
+            "two Update actions in one ddb.transact_write, the first with ConditionExpression \"balance >= :amount\"",
+        ));
+    }
+    Ok(Passed("exercise 6: 30 moved in one DynamoDB transaction".into()))
+}

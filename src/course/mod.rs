@@ -6,9 +6,11 @@
 //! | [`sakila`] | a loader for the official Sakila dump, for the course's exact outputs |
 //! | [`ratings`] | lab 3's generated files: the ratings CSV, a JSON record, two versions of an image |
 //! | [`lab4`] | lab 4's scenario: the EC2 network, the RDS instance, the data bucket and their faults |
+//! | [`acid`] | lab 5's shop and bank tables, and the real crash of the lab's MariaDB |
 //! | [`check`] | the exercise checks the notebooks call |
 //! | [`exercises`] | the learner copies, made from the solution notebooks |
 
+pub mod acid;
 pub mod check;
 pub mod exercises;
 pub mod lab4;

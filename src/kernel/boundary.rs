@@ -29,7 +29,7 @@ use crate::frame::{DataFrame, Show};
 use crate::lab4::Lab4;
 use crate::net::Cidr;
 use crate::s3::S3;
-use crate::sql::Db;
+use crate::sql::{Db, Session};
 use crate::vpc::Network;
 
 /// A value kept for a cell.
@@ -37,6 +37,7 @@ use crate::vpc::Network;
 pub(crate) enum Object {
     Env(Arc<EnvFile>),
     Db(Db),
+    Session(Session),
     Dynamo(Dynamo),
     S3(S3),
     Lab4(Lab4),
@@ -50,6 +51,7 @@ impl Object {
         match self {
             Object::Env(_) => "an env file",
             Object::Db(_) => "a database connection",
+            Object::Session(_) => "a database session",
             Object::Dynamo(_) => "a DynamoDB connection",
             Object::S3(_) => "an S3 connection",
             Object::Lab4(_) => "lab 4's scenario",
@@ -64,6 +66,7 @@ impl Object {
         match self {
             Object::Env(e) => format!("{e:?}"),
             Object::Db(d) => d.to_string(),
+            Object::Session(s) => s.to_string(),
             Object::Dynamo(d) => format!("{d:?}"),
             Object::S3(s) => format!("{s:?}"),
             Object::Lab4(l) => format!("{l:?}"),
@@ -190,6 +193,18 @@ impl<'a> Args<'a> {
         Ok(list.iter().map(|r| serde_json::from_value(r.clone()).unwrap_or_default()).collect())
     }
 
+    /// A list of kept sessions (`[handle, …]`).
+    pub fn sessions(&self, key: &str) -> Result<Vec<Session>> {
+        let ids = self.json(key).as_array().ok_or_else(|| self.bad(key, "a list of sessions"))?;
+        ids.iter()
+            .map(|id| match id.as_u64().map(get).transpose()? {
+                Some(Object::Session(s)) => Ok(s),
+                Some(other) => Err(self.wrong(key, "a database session (Session)", &other)),
+                None => Err(self.bad(key, "a list of sessions")),
+            })
+            .collect()
+    }
+
     fn object(&self, key: &str) -> Result<Object> {
         get(self.u64(key)?)
     }
@@ -216,6 +231,7 @@ macro_rules! kept {
 kept! {
     env: Env => Arc<EnvFile>, "an env file";
     db: Db => Db, "a database connection (Db)";
+    session: Session => Session, "a database session (Session)";
     dynamo: Dynamo => Dynamo, "a DynamoDB connection (Dynamo)";
     s3: S3 => S3, "an S3 connection (S3)";
     lab4: Lab4 => Lab4, "lab 4's scenario (Lab4)";

@@ -10,8 +10,8 @@ use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lab4::Lab4;
 use crate::s3::S3;
-use crate::sql::{Db, SqlValue};
-use crate::{check, config, doctor, dynamo, lab4, marshal, ratings, s3};
+use crate::sql::{Db, Session, SqlValue};
+use crate::{acid, check, config, doctor, dynamo, lab4, marshal, ratings, s3};
 
 fn db_config(cfg: &config::DbConfig) -> Value {
     let nb = sourcelab_notebook::DbConfig {
@@ -36,6 +36,14 @@ fn db_handle(db: Db) -> Result<Value> {
     let config = db_config(db.config());
     let mut v = handle(Object::Db(db))?;
     v["config"] = config;
+    Ok(v)
+}
+
+fn session_handle(s: Session) -> Result<Value> {
+    let (name, id) = (s.name().to_string(), s.connection_id());
+    let mut v = handle(Object::Session(s))?;
+    v["name"] = name.into();
+    v["connection_id"] = id.into();
     Ok(v)
 }
 
@@ -137,6 +145,31 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
             let value = SqlValue::from_json(a.json("value"));
             json!(a.db("db")?.delete_where(a.str("table")?, a.str("column")?, value)?)
         }
+
+        "db.session" => session_handle(a.db("db")?.session(a.str("name")?)?)?,
+        "session.execute" => json!(a.session("session")?.execute(a.str("sql")?)?),
+        "session.query" => table(a.session("session")?.query(a.str("sql")?)?)?,
+        "session.begin" => json!(a.session("session")?.begin()?),
+        "session.commit" => json!(a.session("session")?.commit()?),
+        "session.rollback" => json!(a.session("session")?.rollback()?),
+        "session.isolation" => json!(a.session("session")?.isolation(a.str("level")?)?),
+        "session.submit" => json!(a.session("session")?.submit(a.str("sql")?)?),
+        "session.busy" => json!(a.session("session")?.busy()),
+        "session.wait" => table(a.session("session")?.wait()?)?,
+        "session.timeline" => {
+            let sessions = a.sessions("sessions")?;
+            table(Session::timeline(&sessions.iter().collect::<Vec<_>>())?)?
+        }
+        "session.views" => {
+            let sessions = a.sessions("sessions")?;
+            table(Session::views(&sessions.iter().collect::<Vec<_>>(), a.str("sql")?)?)?
+        }
+
+        "acid.connect" => db_handle(acid::connect(&*a.env("env")?)?)?,
+        "acid.setup" => db_handle(acid::setup(&*a.env("env")?)?)?,
+        "acid.restock" => json!(acid::restock(&a.db("db")?)?),
+        "acid.crash" => shown_with(&acid::crash(&a.db("db")?)?),
+        "acid.reset" => json!(acid::reset(&*a.env("env")?)?),
 
         "dynamo.list_tables_env" => json!(dynamo::list_tables(&*a.env("env")?)?),
         "dynamo.data_file" => json!(dynamo::data_file(a.str("name")?)),
@@ -300,6 +333,12 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "check.lab4_ex4" => shown(&check::lab4_ex4(&a.db("db")?)?),
         "check.lab4_ex5" => shown(&check::lab4_ex5(&a.s3("s3")?, a.str("bucket")?)?),
         "check.lab4_ex6" => shown(&check::lab4_ex6(&a.db("db")?)?),
+        "check.lab5_ex1" => shown(&check::lab5_ex1(&a.db("db")?)?),
+        "check.lab5_ex2" => shown(&check::lab5_ex2(&a.db("db")?)?),
+        "check.lab5_ex3" => shown(&check::lab5_ex3(&a.db("db")?, a.str("read")?)?),
+        "check.lab5_ex4" => shown(&check::lab5_ex4(&a.db("db")?, a.str("take_one")?)?),
+        "check.lab5_ex5" => shown(&check::lab5_ex5(&a.session("session")?)?),
+        "check.lab5_ex6" => shown(&check::lab5_ex6(&a.dynamo("ddb")?)?),
         other => {
             return Err(Error::new(ErrorKind::Input, format!("call {other}"), "the library has no such call").hint(
                 "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \

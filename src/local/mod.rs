@@ -315,6 +315,52 @@ impl Stack {
         Ok(port)
     }
 
+    /// Kills the private MariaDB the way a power cut would (SIGKILL: no shutdown, no flush), starts it again on
+    /// the same data folder and port, and waits until it answers. Lab 5 uses it to show durability: what was
+    /// committed before the kill is there afterwards, what was not is gone. Refuses for a server the stack did
+    /// not start: we only kill our own processes.
+    pub fn crash_mariadb(&self) -> Result<Crash> {
+        let _lock = self.lock()?;
+        let mut state = self.load_state()?;
+        let refuse = |cause: String| {
+            Error::new(ErrorKind::Setup, "crash the local MariaDB", cause)
+                .hint("the crash works on the private MariaDB that `sourcelab up` starts; run `sourcelab up`")
+        };
+        let service = state.mariadb.clone().ok_or_else(|| refuse("the local stack has no MariaDB yet".into()))?;
+        let Some(pid) = service.pid.filter(|p| process::is_running(*p, "mariadbd")) else {
+            return Err(refuse(match service.pid {
+                None => format!("the MariaDB at {}:{} was not started by sourcelab", service.host, service.port),
+                Some(p) => format!("our MariaDB (pid {p}) is not running"),
+            }));
+        };
+        let log_start = std::fs::metadata(&service.log).map(|m| m.len()).unwrap_or(0);
+        let started = std::time::Instant::now();
+        process::stop(pid, rustix::process::Signal::KILL, std::time::Duration::from_secs(30))?;
+        // The same port, so that every open pool (a notebook's `db`) reconnects to the restarted server: the
+        // kernel may take a moment to release it after the kill.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !process::port_is_free(service.port) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let restarted = mariadb::ensure(self, Some(service.clone()), None)?;
+        let new_pid = restarted.pid.unwrap_or_default();
+        state.mariadb = Some(restarted);
+        self.save_state(&state)?;
+        self.write_env_files(&state)?;
+        let log = std::fs::read(&service.log).unwrap_or_default();
+        let since = String::from_utf8_lossy(log.get(log_start as usize..).unwrap_or_default()).into_owned();
+        let recovery = since
+            .lines()
+            .filter(|l| {
+                let l = l.to_lowercase();
+                ["crash recovery", "rolled back", "rollback of", "ready for connections"].iter().any(|k| l.contains(k))
+            })
+            // Without the "2026-12-02 17:36:47 0 [Note] " prefix.
+            .map(|l| l.split_once("] ").map_or(l, |(_, rest)| rest).trim().to_string())
+            .collect();
+        Ok(Crash { killed: pid, restarted: new_pid, seconds: started.elapsed().as_secs_f64(), recovery })
+    }
+
     /// The local stack's settings as env-file lines.
     fn env_text(&self, state: &State) -> String {
         let mut out = String::new();
@@ -391,6 +437,42 @@ impl Stack {
         Ok(out)
     }
 }
+
+/// What [`Stack::crash_mariadb`] did: the pid it killed, the pid of the restarted server, how long the restart
+/// took and what the server's log says about its recovery.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Crash {
+    /// The process killed with SIGKILL.
+    pub killed: u32,
+    /// The MariaDB started again on the same data.
+    pub restarted: u32,
+    /// Seconds from the kill until the new server answered.
+    pub seconds: f64,
+    /// The new server's log lines about crash recovery (InnoDB replays its redo log, rolls back what was open).
+    pub recovery: Vec<String>,
+}
+
+impl fmt::Display for Crash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "killed MariaDB (pid {}) with SIGKILL: no shutdown, nothing flushed on the way out", self.killed)?;
+        writeln!(
+            f,
+            "started it again on the same data folder (pid {}); it answered after the restart",
+            self.restarted
+        )?;
+        if self.recovery.is_empty() {
+            return write!(f, "its log says nothing about recovery");
+        }
+        write!(f, "what its log says about recovery:")?;
+        for line in &self.recovery {
+            write!(f, "\n  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Shows its text when it ends a notebook cell.
+impl crate::frame::Show for Crash {}
 
 /// Stops a service if we started it (it has a pid) and that process still runs `program`.
 fn stop_ours(

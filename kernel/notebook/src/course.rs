@@ -1,4 +1,5 @@
-//! The course: lab 4's scenario, lab 3's files and the exercise checks (`sourcelab::course` in the library).
+//! The course: lab 3's files, lab 4's scenario, lab 5's tables and the exercise checks (`sourcelab::course` in the
+//! library).
 
 /// Exercise checks: each prints `✓ …` when the work is right, or fails with what was expected and a hint.
 pub mod check {
@@ -11,7 +12,7 @@ pub mod check {
     use crate::lab4::Lab4;
     use crate::net::Cidr;
     use crate::s3::S3;
-    use crate::sql::Db;
+    use crate::sql::{Db, Session};
 
     fn passed(reply: Result<serde_json::Value>) -> Result<Passed> {
         reply.map(Shown::from_reply)
@@ -153,6 +154,36 @@ pub mod check {
     /// Exercise 4: the first image uploaded to `images/logo.png`.
     pub fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
         passed(call("check.lab3_ex4", json!({"s3": s3.arg(), "bucket": json!(bucket)})))
+    }
+
+    /// Lab 5, exercise 1: 30 moved from alice to bob in one transaction.
+    pub fn lab5_ex1(db: &Db) -> Result<Passed> {
+        passed(call("check.lab5_ex1", json!({"db": db.arg()})))
+    }
+
+    /// Lab 5, exercise 2: the `purchase` table refuses a quantity below 1.
+    pub fn lab5_ex2(db: &Db) -> Result<Passed> {
+        passed(call("check.lab5_ex2", json!({"db": db.arg()})))
+    }
+
+    /// Lab 5, exercise 3: `read` makes a read-modify-write safe: no lost update.
+    pub fn lab5_ex3(db: &Db, read: &str) -> Result<Passed> {
+        passed(call("check.lab5_ex3", json!({"db": db.arg(), "read": read})))
+    }
+
+    /// Lab 5, exercise 4: `take_one` gives the last copy to exactly one of two racing buyers.
+    pub fn lab5_ex4(db: &Db, take_one: &str) -> Result<Passed> {
+        passed(call("check.lab5_ex4", json!({"db": db.arg(), "take_one": take_one})))
+    }
+
+    /// Lab 5, exercise 5: the weakest isolation level without dirty or non-repeatable reads.
+    pub fn lab5_ex5(session: &Session) -> Result<Passed> {
+        passed(call("check.lab5_ex5", json!({"session": session.arg()})))
+    }
+
+    /// Lab 5, exercise 6: 30 moved from alice to bob in one DynamoDB transaction.
+    pub fn lab5_ex6(ddb: &Dynamo) -> Result<Passed> {
+        passed(call("check.lab5_ex6", json!({"ddb": ddb.arg()})))
     }
 
     /// Exercise 1: the /24 block of the lab VPC that holds the database's address.
@@ -411,5 +442,53 @@ pub mod lab4 {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             crate::frame::write_text(&self.h, f)
         }
+    }
+}
+
+/// Lab 5's tables and its real crash (`sourcelab::acid`): a shop and a bank of our own in the database `acid`.
+pub mod acid {
+    use serde_json::json;
+
+    use crate::client::{self, call};
+    use crate::config::EnvFile;
+    use crate::error::Result;
+    use crate::frame::Shown;
+    use crate::sql::Db;
+
+    /// The lab's database, next to lab 1's.
+    pub const DATABASE: &str = "acid";
+    /// The lab's DynamoDB table (accounts keyed by `owner`).
+    pub const DYNAMO_TABLE: &str = "acid-accounts";
+    /// What every DynamoDB table of the lab starts with.
+    pub const DYNAMO_PREFIX: &str = "acid-";
+
+    /// What a crash of the lab's MariaDB did (`sourcelab::local::Crash`).
+    pub type Crash = Shown;
+
+    /// The lab database on the MariaDB the env file names, created when missing.
+    pub fn connect(env: &EnvFile) -> Result<Db> {
+        Db::from_reply(call("acid.connect", json!({"env": env.arg()}))?)
+    }
+
+    /// Puts the lab's tables back at their start (alice 100, bob 50; three products, the last with one copy)
+    /// and returns the lab database.
+    pub fn setup(env: &EnvFile) -> Result<Db> {
+        Db::from_reply(call("acid.setup", json!({"env": env.arg()}))?)
+    }
+
+    /// The lab's tables back at their start, between two experiments.
+    pub fn restock(db: &Db) -> Result<()> {
+        call("acid.restock", json!({"db": db.arg()})).map(drop)
+    }
+
+    /// Kills the lab's MariaDB with SIGKILL (only the private one `sourcelab up` started), starts it again on
+    /// the same data and says what its log reports about recovery.
+    pub fn crash(db: &Db) -> Result<Crash> {
+        call("acid.crash", json!({"db": db.arg()})).map(Shown::from_reply)
+    }
+
+    /// Removes the `acid` database and the lab's DynamoDB tables; what it removed.
+    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
+        Ok(client::strings(&call("acid.reset", json!({"env": env.arg()}))?))
     }
 }

@@ -45,13 +45,13 @@ pub mod values;
 pub mod wire;
 
 pub use config::{DbConfig, EnvFile, load_env};
-pub use course::{check, lab4, ratings};
+pub use course::{acid, check, lab4, ratings};
 pub use dynamo::{Dynamo, Response, TableSpec};
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{Png, Shown, Table};
 pub use lab4::Lab4;
 pub use s3::S3;
-pub use sql::Db;
+pub use sql::{Db, Session};
 pub use values::{Engine, Progress, Secret, SqlValue};
 
 /// Loads the library and checks it matches this crate; the kernel calls it while it starts, so the first cell
@@ -67,9 +67,9 @@ pub mod prelude {
     pub use crate::net::Cidr;
     pub use crate::{
         Db, DbConfig, Dynamo, Engine, EnvFile, Error, ErrorKind, Lab4, Png, Progress, Response, Result, S3, Secret,
-        Shown, SqlValue, Table, TableSpec, load_env,
+        Session, Shown, SqlValue, Table, TableSpec, load_env,
     };
-    pub use crate::{check, doctor, dynamo, lab4, marshal, ratings, s3};
+    pub use crate::{acid, check, doctor, dynamo, lab4, marshal, ratings, s3};
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
 }

@@ -1,5 +1,6 @@
 //! Relational databases (`sourcelab::sql`): MariaDB / MySQL and PostgreSQL. A [`Db`] is a connection pool kept
-//! in the library; query results come back as [`Table`]s.
+//! in the library; query results come back as [`Table`]s. A [`Session`] is one connection of its own, for
+//! transactions that span cells and for interleaving two clients by hand (lab 5).
 
 use std::fmt;
 use std::path::Path;
@@ -29,7 +30,7 @@ fn path_arg(path: impl AsRef<Path>) -> Value {
 }
 
 impl Db {
-    fn from_reply(v: Value) -> Result<Db> {
+    pub(crate) fn from_reply(v: Value) -> Result<Db> {
         Ok(Db { h: client::handle(&v)?, text: client::text(&v["text"]), config: DbConfig::from_json(&v["config"])? })
     }
 
@@ -92,6 +93,17 @@ impl Db {
         Ok(counts(self.call("db.transaction", json!({"statements": statements}))?))
     }
 
+    /// Opens a [`Session`]: one connection of its own, named `name` in timelines and errors.
+    pub fn session(&self, name: &str) -> Result<Session> {
+        let v = self.call("db.session", json!({"name": name}))?;
+        Ok(Session {
+            h: client::handle(&v)?,
+            text: client::text(&v["text"]),
+            name: client::text(&v["name"]),
+            connection_id: v["connection_id"].as_u64().unwrap_or(0),
+        })
+    }
+
     /// The tables of the current database: `table_name` and an estimate of its `rows`.
     pub fn tables(&self) -> Result<Table> {
         Table::from_reply(self.call("db.tables", json!({}))?)
@@ -143,5 +155,108 @@ impl fmt::Display for Db {
 impl fmt::Debug for Db {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Db({})", self.text)
+    }
+}
+
+/// One client's connection to a database (`sourcelab::sql::Session`): its own transaction and isolation level.
+/// Cheap to clone; dropping the last copy closes the connection, and the server rolls back what it left open.
+#[derive(Clone)]
+pub struct Session {
+    h: Shared,
+    text: String,
+    name: String,
+    connection_id: u64,
+}
+
+fn handles(sessions: &[&Session]) -> Value {
+    sessions.iter().map(|s| json!(id(&s.h))).collect()
+}
+
+impl Session {
+    pub(crate) fn arg(&self) -> Value {
+        json!(id(&self.h))
+    }
+
+    fn call(&self, name: &str, mut args: Value) -> Result<Value> {
+        args["session"] = self.arg();
+        call(name, args)
+    }
+
+    /// The name it was opened with.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The server's id of this connection: two sessions, two ids — two clients as far as the server knows.
+    pub fn connection_id(&self) -> u64 {
+        self.connection_id
+    }
+
+    /// Runs one or several statements separated by `;` and waits; the rows each one affected.
+    pub fn execute(&self, sql: &str) -> Result<Vec<u64>> {
+        Ok(counts(self.call("session.execute", json!({"sql": sql}))?))
+    }
+
+    /// Runs one statement that returns rows and waits; the rows as a table.
+    pub fn query(&self, sql: &str) -> Result<Table> {
+        Table::from_reply(self.call("session.query", json!({"sql": sql}))?)
+    }
+
+    /// Starts a transaction (`BEGIN`).
+    pub fn begin(&self) -> Result<()> {
+        self.call("session.begin", json!({})).map(drop)
+    }
+
+    /// Makes the transaction's changes permanent and visible to other sessions (`COMMIT`).
+    pub fn commit(&self) -> Result<()> {
+        self.call("session.commit", json!({})).map(drop)
+    }
+
+    /// Undoes everything since `BEGIN` (`ROLLBACK`).
+    pub fn rollback(&self) -> Result<()> {
+        self.call("session.rollback", json!({})).map(drop)
+    }
+
+    /// Sets the isolation level of the session's next transactions: `"READ UNCOMMITTED"`, `"READ COMMITTED"`,
+    /// `"REPEATABLE READ"` or `"SERIALIZABLE"`.
+    pub fn isolation(&self, level: &str) -> Result<()> {
+        self.call("session.isolation", json!({"level": level})).map(drop)
+    }
+
+    /// Sends one statement without waiting for it (it may wait for a lock another session holds).
+    pub fn submit(&self, sql: &str) -> Result<()> {
+        self.call("session.submit", json!({"sql": sql})).map(drop)
+    }
+
+    /// Whether the statement sent with [`Session::submit`] still runs (typically: waits for a lock).
+    pub fn busy(&self) -> bool {
+        client::or_report(self.call("session.busy", json!({})).map(|v| v.as_bool().unwrap_or(false)), false)
+    }
+
+    /// Waits for the statement sent with [`Session::submit`]: its rows, or one row with `rows_affected`.
+    pub fn wait(&self) -> Result<Table> {
+        Table::from_reply(self.call("session.wait", json!({}))?)
+    }
+
+    /// The steps of `sessions` in the order they happened, one column per session.
+    pub fn timeline(sessions: &[&Session]) -> Result<Table> {
+        Table::from_reply(call("session.timeline", json!({"sessions": handles(sessions)}))?)
+    }
+
+    /// The same query run in each session, stacked with the session's name first: what each one sees now.
+    pub fn views(sessions: &[&Session], sql: &str) -> Result<Table> {
+        Table::from_reply(call("session.views", json!({"sessions": handles(sessions), "sql": sql}))?)
+    }
+}
+
+impl fmt::Display for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Session({})", self.text)
     }
 }
