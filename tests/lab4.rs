@@ -130,6 +130,11 @@ impl SceneSource for Switch {
         }
         Ok(scene)
     }
+
+    /// The switch's position: the gateway reads the scene again as soon as it flips.
+    fn stamp(&self) -> Option<u64> {
+        Some(self.0.load(Ordering::SeqCst).into())
+    }
 }
 
 /// One subnet, a client and a database whose group admits the client.

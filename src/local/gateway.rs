@@ -2,8 +2,10 @@
 //! only when the VPC network described in moto's EC2 API would.
 //!
 //! moto stores VPCs, subnets, routes, security groups and network ACLs but moves no packets, so on its own a
-//! missing security-group rule changes nothing. The gateway closes that gap. At least once a second it reads the
-//! network (see [`crate::vpc`]) and decides whether the chosen client instance can reach the database:
+//! missing security-group rule changes nothing. The gateway closes that gap. It reads the network (see
+//! [`crate::vpc`]) within half a second of being told it changed (lab 4's helpers do), and every few seconds
+//! anyway (for changes made with other tools), and decides whether the chosen client instance can reach the
+//! database:
 //!
 //! * **blocked** — it stops accepting and shrinks its listen backlog to nothing, then fills that backlog with
 //!   connections of its own. The kernel drops every further SYN, so a client's TCP handshake never completes and it
@@ -28,8 +30,11 @@ use tokio::sync::watch;
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpc::{Block, Network};
 
-/// How often the model is read.
+/// How often the gateway looks whether its [`SceneSource`] says the scene changed (a cheap check).
 pub const REFRESH: Duration = Duration::from_millis(500);
+/// How often it reads the scene when nothing said it changed: reading means six EC2 calls to moto, which is
+/// Python, so reading every half second kept moto busy for as long as the gateway ran.
+pub const IDLE_REFRESH: Duration = Duration::from_secs(5);
 /// The client port assumed when deciding whether to accept at all (Linux picks ephemeral ports from 32768).
 pub const TYPICAL_CLIENT_PORT: u16 = 40000;
 /// How long a connection that may not pass is held (never forwarded) before it is closed.
@@ -70,6 +75,12 @@ impl Scene {
 pub trait SceneSource: Send + Sync + 'static {
     /// Reads the current scene.
     fn read(&self) -> impl Future<Output = Result<Scene>> + Send;
+
+    /// A cheap token that changes whenever the scene may have changed; the gateway reads the scene again when it
+    /// does (and every [`IDLE_REFRESH`] regardless). A source without one is read every [`REFRESH`].
+    fn stamp(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Shared between the refresher and the acceptor.
@@ -120,10 +131,16 @@ pub async fn serve(listener: TcpListener, upstream: SocketAddr, source: impl Sce
             }
             open = decision;
         }
-        if acceptor.is_finished() {
-            return Err(Error::new(ErrorKind::Io, "run the gateway", "the acceptor stopped"));
+        let (read_at, stamp) = (std::time::Instant::now(), source.stamp());
+        loop {
+            if acceptor.is_finished() {
+                return Err(Error::new(ErrorKind::Io, "run the gateway", "the acceptor stopped"));
+            }
+            tokio::time::sleep(REFRESH).await;
+            if stamp.is_none() || source.stamp() != stamp || read_at.elapsed() >= IDLE_REFRESH {
+                break;
+            }
         }
-        tokio::time::sleep(REFRESH).await;
     }
 }
 
