@@ -12,8 +12,10 @@ source "$(dirname "$0")/../scripts/common.sh"
 build_sourcelab >/dev/null 2>&1 || build_sourcelab
 BASE=7f7f5dc92666e8016d846e887c0e2af30e514bc2
 PY="$ROOT/.sourcelab/venv/bin/python"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+# The raw results stay after the run (the last run's), so a report can be printed again without a rerun:
+#   python3 benches/kernel_report.py "$SOURCELAB_CACHE/bench-kernel/new.json" "$SOURCELAB_CACHE/bench-kernel/old.jsonl"
+out="$SOURCELAB_CACHE/bench-kernel"
+rm -rf "$out" && mkdir -p "$out"
 "$SOURCELAB" kernel install >/dev/null
 
 if [ "${1:-}" != "--new-only" ]; then
@@ -55,6 +57,12 @@ PYEOF
     --kernel sourcelab-baseline --out "$out/old" "$base"/notebooks/*.ipynb >"$out/old.jsonl" || true
 fi
 
+# The same cells on both sides: the notebooks the old design has, as this checkout writes them; labs added since
+# then are measured too, and reported on their own.
+same=() added=()
+for nb in "$ROOT"/notebooks/*.ipynb; do
+  if [ -f "${base:-/nonexistent}/notebooks/$(basename "$nb")" ]; then same+=("$nb"); else added+=("$nb"); fi
+done
 step "this checkout: every lab notebook"
-"$SOURCELAB" run --no-setup --report "$out/new.json" --out "$out/new" >/dev/null || true
+"$SOURCELAB" run --no-setup --report "$out/new.json" --out "$out/new" "${same[@]}" "${added[@]}" >/dev/null || true
 "$PY" "$ROOT/benches/kernel_report.py" "$out/new.json" "$out/old.jsonl"

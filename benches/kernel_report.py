@@ -11,7 +11,10 @@ def load(path):
     if not p.is_file():
         return []
     text = p.read_text()
-    return json.loads(text) if text.lstrip().startswith("[") else [json.loads(l) for l in text.splitlines() if l]
+    if text.lstrip().startswith("["):
+        return json.loads(text)
+    # One JSON object per line; anything else on stdout (a kernel's own chatter) is not ours.
+    return [json.loads(l) for l in text.splitlines() if l.startswith("{")]
 
 
 def sources(notebook):
@@ -57,6 +60,12 @@ def report(label, runs):
             print(f"  {name} cell {i}: {s:.2f} s  {first}")
 
 
-report("this checkout (thin notebook crate, library loaded once)", load(sys.argv[1]))
-if len(sys.argv) > 2:
-    report("the old design (commit 7f7f5dc: every cell linked against the whole library)", load(sys.argv[2]))
+new, old = load(sys.argv[1]), load(sys.argv[2]) if len(sys.argv) > 2 else []
+names = {pathlib.Path(r["notebook"]).name for r in old}
+if old:
+    report("this checkout (thin notebook crate, library loaded once): the old design's notebooks",
+           [r for r in new if pathlib.Path(r["notebook"]).name in names])
+    report("the old design (commit 7f7f5dc: every cell linked against the whole library)", old)
+    report("this checkout: labs added since", [r for r in new if pathlib.Path(r["notebook"]).name not in names])
+else:
+    report("this checkout (thin notebook crate, library loaded once)", new)
