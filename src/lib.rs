@@ -12,6 +12,7 @@
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
 //! | [`s3`] | S3, object storage |
+//! | [`iam`] | who may do what: users, groups, roles, policies; why a request was allowed or denied |
 //! | [`doctor`] | why a database or an S3 object cannot be reached, one layer at a time |
 //! | [`net`], [`vpc`] | IPv4 CIDR blocks; whether a client reaches a database through VPCs, routes and firewalls |
 //! | [`frame`] | what values show in a notebook: DataFrames as HTML tables |
@@ -44,6 +45,7 @@ pub mod doctor;
 pub mod dynamo;
 pub mod error;
 pub mod frame;
+pub mod iam;
 pub mod marshal;
 pub mod net;
 pub mod s3;
@@ -52,7 +54,7 @@ pub mod vpc;
 
 // The course: lab data, scenarios, checks, exercises.
 pub mod course;
-pub use course::{acid, check, exercises, lab4, ratings, rentio, sakila};
+pub use course::{acid, check, exercises, lab4, lab6, ratings, rentio, sakila};
 
 // The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
 pub mod kernel;
@@ -70,11 +72,12 @@ pub mod prelude {
     pub use crate::dynamo::{Dynamo, TableSpec};
     pub use crate::error::{Error, ErrorKind, Result};
     pub use crate::frame::{DataFrame, Png, Show};
+    pub use crate::iam::{Credentials, Iam};
     pub use crate::lab4::Lab4;
     pub use crate::net::Cidr;
     pub use crate::s3::S3;
     pub use crate::sql::{Db, Session, SqlValue};
-    pub use crate::{acid, doctor, dynamo, lab4, marshal, ratings, s3};
+    pub use crate::{acid, doctor, dynamo, iam, lab4, lab6, marshal, ratings, s3};
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
 }

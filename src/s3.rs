@@ -369,7 +369,8 @@ impl S3 {
             }
             (Some("AccessDenied"), _) | (_, Some(403)) => (
                 ErrorKind::Auth,
-                "a bucket policy or the public access block denies this; read the policy with get_policy()",
+                "the caller may not do this: nothing in its IAM policies allows it, or a Deny (in them or in the \
+                 bucket's policy) forbids it — iam.explain(…) names the statement; get_policy() shows the bucket's",
             ),
             (Some("NoSuchBucketPolicy"), _) => (ErrorKind::NotFound, "the bucket has no policy yet"),
             _ => return err,

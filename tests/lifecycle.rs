@@ -46,7 +46,9 @@ fn up_down_and_a_taken_port() {
     std::fs::write(stack.user_env_path(), &own_env).unwrap();
 
     let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let free_iam = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     unsafe { std::env::set_var("SOURCELAB_MOTO_PORT", free.to_string()) };
+    unsafe { std::env::set_var("SOURCELAB_MOTO_IAM_PORT", free_iam.to_string()) };
     let rows = stack.up().unwrap();
     assert!(rows.iter().all(|r| r.healthy), "{rows:?}");
     let mariadb = rows.iter().find(|r| r.name == "mariadb").unwrap();
@@ -55,10 +57,11 @@ fn up_down_and_a_taken_port() {
     let local = stack.local_env().unwrap();
     assert_eq!(local.get("AWS_ENDPOINT_URL"), Some(format!("http://127.0.0.1:{free}").as_str()));
     let pids: Vec<u32> = rows.iter().filter_map(|r| r.pid).collect();
-    assert_eq!(pids.len(), 2, "moto and PostgreSQL are ours: {rows:?}");
+    assert_eq!(pids.len(), 3, "both motos and PostgreSQL are ours: {rows:?}");
+    assert_eq!(local.get("IAM_AWS_ENDPOINT_URL"), Some(format!("http://127.0.0.1:{free_iam}").as_str()));
 
     let stopped = stack.down().unwrap();
-    assert_eq!(stopped.len(), 2, "{stopped:?}");
+    assert_eq!(stopped.len(), 3, "{stopped:?}");
     for pid in pids {
         assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists() || is_zombie(pid), "pid {pid} still runs");
     }
@@ -79,7 +82,7 @@ fn up_down_and_a_taken_port() {
     let pg_cfg = after.postgres().unwrap();
     let db = sourcelab::sql::Db::connect(&pg_cfg).unwrap();
     assert_eq!(db.query("SELECT 1 AS one").unwrap().height(), 1);
-    assert_eq!(stack.down().unwrap().len(), 2);
+    assert_eq!(stack.down().unwrap().len(), 3);
     let err = db.query("SELECT 1 AS one").unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Connect | ErrorKind::Timeout), "{err}");
     assert!(err.to_string().contains(&pg_cfg.endpoint()), "{err}");

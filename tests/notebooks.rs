@@ -178,12 +178,28 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("ConditionalCheckFailed") && find("None (it would have gone through)"), "reasons: {cells:#?}");
     assert!(find("strong:   balance 70") && find("eventual: balance 70"), "both reads: {cells:#?}");
 
+    // 06_iam: every exercise passed; requests really denied, the explainer agreeing with the server.
+    let cells = outputs(&read(&out.path().join("06_iam.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=6 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 6 exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(find(":user/lab-admin"), "the administrator: {cells:#?}");
+    assert!(find("keys of user/lab6-analyst: access key") && find("secret ***"), "redacted keys: {cells:#?}");
+    assert!(find("AccessDenied"), "a real denial: {cells:#?}");
+    assert!(find("DENIED (implicit deny)"), "the implicit deny explained: {cells:#?}");
+    assert!(find("DENIED (explicit deny)") && find("lab6-no-secrets"), "the explicit deny explained: {cells:#?}");
+    assert!(find("lab 6 object raw/2024/orders.csv"), "the analyst read an object: {cells:#?}");
+    assert!(find(":assumed-role/lab6-pipeline/nightly-load"), "the role's session: {cells:#?}");
+    assert!(!find("<td>false</td>"), "the explainer and the server agree on every request: {cells:#?}");
+    assert!(find("user lab6-analyst") && find("role lab6-pipeline"), "the cleanup: {cells:#?}");
+
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in
         [stack.local_env().ok(), sourcelab::config::EnvFile::load(stack.user_env_path()).ok()].into_iter().flatten()
     {
-        for key in ["DBPASSWORD", "PGPASSWORD"] {
+        for key in ["DBPASSWORD", "PGPASSWORD", "IAM_AWS_SECRET_ACCESS_KEY"] {
             secrets.extend(env.get(key).filter(|v| v.len() >= 4).map(str::to_string));
         }
     }

@@ -16,9 +16,9 @@ fn up_twice_keeps_the_same_processes() {
         assert!(row.healthy, "{row}");
     }
     let names: Vec<_> = again.iter().map(|r| r.name).collect();
-    assert_eq!(names[..3], ["moto", "mariadb", "postgres"]);
+    assert_eq!(names[..4], ["moto", "moto-iam", "mariadb", "postgres"]);
     // Lab 4's gateway joins the table once the scenario was set up.
-    assert!(names[3..].iter().all(|n| *n == "gateway"), "{names:?}");
+    assert!(names[4..].iter().all(|n| *n == "gateway"), "{names:?}");
 }
 
 #[test]

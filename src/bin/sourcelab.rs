@@ -73,7 +73,8 @@ enum Cmd {
     },
     /// Put a lab back at its start without restarting the stack, and say what was removed.
     Reset {
-        /// The lab: `acid` (lab 5: the `acid` database and its DynamoDB tables) or `lab4` (the scenario, rebuilt).
+        /// The lab: `acid` (lab 5: the `acid` database and its DynamoDB tables), `iam` (lab 6: its users, groups,
+        /// roles, policies and bucket) or `lab4` (the scenario, rebuilt).
         lab: String,
     },
     /// Lab 4's scenario: a PostgreSQL "RDS instance" you cannot reach yet, behind an EC2 network in moto.
@@ -280,14 +281,11 @@ fn reset(stack: &Stack, lab: &str) -> sourcelab::Result<ExitCode> {
     match lab {
         "acid" | "5" | "05" => {
             let removed = sourcelab::acid::reset(&sourcelab::config::load()?)?;
-            if removed.is_empty() {
-                println!("lab 5 (acid) had nothing to remove");
-            }
-            for r in removed {
-                println!("removed {r}");
-            }
-            println!("lab 5 is back at its start: its first cell, acid::setup(&env), creates the tables again");
-            Ok(ExitCode::SUCCESS)
+            Ok(removed_report("lab 5 (acid)", removed, "acid::setup(&env), creates the tables again"))
+        }
+        "iam" | "6" | "06" => {
+            let removed = sourcelab::lab6::reset(&sourcelab::config::load()?)?;
+            Ok(removed_report("lab 6 (iam)", removed, "lab6::setup(&env), makes the data bucket again"))
         }
         "lab4" | "4" | "04" => lab4(stack, Lab4Cmd::Reset),
         other => Err(sourcelab::Error::new(
@@ -295,8 +293,20 @@ fn reset(stack: &Stack, lab: &str) -> sourcelab::Result<ExitCode> {
             format!("reset lab {other:?}"),
             "there is no such lab to reset",
         )
-        .hint("use `sourcelab reset acid` (lab 5) or `sourcelab reset lab4`")),
+        .hint("use `sourcelab reset acid` (lab 5), `sourcelab reset iam` (lab 6) or `sourcelab reset lab4`")),
     }
+}
+
+/// Prints what a reset removed, and how the lab starts again.
+fn removed_report(lab: &str, removed: Vec<String>, first_cell: &str) -> ExitCode {
+    if removed.is_empty() {
+        println!("{lab} had nothing to remove");
+    }
+    for r in removed {
+        println!("removed {r}");
+    }
+    println!("{lab} is back at its start: its first cell, {first_cell}");
+    ExitCode::SUCCESS
 }
 
 /// `sourcelab marshal` / `unmarshal`: reads the whole document, converts it, and only then writes stdout.

@@ -730,3 +730,146 @@ pub fn lab5_ex6(ddb: &Dynamo) -> Result<Passed> {
     }
     Ok(Passed("exercise 6: 30 moved in one DynamoDB transaction".into()))
 }
+
+/// Compares each request's answers (the server's and the explainer's) with the one expected: `(action, key,
+/// allowed)` on lab 6's bucket. An error names the first request that came out otherwise.
+fn lab6_expect(
+    exercise: &str,
+    iam: &crate::iam::Iam,
+    keys: &crate::iam::Credentials,
+    want: &[(&str, &str, bool)],
+    hint: &str,
+) -> Result<()> {
+    let bucket = crate::lab6::BUCKET;
+    let requests: Vec<(&str, &str, &str)> = want.iter().map(|(a, k, _)| (*a, bucket, *k)).collect();
+    let table = iam.compare(keys, &requests)?;
+    let server = crate::frame::column_json(&table, "server")?;
+    let explained = crate::frame::column_json(&table, "explained")?;
+    for (i, (action, key, allowed)) in want.iter().enumerate() {
+        let said = server[i].as_str().unwrap_or_default();
+        if said.starts_with("allowed") != *allowed {
+            let want = if *allowed { "allowed" } else { "denied" };
+            return Err(fail(
+                exercise,
+                format!("{action} on {key} {want}"),
+                format!("{said} — explained: {}", explained[i]),
+                hint,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lab 6, exercise 1: `keys` are an access key of the user lab6-analyst, and they work.
+pub fn lab6_ex1(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
+    let who = iam.whoami(Some(keys))?;
+    if !who.ends_with(&format!(":user/{}", crate::lab6::ANALYST)) {
+        return Err(fail(
+            "exercise 1",
+            format!("keys of user {}", crate::lab6::ANALYST),
+            &who,
+            "iam.create_user(lab6::ANALYST)?, then iam.create_access_key(lab6::ANALYST)?",
+        ));
+    }
+    Ok(Passed(format!("exercise 1: STS says these keys are {who}")))
+}
+
+/// Lab 6, exercise 2: the analyst reads through the group: list and get allowed, put still denied.
+pub fn lab6_ex2(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
+    let hint = "attach lab6::READ_POLICY's ARN to the group (attach_group_policy) and add the analyst to it (add_user_to_group)";
+    lab6_expect(
+        "exercise 2",
+        iam,
+        keys,
+        &[
+            ("s3:ListBucket", "", true),
+            ("s3:GetObject", "raw/2024/orders.csv", true),
+            ("s3:PutObject", "uploads/check.txt", false),
+        ],
+        hint,
+    )?;
+    let d =
+        iam.explain(&keys.principal, "s3:GetObject", &crate::iam::s3_arn(crate::lab6::BUCKET, "raw/2024/orders.csv"))?;
+    if !d.why.contains(&format!("group {}", crate::lab6::READERS)) {
+        return Err(fail(
+            "exercise 2",
+            format!("the read allowed through group {}", crate::lab6::READERS),
+            &d.why,
+            hint,
+        ));
+    }
+    Ok(Passed("exercise 2: the group's policy lets the analyst list and read, and nothing more".into()))
+}
+
+/// Lab 6, exercise 3: the analyst may write under `uploads/` and nowhere else.
+pub fn lab6_ex3(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
+    let hint =
+        "an Allow of s3:PutObject on arn:aws:s3:::lab6-data/uploads/* (iam::s3_arn(lab6::BUCKET, \"uploads/*\"))";
+    lab6_expect(
+        "exercise 3",
+        iam,
+        keys,
+        &[("s3:PutObject", "uploads/report.txt", true), ("s3:PutObject", "raw/2024/forged.csv", false)],
+        hint,
+    )?;
+    Ok(Passed("exercise 3: writes under uploads/ go through, writes elsewhere are still denied".into()))
+}
+
+/// Lab 6, exercise 4: an explicit deny keeps the analyst out of `secret/` although the group allows reading.
+pub fn lab6_ex4(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
+    let hint = "put_user_policy with {\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", \"Resource\": s3_arn(BUCKET, \"secret/*\")}";
+    lab6_expect(
+        "exercise 4",
+        iam,
+        keys,
+        &[("s3:GetObject", "secret/salaries.csv", false), ("s3:GetObject", "raw/2024/orders.csv", true)],
+        hint,
+    )?;
+    let d =
+        iam.explain(&keys.principal, "s3:GetObject", &crate::iam::s3_arn(crate::lab6::BUCKET, "secret/salaries.csv"))?;
+    if d.by != "explicit deny" {
+        return Err(fail("exercise 4", "an explicit deny", &d.by, hint));
+    }
+    Ok(Passed("exercise 4: secret/ is denied explicitly, which beats the group's allow".into()))
+}
+
+/// Lab 6, exercise 5: `document` lets a pipeline read `raw/2024/` and nothing else. Tried for real on a user made
+/// for the check (removed afterwards).
+pub fn lab6_ex5(iam: &crate::iam::Iam, document: &serde_json::Value) -> Result<Passed> {
+    let user = format!("{}check-pipeline", crate::lab6::PREFIX);
+    let _ = iam.remove_all(&user);
+    iam.create_user(&user)?;
+    let outcome = (|| {
+        iam.put_user_policy(&user, "pipeline", document)?;
+        let keys = iam.create_access_key(&user)?;
+        let hint = "one statement: Allow s3:GetObject on arn:aws:s3:::lab6-data/raw/2024/*";
+        lab6_expect(
+            "exercise 5",
+            iam,
+            &keys,
+            &[
+                ("s3:GetObject", "raw/2024/orders.csv", true),
+                ("s3:GetObject", "raw/2023/orders.csv", false),
+                ("s3:GetObject", "secret/salaries.csv", false),
+                ("s3:PutObject", "raw/2024/forged.csv", false),
+                ("s3:DeleteObject", "raw/2024/orders.csv", false),
+                ("s3:ListAllMyBuckets", "", false),
+            ],
+            hint,
+        )
+    })();
+    iam.remove_all(&user)?;
+    outcome?;
+    Ok(Passed("exercise 5: the pipeline reads raw/2024/ and nothing else — least privilege".into()))
+}
+
+/// Lab 6, exercise 6: `keys` are temporary credentials of the role lab6-pipeline.
+pub fn lab6_ex6(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
+    let who = iam.whoami(Some(keys))?;
+    let hint = "iam.assume_role(&analyst_keys, &role_arn, \"nightly-load\", 900)?";
+    if !who.contains(&format!(":assumed-role/{}/", crate::lab6::PIPELINE_ROLE)) || keys.session_token.is_none() {
+        return Err(fail("exercise 6", format!("a session of role {}", crate::lab6::PIPELINE_ROLE), &who, hint));
+    }
+    let expires = keys.expires.as_deref().unwrap_or("?");
+    Ok(Passed(format!("exercise 6: STS says these keys are {who}; they expire at {expires}")))
+}

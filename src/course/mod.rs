@@ -7,6 +7,7 @@
 //! | [`ratings`] | lab 3's generated files: the ratings CSV, a JSON record, two versions of an image |
 //! | [`lab4`] | lab 4's scenario: the EC2 network, the RDS instance, the data bucket and their faults |
 //! | [`acid`] | lab 5's shop and bank tables, and the real crash of the lab's MariaDB |
+//! | [`lab6`] | lab 6's data bucket on the IAM lab's moto, and the names of what it makes |
 //! | [`check`] | the exercise checks the notebooks call |
 //! | [`exercises`] | the learner copies, made from the solution notebooks |
 
@@ -14,6 +15,7 @@ pub mod acid;
 pub mod check;
 pub mod exercises;
 pub mod lab4;
+pub mod lab6;
 pub mod ratings;
 pub mod rentio;
 pub mod sakila;

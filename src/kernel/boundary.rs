@@ -26,6 +26,7 @@ use crate::config::{DbConfig, EnvFile};
 use crate::dynamo::{BatchReport, Dynamo, Response};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{DataFrame, Show};
+use crate::iam::{Credentials, Iam};
 use crate::lab4::Lab4;
 use crate::net::Cidr;
 use crate::s3::S3;
@@ -38,6 +39,8 @@ pub(crate) enum Object {
     Env(Arc<EnvFile>),
     Db(Db),
     Session(Session),
+    Iam(Iam),
+    Credentials(Arc<Credentials>),
     Dynamo(Dynamo),
     S3(S3),
     Lab4(Lab4),
@@ -52,6 +55,8 @@ impl Object {
             Object::Env(_) => "an env file",
             Object::Db(_) => "a database connection",
             Object::Session(_) => "a database session",
+            Object::Iam(_) => "an IAM connection",
+            Object::Credentials(_) => "access keys",
             Object::Dynamo(_) => "a DynamoDB connection",
             Object::S3(_) => "an S3 connection",
             Object::Lab4(_) => "lab 4's scenario",
@@ -67,6 +72,8 @@ impl Object {
             Object::Env(e) => format!("{e:?}"),
             Object::Db(d) => d.to_string(),
             Object::Session(s) => s.to_string(),
+            Object::Iam(i) => format!("{i:?}"),
+            Object::Credentials(c) => c.to_string(),
             Object::Dynamo(d) => format!("{d:?}"),
             Object::S3(s) => format!("{s:?}"),
             Object::Lab4(l) => format!("{l:?}"),
@@ -232,6 +239,8 @@ kept! {
     env: Env => Arc<EnvFile>, "an env file";
     db: Db => Db, "a database connection (Db)";
     session: Session => Session, "a database session (Session)";
+    iam: Iam => Iam, "an IAM connection (Iam)";
+    credentials: Credentials => Arc<Credentials>, "access keys (Credentials)";
     dynamo: Dynamo => Dynamo, "a DynamoDB connection (Dynamo)";
     s3: S3 => S3, "an S3 connection (S3)";
     lab4: Lab4 => Lab4, "lab 4's scenario (Lab4)";

@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, table};
 use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
+use crate::iam::{Credentials, Iam};
 use crate::lab4::Lab4;
 use crate::s3::S3;
 use crate::sql::{Db, Session, SqlValue};
-use crate::{acid, check, config, doctor, dynamo, lab4, marshal, ratings, s3};
+use crate::{acid, check, config, doctor, dynamo, lab4, lab6, marshal, ratings, s3};
 
 fn db_config(cfg: &config::DbConfig) -> Value {
     let nb = sourcelab_notebook::DbConfig {
@@ -45,6 +46,26 @@ fn session_handle(s: Session) -> Result<Value> {
     v["name"] = name.into();
     v["connection_id"] = id.into();
     Ok(v)
+}
+
+fn credentials_handle(c: Credentials) -> Result<Value> {
+    let (principal, expires) = (c.principal.clone(), c.expires.clone());
+    let mut v = handle(Object::Credentials(c.into()))?;
+    v["principal"] = principal.into();
+    v["expires"] = expires.into();
+    Ok(v)
+}
+
+/// `[[action, bucket, key], …]`.
+fn requests(a: &Args, key: &str) -> Result<Vec<(String, String, String)>> {
+    let list = a.json(key).as_array().cloned().unwrap_or_default();
+    Ok(list
+        .iter()
+        .map(|r| {
+            let s = |i: usize| r[i].as_str().unwrap_or_default().to_string();
+            (s(0), s(1), s(2))
+        })
+        .collect())
 }
 
 fn lab4_handle(lab: Lab4) -> Result<Value> {
@@ -170,6 +191,43 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "acid.restock" => json!(acid::restock(&a.db("db")?)?),
         "acid.crash" => shown_with(&acid::crash(&a.db("db")?)?),
         "acid.reset" => json!(acid::reset(&*a.env("env")?)?),
+
+        "iam.connect" => handle(Object::Iam(Iam::connect(&*a.env("env")?)?))?,
+        "iam.env" => env_handle(a.iam("iam")?.env()?)?,
+        "iam.env_for" => env_handle(a.iam("iam")?.env_for(&*a.credentials("keys")?)?)?,
+        "iam.whoami" => match a.json("keys").as_u64() {
+            Some(_) => json!(a.iam("iam")?.whoami(Some(&*a.credentials("keys")?))?),
+            None => json!(a.iam("iam")?.whoami(None)?),
+        },
+        "iam.create_user" => json!(a.iam("iam")?.create_user(a.str("name")?)?),
+        "iam.create_access_key" => credentials_handle(a.iam("iam")?.create_access_key(a.str("user")?)?)?,
+        "iam.create_group" => json!(a.iam("iam")?.create_group(a.str("name")?)?),
+        "iam.add_user_to_group" => json!(a.iam("iam")?.add_user_to_group(a.str("user")?, a.str("group")?)?),
+        "iam.create_policy" => json!(a.iam("iam")?.create_policy(a.str("name")?, a.json("document"))?),
+        "iam.attach_group_policy" => json!(a.iam("iam")?.attach_group_policy(a.str("group")?, a.str("arn")?)?),
+        "iam.attach_user_policy" => json!(a.iam("iam")?.attach_user_policy(a.str("user")?, a.str("arn")?)?),
+        "iam.put_user_policy" => {
+            json!(a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document"))?)
+        }
+        "iam.create_role" => json!(a.iam("iam")?.create_role(a.str("name")?, a.json("trust"))?),
+        "iam.attach_role_policy" => json!(a.iam("iam")?.attach_role_policy(a.str("role")?, a.str("arn")?)?),
+        "iam.assume_role" => {
+            let seconds = u32::try_from(a.u64("seconds")?).unwrap_or(u32::MAX);
+            let keys = a.credentials("keys")?;
+            credentials_handle(a.iam("iam")?.assume_role(&keys, a.str("role_arn")?, a.str("session")?, seconds)?)?
+        }
+        "iam.explain" => {
+            shown_with(&a.iam("iam")?.explain(a.str("principal")?, a.str("action")?, a.str("resource")?)?)
+        }
+        "iam.compare" => {
+            let owned = requests(a, "requests")?;
+            let list: Vec<(&str, &str, &str)> =
+                owned.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect();
+            table(a.iam("iam")?.compare(&*a.credentials("keys")?, &list)?)?
+        }
+        "iam.remove_all" => json!(a.iam("iam")?.remove_all(a.str("prefix")?)?),
+        "lab6.setup" => handle(Object::Iam(lab6::setup(&*a.env("env")?)?))?,
+        "lab6.reset" => json!(lab6::reset(&*a.env("env")?)?),
 
         "dynamo.list_tables_env" => json!(dynamo::list_tables(&*a.env("env")?)?),
         "dynamo.data_file" => json!(dynamo::data_file(a.str("name")?)),
@@ -339,6 +397,12 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "check.lab5_ex4" => shown(&check::lab5_ex4(&a.db("db")?, a.str("take_one")?)?),
         "check.lab5_ex5" => shown(&check::lab5_ex5(&a.session("session")?)?),
         "check.lab5_ex6" => shown(&check::lab5_ex6(&a.dynamo("ddb")?)?),
+        "check.lab6_ex1" => shown(&check::lab6_ex1(&a.iam("iam")?, &*a.credentials("keys")?)?),
+        "check.lab6_ex2" => shown(&check::lab6_ex2(&a.iam("iam")?, &*a.credentials("keys")?)?),
+        "check.lab6_ex3" => shown(&check::lab6_ex3(&a.iam("iam")?, &*a.credentials("keys")?)?),
+        "check.lab6_ex4" => shown(&check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?),
+        "check.lab6_ex5" => shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document"))?),
+        "check.lab6_ex6" => shown(&check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?),
         other => {
             return Err(Error::new(ErrorKind::Input, format!("call {other}"), "the library has no such call").hint(
                 "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \

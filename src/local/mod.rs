@@ -5,6 +5,7 @@
 //! | MariaDB | Amazon RDS for MySQL (lab 1) | the server named in `.env` if it answers, else a private `mariadbd` |
 //! | PostgreSQL | Amazon RDS for PostgreSQL (lab 4) | a private `postgres` with password (scram-sha-256) logins |
 //! | moto | S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis | `moto_server` from the Python venv, on 127.0.0.1 |
+//! | moto (IAM) | IAM, STS and S3 with policies enforced (lab 6) | a second `moto_server` that checks every request |
 //!
 //! Everything lives in one git-ignored folder, `.sourcelab/` at the top of the repository: the Python venv, the
 //! databases' data folders, logs, the state file with pids and ports, and `local.env` with the stack's settings.
@@ -108,6 +109,9 @@ impl fmt::Debug for Service {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct State {
     moto: Option<Service>,
+    /// Lab 6's moto, which enforces IAM policies; `user`/`password` are its administrator's keys.
+    #[serde(default)]
+    moto_iam: Option<Service>,
     mariadb: Option<Service>,
     postgres: Option<Service>,
     /// Lab 4's gateway in front of PostgreSQL, once `sourcelab lab4 setup` started it.
@@ -237,6 +241,8 @@ impl Stack {
         venv::ensure(self)?;
         state.moto = Some(moto::ensure(self, state.moto.take())?);
         self.save_state(&state)?;
+        state.moto_iam = Some(moto::ensure_iam(self, state.moto_iam.take())?);
+        self.save_state(&state)?;
         let mariadb = mariadb::ensure(self, state.mariadb.take(), user_env.as_ref())?;
         state.mariadb = Some(mariadb.clone());
         self.save_state(&state)?;
@@ -269,7 +275,7 @@ impl Stack {
         if let Some(s) = &state.mariadb {
             stopped.extend(mariadb::stop(s)?);
         }
-        if let Some(s) = &state.moto {
+        for s in [&state.moto_iam, &state.moto].into_iter().flatten() {
             stopped.extend(moto::stop(s)?);
         }
         Ok(stopped)
@@ -283,6 +289,7 @@ impl Stack {
     fn statuses(&self, state: &State) -> Vec<ServiceStatus> {
         let mut rows = vec![
             moto::status(state.moto.as_ref()),
+            moto::status_iam(state.moto_iam.as_ref()),
             mariadb::status(state.mariadb.as_ref()),
             postgres::status(state.postgres.as_ref()),
         ];
@@ -385,6 +392,17 @@ impl Stack {
             push_kv(&mut out, "AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID);
             push_kv(&mut out, "AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY);
         }
+        if let Some(m) = &state.moto_iam {
+            out.push_str(&format!(
+                "\n# IAM (lab 6): a second moto that checks every request against IAM policies, and the keys of its\n\
+                 # administrator, {} (the lab's root user). For real AWS delete these lines: lab 6 then uses the\n\
+                 # AWS settings above.\n",
+                moto::IAM_ADMIN
+            ));
+            push_kv(&mut out, "IAM_AWS_ENDPOINT_URL", &format!("http://{}:{}", m.host, m.port));
+            push_kv(&mut out, "IAM_AWS_ACCESS_KEY_ID", &m.user);
+            push_kv(&mut out, "IAM_AWS_SECRET_ACCESS_KEY", &m.password);
+        }
         out
     }
 
@@ -420,7 +438,7 @@ impl Stack {
     pub fn secrets(&self) -> Result<Vec<Secret>> {
         let state = self.load_state()?;
         let mut out = Vec::new();
-        for s in [&state.mariadb, &state.postgres].into_iter().flatten() {
+        for s in [&state.mariadb, &state.postgres, &state.moto_iam].into_iter().flatten() {
             for p in [&s.password, &s.admin_password] {
                 if !p.is_empty() {
                     out.push(Secret::new(p.clone()));

@@ -2,6 +2,12 @@
 //!
 //! It keeps everything in memory: a restart empties every bucket and table. Its port is fixed (5000) so the env
 //! file stays valid; set `SOURCELAB_MOTO_PORT` to move it.
+//!
+//! Lab 6 gets a second moto ([`ensure_iam`], port 5100, `SOURCELAB_MOTO_IAM_PORT`) that authenticates every
+//! request and authorises it against IAM policies, as AWS does. Such a server refuses keys that belong to no IAM
+//! user, so it starts with checks on, is then told to let exactly three requests through unchecked, and those
+//! three create its administrator ([`IAM_ADMIN`]: a user, an allow-everything policy, an access key), whose keys
+//! go into the env file. The labs' moto stays as it was: anything goes.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -18,12 +24,18 @@ pub const SECRET_ACCESS_KEY: &str = "testing";
 /// The default port.
 pub const DEFAULT_PORT: u16 = 5000;
 
-fn wanted_port() -> Result<u16> {
-    match std::env::var("SOURCELAB_MOTO_PORT") {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
-            Error::new(ErrorKind::Config, "read SOURCELAB_MOTO_PORT", format!("`{v}` is not a port number"))
-        }),
-        _ => Ok(DEFAULT_PORT),
+/// The IAM lab's moto's default port.
+pub const IAM_DEFAULT_PORT: u16 = 5100;
+/// The administrator the IAM lab's moto gets (the lab's stand-in for the account's root user).
+pub const IAM_ADMIN: &str = "lab-admin";
+
+fn wanted_port(var: &str, default: u16) -> Result<u16> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|_| Error::new(ErrorKind::Config, format!("read {var}"), format!("`{v}` is not a port number"))),
+        _ => Ok(default),
     }
 }
 
@@ -40,38 +52,96 @@ pub fn answers_http(port: u16) -> bool {
     s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.")
 }
 
-/// Starts moto unless the one we started before still answers.
-pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
-    let port = wanted_port()?;
-    if let Some(s) = prev.filter(|s| s.port == port)
-        && s.pid.is_some_and(|p| process::is_running(p, "moto"))
-        && answers_http(s.port)
-    {
-        return Ok(s);
-    }
+/// The one we started before, when it still runs on `port` and answers.
+fn still_running(prev: Option<Service>, port: u16) -> Option<Service> {
+    prev.filter(|s| s.port == port && s.pid.is_some_and(|p| process::is_running(p, "moto")) && answers_http(s.port))
+}
+
+/// Starts a moto server on `port` (`var` moves it) with `env` set, logging to `log`, and waits until it answers.
+fn start(stack: &Stack, port: u16, var: &str, log: &str, env: &[(&str, &str)]) -> Result<Service> {
     if !process::port_is_free(port) {
         return Err(Error::new(
             ErrorKind::Setup,
             format!("start moto on 127.0.0.1:{port}"),
             format!("port {port} is already taken by another program"),
         )
-        .hint(format!("stop that program, or choose another port: SOURCELAB_MOTO_PORT={} sourcelab up", port + 1)));
+        .hint(format!("stop that program, or choose another port: {var}={} sourcelab up", port + 1)));
     }
-    let log = stack.logs_dir().join("moto.log");
+    let log = stack.logs_dir().join(log);
     let server = venv::bin(stack, "moto_server");
     eprintln!("sourcelab: starting moto on 127.0.0.1:{port}");
-    let pid = process::spawn_daemon(
-        "start moto",
-        Command::new(&server).args(["-H", "127.0.0.1", "-p", &port.to_string()]),
-        &log,
-    )?;
+    let mut cmd = Command::new(&server);
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).envs(env.iter().copied());
+    let pid = process::spawn_daemon("start moto", &mut cmd, &log)?;
     process::wait_until("moto", Some(pid), &log, Duration::from_secs(60), || answers_http(port))?;
     Ok(Service::process(pid, port, log))
 }
 
-/// Stops the moto we started.
+/// Starts moto unless the one we started before still answers.
+pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
+    let port = wanted_port("SOURCELAB_MOTO_PORT", DEFAULT_PORT)?;
+    match still_running(prev, port) {
+        Some(s) => Ok(s),
+        None => start(stack, port, "SOURCELAB_MOTO_PORT", "moto.log", &[]),
+    }
+}
+
+/// Starts the IAM lab's moto, which checks every request against IAM policies, unless ours still answers, and
+/// gives it its administrator: the service's `user` and `password` are that administrator's access key id and
+/// secret key.
+pub fn ensure_iam(stack: &Stack, prev: Option<Service>) -> Result<Service> {
+    let port = wanted_port("SOURCELAB_MOTO_IAM_PORT", IAM_DEFAULT_PORT)?;
+    if let Some(s) = still_running(prev, port).filter(|s| !s.password.is_empty()) {
+        return Ok(s);
+    }
+    let mut service =
+        start(stack, port, "SOURCELAB_MOTO_IAM_PORT", "moto-iam.log", &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")])?;
+    let admin =
+        allow_unchecked(port, 3).and_then(|()| crate::iam::bootstrap(&format!("http://127.0.0.1:{port}"), IAM_ADMIN));
+    match admin {
+        Ok((id, secret)) => {
+            service.user = id;
+            service.password = secret.expose().to_string();
+            Ok(service)
+        }
+        Err(e) => {
+            // Leave nothing half-made behind: a server without an administrator is of no use.
+            if let Some(pid) = service.pid {
+                process::stop(pid, rustix::process::Signal::TERM, Duration::from_secs(10))?;
+            }
+            Err(e.hint(format!("read the log: {}", service.log.display())))
+        }
+    }
+}
+
+/// Tells a moto server to serve the next `n` requests without checking credentials (`POST /moto-api/reset-auth`).
+fn allow_unchecked(port: u16, n: u32) -> Result<()> {
+    let fail = |cause: String| Error::new(ErrorKind::Setup, "prepare the IAM lab's moto", cause);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| fail(e.to_string()))?;
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let body = n.to_string();
+    let request = format!(
+        "POST /moto-api/reset-auth HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).map_err(|e| fail(e.to_string()))?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).map_err(|e| fail(e.to_string()))?;
+    if !answer.starts_with("HTTP/1.0 200") && !answer.starts_with("HTTP/1.1 200") {
+        return Err(fail(format!("moto answered {}", answer.lines().next().unwrap_or("nothing"))));
+    }
+    Ok(())
+}
+
+/// Stops a moto we started.
 pub fn stop(s: &Service) -> Result<Vec<String>> {
-    super::stop_ours(s, "moto", "moto", rustix::process::Signal::TERM, Duration::from_secs(10))
+    super::stop_ours(
+        s,
+        "moto",
+        &format!("moto on port {}", s.port),
+        rustix::process::Signal::TERM,
+        Duration::from_secs(10),
+    )
 }
 
 /// moto's row in the status table.
@@ -81,6 +151,17 @@ pub fn status(s: Option<&Service>) -> ServiceStatus {
             format!("http://{}:{}", s.host, s.port),
             answers_http(s.port),
             "S3, DynamoDB, IAM, STS, EC2, SQS, Kinesis".into(),
+        )
+    })
+}
+
+/// The IAM lab's moto's row in the status table.
+pub fn status_iam(s: Option<&Service>) -> ServiceStatus {
+    super::status_row("moto-iam", s, |s| {
+        (
+            format!("http://{}:{}", s.host, s.port),
+            answers_http(s.port),
+            "IAM, STS, S3, policies enforced (lab 6)".into(),
         )
     })
 }

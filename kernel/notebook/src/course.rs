@@ -9,6 +9,7 @@ pub mod check {
     use crate::dynamo::{Dynamo, Response};
     use crate::error::Result;
     use crate::frame::{BatchReport, Passed, Shown, Table};
+    use crate::iam::{Credentials, Iam};
     use crate::lab4::Lab4;
     use crate::net::Cidr;
     use crate::s3::S3;
@@ -184,6 +185,36 @@ pub mod check {
     /// Lab 5, exercise 6: 30 moved from alice to bob in one DynamoDB transaction.
     pub fn lab5_ex6(ddb: &Dynamo) -> Result<Passed> {
         passed(call("check.lab5_ex6", json!({"ddb": ddb.arg()})))
+    }
+
+    /// Lab 6, exercise 1: `keys` belong to the analyst, and work.
+    pub fn lab6_ex1(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        passed(call("check.lab6_ex1", json!({"iam": iam.arg(), "keys": keys.arg()})))
+    }
+
+    /// Lab 6, exercise 2: the analyst reads through the group, and writes nothing.
+    pub fn lab6_ex2(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        passed(call("check.lab6_ex2", json!({"iam": iam.arg(), "keys": keys.arg()})))
+    }
+
+    /// Lab 6, exercise 3: the analyst writes under `uploads/` only.
+    pub fn lab6_ex3(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        passed(call("check.lab6_ex3", json!({"iam": iam.arg(), "keys": keys.arg()})))
+    }
+
+    /// Lab 6, exercise 4: an explicit deny keeps the analyst out of `secret/`.
+    pub fn lab6_ex4(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        passed(call("check.lab6_ex4", json!({"iam": iam.arg(), "keys": keys.arg()})))
+    }
+
+    /// Lab 6, exercise 5: `document` lets a pipeline read `raw/2024/` and nothing else.
+    pub fn lab6_ex5(iam: &Iam, document: &serde_json::Value) -> Result<Passed> {
+        passed(call("check.lab6_ex5", json!({"iam": iam.arg(), "document": document})))
+    }
+
+    /// Lab 6, exercise 6: `keys` are a session of the pipeline role.
+    pub fn lab6_ex6(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        passed(call("check.lab6_ex6", json!({"iam": iam.arg(), "keys": keys.arg()})))
     }
 
     /// Exercise 1: the /24 block of the lab VPC that holds the database's address.
@@ -490,5 +521,41 @@ pub mod acid {
     /// Removes the `acid` database and the lab's DynamoDB tables; what it removed.
     pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
         Ok(client::strings(&call("acid.reset", json!({"env": env.arg()}))?))
+    }
+}
+
+/// Lab 6's names and its data bucket on the IAM lab's moto (`sourcelab::lab6`).
+pub mod lab6 {
+    use serde_json::json;
+
+    use crate::client::{self, call};
+    use crate::config::EnvFile;
+    use crate::error::Result;
+    use crate::iam::Iam;
+
+    /// What everything lab 6 makes is called by.
+    pub const PREFIX: &str = crate::iam::PREFIX;
+    /// The data bucket.
+    pub const BUCKET: &str = "lab6-data";
+    /// Its objects.
+    pub const OBJECTS: [&str; 4] =
+        ["raw/2024/orders.csv", "raw/2023/orders.csv", "curated/daily_sales.csv", "secret/salaries.csv"];
+    /// The user: a data analyst.
+    pub const ANALYST: &str = "lab6-analyst";
+    /// The analyst's team.
+    pub const READERS: &str = "lab6-readers";
+    /// The managed policy that lets the team read the data.
+    pub const READ_POLICY: &str = "lab6-read-data";
+    /// The role a nightly pipeline assumes.
+    pub const PIPELINE_ROLE: &str = "lab6-pipeline";
+
+    /// Removes what lab 6 made before and creates the data bucket again; the administrator's connection.
+    pub fn setup(env: &EnvFile) -> Result<Iam> {
+        Iam::from_reply(call("lab6.setup", json!({"env": env.arg()}))?)
+    }
+
+    /// Removes everything lab 6 made; what it removed.
+    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
+        Ok(client::strings(&call("lab6.reset", json!({"env": env.arg()}))?))
     }
 }

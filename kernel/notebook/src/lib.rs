@@ -37,6 +37,7 @@ pub mod doctor;
 pub mod dynamo;
 pub mod error;
 pub mod frame;
+pub mod iam;
 pub mod marshal;
 pub mod net;
 pub mod s3;
@@ -45,10 +46,11 @@ pub mod values;
 pub mod wire;
 
 pub use config::{DbConfig, EnvFile, load_env};
-pub use course::{acid, check, lab4, ratings};
+pub use course::{acid, check, lab4, lab6, ratings};
 pub use dynamo::{Dynamo, Response, TableSpec};
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{Png, Shown, Table};
+pub use iam::{Credentials, Iam};
 pub use lab4::Lab4;
 pub use s3::S3;
 pub use sql::{Db, Session};
@@ -66,10 +68,10 @@ pub mod prelude {
     pub use crate::lab4::Network;
     pub use crate::net::Cidr;
     pub use crate::{
-        Db, DbConfig, Dynamo, Engine, EnvFile, Error, ErrorKind, Lab4, Png, Progress, Response, Result, S3, Secret,
-        Session, Shown, SqlValue, Table, TableSpec, load_env,
+        Credentials, Db, DbConfig, Dynamo, Engine, EnvFile, Error, ErrorKind, Iam, Lab4, Png, Progress, Response,
+        Result, S3, Secret, Session, Shown, SqlValue, Table, TableSpec, load_env,
     };
-    pub use crate::{acid, check, doctor, dynamo, lab4, marshal, ratings, s3};
+    pub use crate::{acid, check, doctor, dynamo, iam, lab4, lab6, marshal, ratings, s3};
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
 }

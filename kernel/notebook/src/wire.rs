@@ -24,6 +24,7 @@ pub const PROTOCOL: u64 = fnv(&[
     include_str!("marshal.rs"),
     include_str!("doctor.rs"),
     include_str!("course.rs"),
+    include_str!("iam.rs"),
 ]);
 
 const fn fnv(parts: &[&str]) -> u64 {
