@@ -53,8 +53,19 @@ PYEOF
     --kernel sourcelab-baseline --startup-timeout 3600 --out "$out/warm" "$out/warm.ipynb" >/dev/null \
     || { echo "error: the old design's kernel did not start (above)" >&2; exit 1; }
   step "the old design: every lab notebook"
+  # The old design's code rewrites the stack's state file (lab 4's setup does) without what came after it, such
+  # as lab 6's moto and its administrator's keys: put that entry back afterwards, and let `up` rewrite the env files.
+  cp "$ROOT/.sourcelab/stack.json" "$out/stack-before.json"
   JUPYTER_PATH="$ROOT/.sourcelab/venv/share/jupyter" "$PY" "$ROOT/kernel/run_notebooks.py" \
     --kernel sourcelab-baseline --out "$out/old" "$base"/notebooks/*.ipynb >"$out/old.jsonl" || true
+  "$PY" - "$out/stack-before.json" "$ROOT/.sourcelab/stack.json" <<'PYEOF'
+import json, sys
+before, now = (json.load(open(p)) for p in sys.argv[1:])
+for key, value in before.items():
+    now.setdefault(key, value)
+json.dump(now, open(sys.argv[2], "w"), indent=2)
+PYEOF
+  "$SOURCELAB" up >/dev/null
 fi
 
 # The same cells on both sides: the notebooks the old design has, as this checkout writes them; labs added since

@@ -134,7 +134,18 @@ fn doc_text(source: &str, doc: &Value) -> Result<String> {
 
 impl Iam {
     /// Connects as the lab's administrator and checks who that is (STS `GetCallerIdentity`).
+    ///
+    /// An env file that points the AWS SDKs at a local server but has no `IAM_AWS_*` keys is refused: the labs'
+    /// moto checks no permissions at all, so every request would pass and the lab would teach nothing.
     pub fn connect(env: &EnvFile) -> Result<Iam> {
+        if env.get("IAM_AWS_ENDPOINT_URL").is_none() && env.aws().endpoint_url.is_some() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("connect to IAM with {}", env.path().display()),
+                "the file has no IAM_AWS_ENDPOINT_URL, and its AWS endpoint (the labs' moto) checks no permissions",
+            )
+            .hint("run `sourcelab up`: it starts the IAM lab's moto and writes its IAM_AWS_* keys (into your own .env: copy them from .sourcelab/local.env); for real AWS delete AWS_ENDPOINT_URL"));
+        }
         let env = admin_env(env);
         let endpoint = env.aws().endpoint_url.clone();
         let sdk = crate::block_on(async { env.aws().sdk_config().await })?;

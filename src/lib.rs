@@ -8,7 +8,7 @@
 //! | module | what it teaches |
 //! |---|---|
 //! | [`config`] | env files, connection URLs, secrets that never print |
-//! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): query results as DataFrames, sessions and transactions |
+//! | [`sql`] | relational databases (MariaDB / MySQL, PostgreSQL): results as DataFrames, sessions, transactions |
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
 //! | [`s3`] | S3, object storage |
@@ -19,7 +19,8 @@
 //! | [`error`] | the one error type: what failed, why, what to do |
 //!
 //! **The course** ([`course`]): each lab's data ([`rentio`], [`sakila`], [`ratings`]), lab 4's scenario
-//! ([`lab4`]), lab 5's ACID scenario ([`acid`]), the exercise checks ([`check`]) and the learner copies ([`exercises`]).
+//! ([`lab4`]), lab 5's ACID scenario ([`acid`]), lab 6's bucket and names ([`lab6`]), the exercise checks
+//! ([`check`]) and the learner copies ([`exercises`]).
 //!
 //! **The machinery**: the local stack of real services ([`local`]), the Rust kernel and the notebook boundary
 //! ([`kernel`]) through which notebook cells call this library.

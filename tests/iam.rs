@@ -120,6 +120,13 @@ fn bad_input_is_refused_with_its_place_and_the_fix() {
     assert!(e.to_string().contains("has no Resource"), "{e}");
     let e = iam.create_access_key("lab6-ghost").unwrap_err();
     assert!(e.cause().contains("lab6-ghost"), "{e}");
+    // Settings without the IAM lab's moto would send everything to the labs' moto, which allows all.
+    let labs_only = sourcelab::config::EnvFile::from_pairs(
+        "labs-only.env",
+        &[("AWS_ENDPOINT_URL", common::env().get("AWS_ENDPOINT_URL").unwrap()), ("AWS_REGION", "us-east-1")],
+    );
+    let e = Iam::connect(&labs_only).unwrap_err();
+    assert!(e.to_string().contains("IAM_AWS_ENDPOINT_URL") && e.to_string().contains("sourcelab up"), "{e}");
     let e = iam.compare(&analyst(&iam), &[("s3:Teleport", BUCKET, "")]).unwrap_err();
     assert!(e.to_string().contains("s3:GetObject"), "{e}");
 }
