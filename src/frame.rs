@@ -170,6 +170,30 @@ pub fn to_html(df: &DataFrame) -> String {
     h
 }
 
+/// SQL over a DataFrame, which the query calls `name`, run by polars on a thread of its own (its query engine
+/// blocks on tasks of its own, which a single-threaded async runtime — a notebook cell's, a test's — forbids).
+pub fn sql_as(df: DataFrame, name: &str, sql: &str) -> crate::Result<DataFrame> {
+    use polars::prelude::IntoLazy;
+    let failed = |cause: String| crate::Error::new(crate::ErrorKind::Input, format!("run SQL over {name}"), cause);
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut ctx = polars::sql::SQLContext::new();
+                ctx.register(name, df.lazy());
+                ctx.execute(sql).and_then(|lf| lf.collect()).map_err(|e| {
+                    failed(e.to_string()).hint(format!("the table is {name}; quote column names with \"…\""))
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| Err(failed("the query thread panicked".into())))
+    })
+}
+
+/// SQL over a DataFrame, which the query calls `self`: `SELECT page, COUNT(*) AS clicks FROM self GROUP BY page`.
+pub fn sql(df: DataFrame, sql: &str) -> crate::Result<DataFrame> {
+    sql_as(df, "self", sql)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,14 +12,19 @@
 //! | [`dynamo`] | DynamoDB, a key-value / document store |
 //! | [`marshal`] | DynamoDB JSON ↔ plain JSON, exact numbers |
 //! | [`s3`] | S3, object storage |
+//! | [`sqs`] | SQS, a message queue: visibility timeouts, at-least-once delivery, dead-letter and FIFO queues |
+//! | [`kinesis`] | Kinesis, an event stream: shards, partition keys, consumers that each read every record |
+//! | [`logs`] | log files (web access, application, security, MariaDB, PostgreSQL) as tables; levels |
 //! | [`iam`] | who may do what: users, groups, roles, policies; why a request was allowed or denied |
 //! | [`doctor`] | why a database or an S3 object cannot be reached, one layer at a time |
 //! | [`net`], [`vpc`] | IPv4 CIDR blocks; whether a client reaches a database through VPCs, routes and firewalls |
-//! | [`frame`] | what values show in a notebook: DataFrames as HTML tables |
+//! | [`frame`] | what values show in a notebook: DataFrames as HTML tables, SQL over a DataFrame |
+//! | [`plot`] | bar and line charts of a table's columns, as SVG |
 //! | [`error`] | the one error type: what failed, why, what to do |
 //!
 //! **The course** ([`course`]): each lab's data ([`rentio`], [`sakila`], [`ratings`]), lab 4's scenario
-//! ([`lab4`]), lab 5's ACID scenario ([`acid`]), lab 6's bucket and names ([`lab6`]), the exercise checks
+//! ([`lab4`]), lab 5's ACID scenario ([`acid`]), lab 6's bucket and names ([`lab6`]), lab 7's click events
+//! ([`lab7`]), lab 8's web shop and its logs ([`lab8`]), the exercise checks
 //! ([`check`]) and the learner copies ([`exercises`]).
 //!
 //! **The machinery**: the local stack of real services ([`local`]), the Rust kernel and the notebook boundary
@@ -47,15 +52,19 @@ pub mod dynamo;
 pub mod error;
 pub mod frame;
 pub mod iam;
+pub mod kinesis;
+pub mod logs;
 pub mod marshal;
 pub mod net;
+pub mod plot;
 pub mod s3;
 pub mod sql;
+pub mod sqs;
 pub mod vpc;
 
 // The course: lab data, scenarios, checks, exercises.
 pub mod course;
-pub use course::{acid, check, exercises, lab4, lab6, ratings, rentio, sakila};
+pub use course::{acid, check, exercises, lab4, lab6, lab7, lab8, ratings, rentio, sakila};
 
 // The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
 pub mod kernel;
@@ -74,11 +83,15 @@ pub mod prelude {
     pub use crate::error::{Error, ErrorKind, Result};
     pub use crate::frame::{DataFrame, Png, Show};
     pub use crate::iam::{Credentials, Iam};
+    pub use crate::kinesis::{Kinesis, Reader, StartAt};
     pub use crate::lab4::Lab4;
     pub use crate::net::Cidr;
     pub use crate::s3::S3;
     pub use crate::sql::{Db, Session, SqlValue};
-    pub use crate::{acid, doctor, dynamo, iam, lab4, lab6, marshal, ratings, s3};
+    pub use crate::sqs::{Messages, Sqs};
+    pub use crate::{
+        acid, doctor, dynamo, iam, kinesis, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3, sqs,
+    };
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
 }

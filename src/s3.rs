@@ -1140,22 +1140,7 @@ pub fn read_csv_file(path: impl AsRef<Path>) -> Result<DataFrame> {
 
 /// SQL over a DataFrame registered as `s3object`, run locally by polars.
 pub fn query_frame(df: DataFrame, sql: &str) -> Result<DataFrame> {
-    use polars::prelude::IntoLazy;
-    // polars' query engine blocks on tasks of its own, which a single-threaded async runtime (a notebook cell's,
-    // a test's) forbids; on a thread of its own it runs anywhere.
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let mut ctx = polars::sql::SQLContext::new();
-                ctx.register("s3object", df.lazy());
-                ctx.execute(sql).and_then(|lf| lf.collect()).map_err(|e| {
-                    Error::new(ErrorKind::Input, "run SQL over s3object", e.to_string())
-                        .hint("the table is s3object; quote column names with \"…\"")
-                })
-            })
-            .join()
-            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Setup, "run SQL over s3object", "the query thread panicked")))
-    })
+    crate::frame::sql_as(df, "s3object", sql)
 }
 
 fn content_type(key: &str) -> &'static str {

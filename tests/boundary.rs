@@ -132,3 +132,56 @@ fn dynamo_s3_and_marshal_answer_like_the_library() {
     let gone = s3.list(&bucket, "").unwrap_err();
     assert!(gone.to_string().contains("NoSuchBucket"), "{gone}");
 }
+
+#[test]
+fn queues_streams_logs_and_charts_cross_the_boundary() {
+    library();
+    let env = load_env().unwrap();
+    let sqs = Sqs::connect(&env).unwrap();
+    sqs.remove_all("t8boundary-").unwrap();
+    sqs.create_queue("t8boundary-q", 30).unwrap();
+    let events = lab7::clicks(25);
+    assert_eq!(sqs.send_all("t8boundary-q", &events, Progress::Quiet).unwrap(), 25);
+    let got = sqs.receive("t8boundary-q", 10).unwrap();
+    assert_eq!((got.len(), got.receive_counts()), (10, vec![1; 10]));
+    assert!(got.to_string().contains("10 message(s) from t8boundary-q"), "{got}");
+    assert_eq!(sqs.delete("t8boundary-q", &got).unwrap(), 10);
+    let counts = sqs.counts("t8boundary-q").unwrap();
+    assert_eq!((counts.visible, counts.in_flight), (15, 0));
+    assert!(sqs.receive("t8boundary-q", 11).unwrap_err().to_string().contains("1 to 10"));
+    assert_eq!(sqs.remove_all("t8boundary-").unwrap(), ["queue t8boundary-q"]);
+
+    let kinesis = Kinesis::connect(&env).unwrap();
+    kinesis.remove_all("t8boundary-").unwrap();
+    kinesis.create_stream("t8boundary-s", 2).unwrap();
+    assert_eq!(kinesis.shards("t8boundary-s").unwrap().height(), 2);
+    assert_eq!(kinesis.put_events("t8boundary-s", &events, "user", Progress::Quiet).unwrap(), 25);
+    let reader = kinesis.reader("t8boundary-s", StartAt::TrimHorizon).unwrap();
+    let records = reader.read(100).unwrap();
+    assert_eq!(records.column_names(), ["shard", "sequence", "key", "arrived", "data"]);
+    assert_eq!(records.height(), 25);
+    assert_eq!(reader.read(100).unwrap().height(), 0, "the position stays in the library");
+    let seq = records.value(0, "sequence").unwrap().as_str().unwrap().to_string();
+    let shard = records.value(0, "shard").unwrap().as_str().unwrap().to_string();
+    let at = kinesis.shard_reader("t8boundary-s", &shard, StartAt::AtSequence(seq.clone())).unwrap();
+    assert_eq!(at.read(1).unwrap().value(0, "sequence").unwrap(), json!(seq));
+    let placed = kinesis.put("t8boundary-s", "user-1", "{}").unwrap();
+    assert!(placed.shard.starts_with("shardId-"), "{placed}");
+    let clicks = lab7::clicks_table(&records).unwrap();
+    let per_page = clicks.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page ORDER BY clicks DESC").unwrap();
+    assert_eq!(per_page.column_names(), ["page", "clicks"]);
+    let chart = plot::bars(&per_page, "page", "clicks", "t").unwrap();
+    assert_eq!(chart.data()["points"], json!(per_page.height()));
+    assert!(plot::line(&per_page, "page", "nope", "t").unwrap_err().to_string().contains("no column \"nope\""));
+    assert_eq!(kinesis.remove_all("t8boundary-").unwrap(), ["stream t8boundary-s"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, "2024-05-06T09:00:00.000Z INFO shop: up\nnot a line\n").unwrap();
+    let parsed = logs::read_app(&path).unwrap();
+    assert_eq!((parsed.rows.height(), parsed.unparsed.height()), (1, 1));
+    assert!(parsed.to_string().contains("1 entries, 1 unparsed"), "{parsed}");
+    assert_eq!(logs::combine(&[&parsed.rows, &parsed.rows]).unwrap().height(), 2);
+    let e = logs::read_auth(dir.path().join("missing.log")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+}

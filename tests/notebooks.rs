@@ -194,6 +194,37 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(!find("<td>false</td>"), "the explainer and the server agree on every request: {cells:#?}");
     assert!(find("user lab6-analyst") && find("role lab6-pipeline"), "the cleanup: {cells:#?}");
 
+    // 07_streaming: every exercise passed; a queue hands each message to one consumer, a stream to every one.
+    let cells = outputs(&read(&out.path().join("07_streaming.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=7 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 7 exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(find("2 waiting, 1 in flight"), "a received order in flight: {cells:#?}");
+    assert!(find("receive 1: receive counts [1]") && find("receive 2: receive counts [2]"), "{cells:#?}");
+    assert!(find("receive 3: receive counts []"), "the poison order left the queue: {cells:#?}");
+    assert!(find("?!"), "the poison order in the dead-letter queue: {cells:#?}");
+    assert!(find("lab7-clicks: 1000/1000 sent") && find("lab7-clicks: 1000/1000 written"), "progress: {cells:#?}");
+    assert!(find("0 waiting, 0 in flight"), "a consumed queue is empty: {cells:#?}");
+    assert!(find("(1000, 0)"), "a second reader sees every record; the first is at the end: {cells:#?}");
+    assert!(find("1001"), "records stay after being read: {cells:#?}");
+    assert!(find("<svg") && find("Clicks per minute") && find("Clicks per page"), "the charts: {cells:#?}");
+    assert!(find("queue lab7-orders-dlq") && find("stream lab7-clicks"), "the cleanup: {cells:#?}");
+
+    // 08_logs: every exercise passed, on logs the stack and the shop really wrote.
+    let cells = outputs(&read(&out.path().join("08_logs.ipynb")));
+    let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
+    for n in 1..=5 {
+        assert!(find(&format!("✓ exercise {n}:")), "lab 8 exercise {n} did not pass: {cells:#?}");
+    }
+    assert!(find("password authentication failed for user"), "PostgreSQL's refused logins: {cells:#?}");
+    assert!(find("Access denied for user 'lab'"), "MariaDB's refused logins: {cells:#?}");
+    assert!(find("password guesses from 127.0.0.66"), "the traffic: {cells:#?}");
+    assert!(find("✓ exercise 4: 127.0.0.66 failed"), "the attacker found: {cells:#?}");
+    assert!(find("Failed logins per second") && find("Log entries per level"), "the charts: {cells:#?}");
+    assert!(find("2 unparsed line(s)"), "the damaged copy: {cells:#?}");
+    assert!(find("✓ exercise 5: 5 levels"), "all five levels, debug to fatal, in the logs: {cells:#?}");
+
     // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in

@@ -74,7 +74,7 @@ enum Cmd {
     /// Put a lab back at its start without restarting the stack, and say what was removed.
     Reset {
         /// The lab: `acid` (lab 5: the `acid` database and its DynamoDB tables), `iam` (lab 6: its users, groups,
-        /// roles, policies and bucket) or `lab4` (the scenario, rebuilt).
+        /// roles, policies and bucket), `streaming` (lab 7: its queues and streams) or `lab4` (the scenario, rebuilt).
         lab: String,
     },
     /// Lab 4's scenario: a PostgreSQL "RDS instance" you cannot reach yet, behind an EC2 network in moto.
@@ -287,13 +287,17 @@ fn reset(stack: &Stack, lab: &str) -> sourcelab::Result<ExitCode> {
             let removed = sourcelab::lab6::reset(&sourcelab::config::load()?)?;
             Ok(removed_report("lab 6 (iam)", removed, "lab6::setup(&env), makes the data bucket again"))
         }
+        "streaming" | "7" | "07" => {
+            let removed = sourcelab::lab7::reset(&sourcelab::config::load()?)?;
+            Ok(removed_report("lab 7 (streaming)", removed, "lab7::reset(&env), starts from no queues and no streams"))
+        }
         "lab4" | "4" | "04" => lab4(stack, Lab4Cmd::Reset),
         other => Err(sourcelab::Error::new(
             sourcelab::ErrorKind::Input,
             format!("reset lab {other:?}"),
             "there is no such lab to reset",
         )
-        .hint("use `sourcelab reset acid` (lab 5), `sourcelab reset iam` (lab 6) or `sourcelab reset lab4`")),
+        .hint("use `sourcelab reset acid` (lab 5), `sourcelab reset iam` (lab 6), `sourcelab reset streaming` (lab 7) or `sourcelab reset lab4`")),
     }
 }
 

@@ -873,3 +873,242 @@ pub fn lab6_ex6(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result
     let expires = keys.expires.as_deref().unwrap_or("?");
     Ok(Passed(format!("exercise 6: STS says these keys are {who}; they expire at {expires}")))
 }
+
+/// Lab 7, exercise 1: the queue `lab7::ORDERS` exists with a 2-second visibility timeout and holds three orders.
+pub fn lab7_ex1(sqs: &crate::sqs::Sqs) -> Result<Passed> {
+    let hint = "sqs.create_queue(lab7::ORDERS, 2)?, then sqs.send(lab7::ORDERS, …)? three times";
+    let attrs = sqs.attributes(crate::lab7::ORDERS).map_err(|e| e.hint(hint))?;
+    let timeout = attrs.get("VisibilityTimeout").cloned().unwrap_or_default();
+    if timeout != "2" {
+        return Err(fail("exercise 1", "a visibility timeout of 2 seconds", format!("{timeout:?}"), hint));
+    }
+    let counts = sqs.counts(crate::lab7::ORDERS)?;
+    if counts.visible + counts.in_flight != 3 {
+        return Err(fail("exercise 1", "3 messages in the queue", counts, hint));
+    }
+    Ok(Passed(format!("exercise 1: {} holds {counts}", crate::lab7::ORDERS)))
+}
+
+/// Lab 7, exercise 2: the three orders were received and deleted, and the queue is empty.
+pub fn lab7_ex2(sqs: &crate::sqs::Sqs, processed: &crate::sqs::Messages) -> Result<Passed> {
+    let hint = "receive the orders (sqs.receive(lab7::ORDERS, 10)?), then delete what you received (sqs.delete)";
+    if processed.messages.len() != 3 || processed.queue != crate::lab7::ORDERS {
+        let got = format!("{} message(s) from {}", processed.messages.len(), processed.queue);
+        return Err(fail("exercise 2", format!("the 3 orders received from {}", crate::lab7::ORDERS), got, hint));
+    }
+    let counts = sqs.counts(crate::lab7::ORDERS)?;
+    if counts != (crate::sqs::Counts { visible: 0, in_flight: 0 }) {
+        return Err(fail("exercise 2", "an empty queue (nothing waiting, nothing in flight)", counts, hint));
+    }
+    Ok(Passed("exercise 2: three orders processed and deleted; none will come back".into()))
+}
+
+/// Lab 7, exercise 3: `lab7::ORDERS_DLQ` is the dead-letter queue of `lab7::ORDERS`, after two receives.
+pub fn lab7_ex3(sqs: &crate::sqs::Sqs) -> Result<Passed> {
+    use crate::lab7::{ORDERS, ORDERS_DLQ};
+    let hint =
+        "sqs.create_queue(lab7::ORDERS_DLQ, 30)?, then sqs.set_dead_letter_queue(lab7::ORDERS, lab7::ORDERS_DLQ, 2)?";
+    let policy = sqs.attributes(ORDERS)?.get("RedrivePolicy").cloned().unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&policy).unwrap_or_default();
+    let target = v["deadLetterTargetArn"].as_str().unwrap_or_default().to_string();
+    let max = v["maxReceiveCount"].to_string().trim_matches('"').to_string();
+    if !target.ends_with(&format!(":{ORDERS_DLQ}")) || max != "2" {
+        let want = format!("a redrive policy to {ORDERS_DLQ} after 2 receives");
+        return Err(fail("exercise 3", want, if policy.is_empty() { "none".into() } else { policy }, hint));
+    }
+    Ok(Passed(format!("exercise 3: an order received twice without being deleted moves to {ORDERS_DLQ}")))
+}
+
+/// Lab 7, exercise 4: the five payments came out of the FIFO queue once each, in order.
+pub fn lab7_ex4(received: &crate::sqs::Messages) -> Result<Passed> {
+    let want: Vec<&str> = sourcelab_notebook::lab7::PAYMENT_EVENTS.iter().map(|(_, b)| *b).collect();
+    let got = received.bodies();
+    if got != want {
+        let ids = |bodies: &[&str]| {
+            bodies
+                .iter()
+                .map(|b| {
+                    serde_json::from_str::<serde_json::Value>(b)
+                        .ok()
+                        .map_or("?".into(), |v| v["payment_id"].to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let got: Vec<&str> = got.iter().map(String::as_str).collect();
+        return Err(fail(
+            "exercise 4",
+            format!("the payments {}", ids(&want)),
+            format!("{} message(s): {}", got.len(), ids(&got)),
+            "send each payment with send_fifo(lab7::PAYMENTS, body, \"customer-42\", id) — the retry with the same id — then receive up to 10",
+        ));
+    }
+    Ok(Passed("exercise 4: five payments, in order, the retried one delivered once".into()))
+}
+
+/// Lab 7, exercise 5: the stream `lab7::STREAM` exists with two shards.
+pub fn lab7_ex5(kinesis: &crate::kinesis::Kinesis) -> Result<Passed> {
+    let hint = "kinesis.create_stream(lab7::STREAM, 2)?";
+    let shards = kinesis.shards(crate::lab7::STREAM).map_err(|e| e.hint(hint))?;
+    if shards.height() != 2 {
+        return Err(fail("exercise 5", "2 shards", shards.height(), hint));
+    }
+    let hours = kinesis.retention_hours(crate::lab7::STREAM)?;
+    Ok(Passed(format!("exercise 5: {} has 2 shards and keeps records for {hours} hours", crate::lab7::STREAM)))
+}
+
+/// Lab 7, exercise 6: `replay` holds every record of one shard after sequence number `after`, in order.
+pub fn lab7_ex6(kinesis: &crate::kinesis::Kinesis, replay: &DataFrame, after: &str) -> Result<Passed> {
+    let hint = "kinesis.shard_reader(lab7::STREAM, &shard, StartAt::AfterSequence(after.clone()))?.read(10_000)?";
+    let text = strs;
+    let shards = text(replay, "shard");
+    let Some(shard) = shards.first() else {
+        return Err(fail("exercise 6", "the records after the sequence number", "no records", hint));
+    };
+    if shards.iter().any(|s| s != shard) {
+        return Err(fail("exercise 6", "records of one shard", "records of several shards", hint));
+    }
+    let all = kinesis.shard_reader(crate::lab7::STREAM, shard, crate::kinesis::StartAt::TrimHorizon)?.read(100_000)?;
+    let sequences = text(&all, "sequence");
+    let Some(at) = sequences.iter().position(|s| s == after) else {
+        return Err(fail("exercise 6", format!("a sequence number of {shard}"), after, hint));
+    };
+    let want = &sequences[at + 1..];
+    if text(replay, "sequence") != want {
+        return Err(fail(
+            "exercise 6",
+            format!("the {} records after it", want.len()),
+            format!("{} records", replay.height()),
+            hint,
+        ));
+    }
+    Ok(Passed(format!("exercise 6: replayed the {} records of {shard} after {after}", want.len())))
+}
+
+/// Lab 7, exercise 7: clicks per page over `clicks` — columns `page`, `clicks`, the most visited page first.
+pub fn lab7_ex7(clicks: &DataFrame, per_page: &DataFrame) -> Result<Passed> {
+    let hint = "clicks.sql(\"SELECT page, COUNT(*) AS clicks FROM self GROUP BY page ORDER BY clicks DESC\")?";
+    expect_columns("exercise 7", per_page, &["page", "clicks"], hint)?;
+    let mut want: Vec<(String, u64)> = Vec::new();
+    for p in strs(clicks, "page") {
+        match want.iter_mut().find(|(name, _)| *name == p) {
+            Some(w) => w.1 += 1,
+            None => want.push((p, 1)),
+        }
+    }
+    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let got: Vec<(String, u64)> = (0..per_page.height())
+        .map(|i| {
+            let page = per_page.column("page").ok().and_then(|c| c.get(i).ok().map(|v| v.str_value().to_string()));
+            let n = per_page.column("clicks").ok().and_then(|c| c.get(i).ok().and_then(|v| v.extract::<u64>()));
+            (page.unwrap_or_default(), n.unwrap_or(0))
+        })
+        .collect();
+    let counts = |v: &[(String, u64)]| v.iter().map(|(p, n)| format!("{p} {n}")).collect::<Vec<_>>().join(", ");
+    let same_counts = got.len() == want.len() && want.iter().all(|w| got.contains(w));
+    if !same_counts {
+        return Err(fail("exercise 7", counts(&want), counts(&got), hint));
+    }
+    if got.windows(2).any(|w| w[0].1 < w[1].1) {
+        return Err(fail("exercise 7", "the most visited page first", counts(&got), "ORDER BY clicks DESC"));
+    }
+    Ok(Passed(format!("exercise 7: {} pages; the most visited is {} with {} clicks", got.len(), got[0].0, got[0].1)))
+}
+
+/// Lab 8: `answer` must hold the rows that `reference` (SQL over `source`, called `self`) gives: the same columns,
+/// the same rows; in the same order where `ordered_by` names the column (and direction) the exercise sorts by.
+fn lab8_same(
+    exercise: &str,
+    source: &DataFrame,
+    answer: &DataFrame,
+    reference: &str,
+    ordered_by: Option<(&str, bool)>,
+    hint: &str,
+) -> Result<DataFrame> {
+    let want = crate::frame::sql(source.clone(), reference)?;
+    let names: Vec<String> = columns(&want);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    expect_columns(exercise, answer, &names, hint)?;
+    let rows = |df: &DataFrame| -> Result<Vec<String>> {
+        Ok(crate::frame::rows_json(df)?.as_array().cloned().unwrap_or_default().iter().map(|r| r.to_string()).collect())
+    };
+    let (mut got_rows, mut want_rows) = (rows(answer)?, rows(&want)?);
+    let in_order = got_rows == want_rows;
+    got_rows.sort();
+    want_rows.sort();
+    if got_rows != want_rows {
+        let show = |r: &[String]| {
+            if r.len() > 6 { format!("{} rows: {} …", r.len(), r[..6].join(", ")) } else { r.join(", ") }
+        };
+        return Err(fail(exercise, show(&want_rows), show(&got_rows), hint));
+    }
+    match ordered_by {
+        None if !in_order => Err(fail(exercise, "the rows in log order", "another order", hint)),
+        Some((col, desc)) => {
+            let keys = ints(answer, col);
+            let sorted = keys.windows(2).all(|w| if desc { w[0] >= w[1] } else { w[0] <= w[1] });
+            if sorted {
+                Ok(want)
+            } else {
+                Err(fail(exercise, format!("the rows ordered by {col}"), "another order", hint))
+            }
+        }
+        None => Ok(want),
+    }
+}
+
+/// Lab 8, exercise 1: every statement MariaDB ran (`Query` or `Execute`) that mentions `film`: `thread`, `argument`.
+pub fn lab8_ex1(general: &DataFrame, answer: &DataFrame) -> Result<Passed> {
+    let sql = "SELECT thread, argument FROM self WHERE command IN ('Query', 'Execute') AND argument LIKE '%film%'";
+    let want = lab8_same("exercise 1", general, answer, sql, None, &format!("general.rows.sql(\"{sql}\")?"))?;
+    if want.height() == 0 {
+        return Err(fail(
+            "exercise 1",
+            "at least one statement about films",
+            "none in this log",
+            "run lab8::setup(&env) first: it queries the film table",
+        ));
+    }
+    Ok(Passed(format!("exercise 1: {} statements about films, found in MariaDB's own log", want.height())))
+}
+
+/// Lab 8, exercise 2: PostgreSQL's refused passwords per user: `user`, `failures`, the most first.
+pub fn lab8_ex2(postgres: &DataFrame, answer: &DataFrame) -> Result<Passed> {
+    let sql = "SELECT \"user\", COUNT(*) AS failures FROM self WHERE severity = 'FATAL' AND message LIKE 'password authentication failed%' GROUP BY \"user\" ORDER BY failures DESC";
+    let want = lab8_same(
+        "exercise 2",
+        postgres,
+        answer,
+        sql,
+        Some(("failures", true)),
+        "severity 'FATAL', messages starting 'password authentication failed', grouped by \"user\" (quoted: user is an SQL word)",
+    )?;
+    let total: i64 = ints(&want, "failures").iter().sum();
+    Ok(Passed(format!("exercise 2: {total} refused passwords, for {} user(s)", want.height())))
+}
+
+/// Lab 8, exercise 3: the shop's requests per status code: `status`, `requests`, by status.
+pub fn lab8_ex3(access: &DataFrame, answer: &DataFrame) -> Result<Passed> {
+    let sql = "SELECT status, COUNT(*) AS requests FROM self GROUP BY status ORDER BY status";
+    let want =
+        lab8_same("exercise 3", access, answer, sql, Some(("status", false)), "GROUP BY status ORDER BY status")?;
+    Ok(Passed(format!("exercise 3: {} status codes in the access log", want.height())))
+}
+
+/// Lab 8, exercise 4: failed logins per client: `client`, `failures`, the most first — the attacker on top.
+pub fn lab8_ex4(auth: &DataFrame, answer: &DataFrame) -> Result<Passed> {
+    let sql =
+        "SELECT client, COUNT(*) AS failures FROM self WHERE outcome = 'failed' GROUP BY client ORDER BY failures DESC";
+    let hint = "WHERE outcome = 'failed' GROUP BY client ORDER BY failures DESC";
+    let want = lab8_same("exercise 4", auth, answer, sql, Some(("failures", true)), hint)?;
+    let top = strs(&want, "client").first().cloned().unwrap_or_default();
+    let n = ints(&want, "failures").first().copied().unwrap_or(0);
+    Ok(Passed(format!("exercise 4: {top} failed {n} logins — far more than any shopper")))
+}
+
+/// Lab 8, exercise 5: every log's entries per level: `level`, `lines`, the most first.
+pub fn lab8_ex5(all: &DataFrame, answer: &DataFrame) -> Result<Passed> {
+    let sql = "SELECT level, COUNT(*) AS lines FROM self GROUP BY level ORDER BY lines DESC";
+    let want = lab8_same("exercise 5", all, answer, sql, Some(("lines", true)), "GROUP BY level ORDER BY lines DESC")?;
+    Ok(Passed(format!("exercise 5: {} levels over {} entries", want.height(), all.height())))
+}

@@ -8,6 +8,8 @@
 //! | [`lab4`] | lab 4's scenario: the EC2 network, the RDS instance, the data bucket and their faults |
 //! | [`acid`] | lab 5's shop and bank tables, and the real crash of the lab's MariaDB |
 //! | [`lab6`] | lab 6's data bucket on the IAM lab's moto, and the names of what it makes |
+//! | [`lab8`] | lab 8's web shop (real HTTP, with access, app and security logs), its traffic, failed logins |
+//! | [`lab7`] | lab 7's click events (our producer), payments, and the names of its queues and stream |
 //! | [`check`] | the exercise checks the notebooks call |
 //! | [`exercises`] | the learner copies, made from the solution notebooks |
 
@@ -16,6 +18,8 @@ pub mod check;
 pub mod exercises;
 pub mod lab4;
 pub mod lab6;
+pub mod lab7;
+pub mod lab8;
 pub mod ratings;
 pub mod rentio;
 pub mod sakila;

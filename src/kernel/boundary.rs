@@ -27,10 +27,12 @@ use crate::dynamo::{BatchReport, Dynamo, Response};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{DataFrame, Show};
 use crate::iam::{Credentials, Iam};
+use crate::kinesis::{Kinesis, Reader};
 use crate::lab4::Lab4;
 use crate::net::Cidr;
 use crate::s3::S3;
 use crate::sql::{Db, Session};
+use crate::sqs::{Messages, Sqs};
 use crate::vpc::Network;
 
 /// A value kept for a cell.
@@ -43,6 +45,10 @@ pub(crate) enum Object {
     Credentials(Arc<Credentials>),
     Dynamo(Dynamo),
     S3(S3),
+    Sqs(Sqs),
+    Messages(Arc<Messages>),
+    Kinesis(Kinesis),
+    Reader(Reader),
     Lab4(Lab4),
     Frame(DataFrame),
     Response(Arc<Response>),
@@ -59,6 +65,10 @@ impl Object {
             Object::Credentials(_) => "access keys",
             Object::Dynamo(_) => "a DynamoDB connection",
             Object::S3(_) => "an S3 connection",
+            Object::Sqs(_) => "an SQS connection",
+            Object::Messages(_) => "received messages",
+            Object::Kinesis(_) => "a Kinesis connection",
+            Object::Reader(_) => "a stream reader",
             Object::Lab4(_) => "lab 4's scenario",
             Object::Frame(_) => "a table",
             Object::Response(_) => "a DynamoDB response",
@@ -76,6 +86,10 @@ impl Object {
             Object::Credentials(c) => c.to_string(),
             Object::Dynamo(d) => format!("{d:?}"),
             Object::S3(s) => format!("{s:?}"),
+            Object::Sqs(s) => format!("{s:?}"),
+            Object::Messages(m) => m.to_string(),
+            Object::Kinesis(k) => format!("{k:?}"),
+            Object::Reader(r) => r.to_string(),
             Object::Lab4(l) => format!("{l:?}"),
             Object::Frame(f) => f.to_string(),
             Object::Response(r) => r.to_string(),
@@ -88,6 +102,7 @@ impl Object {
         match self {
             Object::Frame(f) => f.mime(),
             Object::Response(r) => r.mime(),
+            Object::Messages(m) => m.mime(),
             Object::Network(n) => n.mime(),
             other => vec![("text/plain".into(), other.text())],
         }
@@ -200,6 +215,18 @@ impl<'a> Args<'a> {
         Ok(list.iter().map(|r| serde_json::from_value(r.clone()).unwrap_or_default()).collect())
     }
 
+    /// A list of kept tables (`[handle, …]`).
+    pub fn frames(&self, key: &str) -> Result<Vec<DataFrame>> {
+        let ids = self.json(key).as_array().ok_or_else(|| self.bad(key, "a list of tables"))?;
+        ids.iter()
+            .map(|id| match id.as_u64().map(get).transpose()? {
+                Some(Object::Frame(f)) => Ok(f),
+                Some(other) => Err(self.wrong(key, "a table", &other)),
+                None => Err(self.bad(key, "a list of tables")),
+            })
+            .collect()
+    }
+
     /// A list of kept sessions (`[handle, …]`).
     pub fn sessions(&self, key: &str) -> Result<Vec<Session>> {
         let ids = self.json(key).as_array().ok_or_else(|| self.bad(key, "a list of sessions"))?;
@@ -243,6 +270,10 @@ kept! {
     credentials: Credentials => Arc<Credentials>, "access keys (Credentials)";
     dynamo: Dynamo => Dynamo, "a DynamoDB connection (Dynamo)";
     s3: S3 => S3, "an S3 connection (S3)";
+    sqs: Sqs => Sqs, "an SQS connection (Sqs)";
+    messages: Messages => Arc<Messages>, "received messages (Messages)";
+    kinesis: Kinesis => Kinesis, "a Kinesis connection (Kinesis)";
+    reader: Reader => Reader, "a stream reader (Reader)";
     lab4: Lab4 => Lab4, "lab 4's scenario (Lab4)";
     frame: Frame => DataFrame, "a table";
     response: Response => Arc<Response>, "a DynamoDB response";

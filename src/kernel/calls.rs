@@ -9,10 +9,12 @@ use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, 
 use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::iam::{Credentials, Iam};
+use crate::kinesis::{Kinesis, StartAt};
 use crate::lab4::Lab4;
 use crate::s3::S3;
 use crate::sql::{Db, Session, SqlValue};
-use crate::{acid, check, config, doctor, dynamo, lab4, lab6, marshal, ratings, s3};
+use crate::sqs::{Messages, Sqs};
+use crate::{Progress, acid, check, config, doctor, dynamo, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3};
 
 fn db_config(cfg: &config::DbConfig) -> Value {
     let nb = sourcelab_notebook::DbConfig {
@@ -66,6 +68,32 @@ fn requests(a: &Args, key: &str) -> Result<Vec<(String, String, String)>> {
             (s(0), s(1), s(2))
         })
         .collect())
+}
+
+fn messages_handle(m: Messages) -> Result<Value> {
+    let bodies = m.bodies();
+    let counts: Vec<u32> = m.messages.iter().map(|m| m.receive_count).collect();
+    let mut v = handle(Object::Messages(m.into()))?;
+    v["bodies"] = bodies.into();
+    v["receive_counts"] = counts.into();
+    Ok(v)
+}
+
+fn progress(a: &Args) -> Result<Progress> {
+    Ok(if a.bool("progress")? { Progress::Print } else { Progress::Quiet })
+}
+
+fn u32_arg(a: &Args, key: &str) -> Result<u32> {
+    Ok(u32::try_from(a.u64(key)?).unwrap_or(u32::MAX))
+}
+
+fn owned_strings(a: &Args, key: &str) -> Result<Vec<String>> {
+    Ok(a.strings(key)?.into_iter().map(str::to_string).collect())
+}
+
+fn parsed(p: logs::Parsed) -> Result<Value> {
+    let text = p.to_string();
+    Ok(json!({"rows": table(p.rows)?, "unparsed": table(p.unparsed)?, "text": text}))
 }
 
 fn lab4_handle(lab: Lab4) -> Result<Value> {
@@ -136,6 +164,76 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         }
         "frame.rows" => crate::frame::rows_json(&a.frame("frame")?)?,
         "frame.column" => crate::frame::column_json(&a.frame("frame")?, a.str("column")?)?,
+        "frame.sql" => table(crate::frame::sql(a.frame("frame")?, a.str("sql")?)?)?,
+
+        "plot.bars" => shown_with(&plot::bars(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?),
+        "plot.line" => shown_with(&plot::line(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?),
+
+        "sqs.connect" => handle(Object::Sqs(Sqs::connect(&*a.env("env")?)?))?,
+        "sqs.url" => json!(a.sqs("sqs")?.url(a.str("queue")?)?),
+        "sqs.create_queue" => json!(a.sqs("sqs")?.create_queue(a.str("queue")?, u32_arg(a, "visibility")?)?),
+        "sqs.list_queues" => json!(a.sqs("sqs")?.list_queues(a.str("prefix")?)?),
+        "sqs.attributes" => json!(a.sqs("sqs")?.attributes(a.str("queue")?)?),
+        "sqs.counts" => a.sqs("sqs")?.counts(a.str("queue")?)?.to_json(),
+        "sqs.set_dead_letter_queue" => {
+            let (q, dlq) = (a.str("queue")?, a.str("dead_letter")?);
+            json!(a.sqs("sqs")?.set_dead_letter_queue(q, dlq, u32_arg(a, "max_receives")?)?)
+        }
+        "sqs.send" => json!(a.sqs("sqs")?.send(a.str("queue")?, a.str("body")?)?),
+        "sqs.send_fifo" => {
+            json!(a.sqs("sqs")?.send_fifo(a.str("queue")?, a.str("body")?, a.str("group")?, a.str("dedup_id")?)?)
+        }
+        "sqs.send_all" => json!(a.sqs("sqs")?.send_all(a.str("queue")?, &owned_strings(a, "bodies")?, progress(a)?)?),
+        "sqs.receive" => messages_handle(a.sqs("sqs")?.receive(a.str("queue")?, u32_arg(a, "max")?)?)?,
+        "sqs.delete" => json!(a.sqs("sqs")?.delete(a.str("queue")?, &*a.messages("messages")?)?),
+        "sqs.consume_all" => {
+            table(a.sqs("sqs")?.consume_all(a.str("queue")?, u32_arg(a, "consumers")?, progress(a)?)?)?
+        }
+        "sqs.delete_queue" => json!(a.sqs("sqs")?.delete_queue(a.str("queue")?)?),
+        "sqs.remove_all" => json!(a.sqs("sqs")?.remove_all(a.str("prefix")?)?),
+
+        "kinesis.connect" => handle(Object::Kinesis(Kinesis::connect(&*a.env("env")?)?))?,
+        "kinesis.list_streams" => json!(a.kinesis("kinesis")?.list_streams()?),
+        "kinesis.create_stream" => json!(a.kinesis("kinesis")?.create_stream(a.str("stream")?, u32_arg(a, "shards")?)?),
+        "kinesis.shards" => table(a.kinesis("kinesis")?.shards(a.str("stream")?)?)?,
+        "kinesis.retention_hours" => json!(a.kinesis("kinesis")?.retention_hours(a.str("stream")?)?),
+        "kinesis.put" => {
+            let p = a.kinesis("kinesis")?.put(a.str("stream")?, a.str("key")?, a.str("data")?)?;
+            json!({"shard": p.shard, "sequence": p.sequence})
+        }
+        "kinesis.put_events" => {
+            let events = owned_strings(a, "events")?;
+            json!(a.kinesis("kinesis")?.put_events(a.str("stream")?, &events, a.str("key_field")?, progress(a)?)?)
+        }
+        "kinesis.reader" => {
+            let start = StartAt::from_json(a.json("start"))?;
+            handle(Object::Reader(a.kinesis("kinesis")?.reader(a.str("stream")?, start)?))?
+        }
+        "kinesis.shard_reader" => {
+            let start = StartAt::from_json(a.json("start"))?;
+            handle(Object::Reader(a.kinesis("kinesis")?.shard_reader(a.str("stream")?, a.str("shard")?, start)?))?
+        }
+        "kinesis.read" => table(a.reader("reader")?.read(a.u64("max")? as usize)?)?,
+        "kinesis.delete_stream" => json!(a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?),
+        "kinesis.remove_all" => json!(a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?),
+
+        "lab7.clicks" => json!(lab7::clicks(a.u64("n")? as usize)),
+        "lab7.clicks_table" => table(lab7::clicks_table(&a.frame("records")?)?)?,
+        "lab7.reset" => json!(lab7::reset(&*a.env("env")?)?),
+
+        "logs.read_access" => parsed(logs::read_access(a.path("path")?)?)?,
+        "logs.read_app" => parsed(logs::read_app(a.path("path")?)?)?,
+        "logs.read_auth" => parsed(logs::read_auth(a.path("path")?)?)?,
+        "logs.read_mariadb_general" => parsed(logs::read_mariadb_general(a.path("path")?)?)?,
+        "logs.read_postgres" => parsed(logs::read_postgres(a.path("path")?)?)?,
+        "logs.combine" => {
+            let frames = a.frames("frames")?;
+            table(logs::combine(&frames.iter().collect::<Vec<_>>())?)?
+        }
+        "lab8.setup" => lab8::setup(&*a.env("env")?)?.to_json(),
+        "lab8.traffic" => shown_with(&lab8::traffic(a.str("url")?, u32_arg(a, "seconds")?, progress(a)?)?),
+        "lab8.damaged_copy" => json!(lab8::damaged_copy(&a.path("path")?)?),
+        "lab8.failed_logins" => json!(lab8::failed_logins(&*a.env("env")?, u32_arg(a, "n")?)?),
 
         "db.url" => json!(a.config("config")?.url().to_string()),
         "db.connect" => db_handle(Db::connect(&a.config("config")?)?)?,
@@ -260,10 +358,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "dynamo.delete_tables_starting_with" => {
             json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?)
         }
-        "dynamo.batch_write_file" => {
-            let progress = if a.bool("progress")? { crate::Progress::Print } else { crate::Progress::Quiet };
-            shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, progress)?)
-        }
+        "dynamo.batch_write_file" => shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, progress(a)?)?),
         "dynamo.response" => {
             let r = a.response("response")?;
             match a.str("get")? {
@@ -403,6 +498,18 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "check.lab6_ex4" => shown(&check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?),
         "check.lab6_ex5" => shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document"))?),
         "check.lab6_ex6" => shown(&check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?),
+        "check.lab7_ex1" => shown(&check::lab7_ex1(&a.sqs("sqs")?)?),
+        "check.lab7_ex2" => shown(&check::lab7_ex2(&a.sqs("sqs")?, &*a.messages("processed")?)?),
+        "check.lab7_ex3" => shown(&check::lab7_ex3(&a.sqs("sqs")?)?),
+        "check.lab7_ex4" => shown(&check::lab7_ex4(&*a.messages("received")?)?),
+        "check.lab7_ex5" => shown(&check::lab7_ex5(&a.kinesis("kinesis")?)?),
+        "check.lab7_ex6" => shown(&check::lab7_ex6(&a.kinesis("kinesis")?, &a.frame("replay")?, a.str("after")?)?),
+        "check.lab8_ex1" => shown(&check::lab8_ex1(&a.frame("source")?, &a.frame("answer")?)?),
+        "check.lab8_ex2" => shown(&check::lab8_ex2(&a.frame("source")?, &a.frame("answer")?)?),
+        "check.lab8_ex3" => shown(&check::lab8_ex3(&a.frame("source")?, &a.frame("answer")?)?),
+        "check.lab8_ex4" => shown(&check::lab8_ex4(&a.frame("source")?, &a.frame("answer")?)?),
+        "check.lab8_ex5" => shown(&check::lab8_ex5(&a.frame("source")?, &a.frame("answer")?)?),
+        "check.lab7_ex7" => shown(&check::lab7_ex7(&a.frame("clicks")?, &a.frame("per_page")?)?),
         other => {
             return Err(Error::new(ErrorKind::Input, format!("call {other}"), "the library has no such call").hint(
                 "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \

@@ -19,6 +19,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub const LAB_USER: &str = "lab";
 /// The database the labs use.
 pub const LAB_DATABASE: &str = "rentio";
+/// The private instance's general query log (every connection and statement, for lab 8), in the logs folder.
+pub const GENERAL_LOG_FILE: &str = "mariadb-general.log";
 
 /// Uses the private instance we started, or the server `.env` names, or starts a private instance.
 pub fn ensure(stack: &Stack, prev: Option<Service>, user_env: Option<&EnvFile>) -> Result<Service> {
@@ -115,6 +117,9 @@ fn start_private(stack: &Stack, prev: Option<Service>) -> Result<Service> {
             .args(["--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"])
             // As MySQL 8 (and the course) behave: a TIMESTAMP column gets no hidden ON UPDATE default.
             .arg("--explicit-defaults-for-timestamp=1")
+            // Lab 8 reads every connection and statement the earlier labs sent.
+            .arg("--general-log=1")
+            .arg(format!("--general-log-file={}", stack.logs_dir().join(GENERAL_LOG_FILE).display()))
             .args(as_root),
         &log,
     )?;

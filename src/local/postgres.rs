@@ -20,6 +20,11 @@ use crate::error::{Error, ErrorKind, Result};
 pub const LAB_USER: &str = "lab";
 /// The lab database.
 pub const LAB_DATABASE: &str = "lab";
+/// What starts every line of the private instance's log: time, process id, then (for a client's session) its
+/// address and port, user and database — `2024-05-06 09:00:00.123 UTC [4242] 127.0.0.1(51234) lab@lab LOG:  …`.
+pub const LOG_LINE_PREFIX: &str = "%m [%p] %q%r %u@%d ";
+/// The private instance's log file, in the stack's logs folder.
+pub const LOG_FILE: &str = "postgres.log";
 /// The superuser of the private instance.
 const ADMIN_USER: &str = "postgres";
 
@@ -100,7 +105,7 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
     let owner = run_as()?;
     let base = base_dir(stack);
     let data = base.join("data");
-    let log = stack.logs_dir().join("postgres.log");
+    let log = stack.logs_dir().join(LOG_FILE);
     std::fs::create_dir_all(&base).map_err(|e| Error::io("create folder", &base, e))?;
     if let Some((uid, gid)) = owner {
         chown(&base, uid, gid)?;
@@ -137,6 +142,8 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
     eprintln!("sourcelab: starting PostgreSQL on 127.0.0.1:{port}");
     let mut cmd = Command::new(&postgres);
     cmd.arg("-D").arg(&data).args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"]);
+    // Lab 8 reads this server's log: every connection, and on every line the client, user and database.
+    cmd.args(["-c", "log_connections=on", "-c", &format!("log_line_prefix={LOG_LINE_PREFIX}")]);
     cmd.arg("-k").arg(&base);
     as_user(&mut cmd, owner);
     let pid = process::spawn_daemon("start PostgreSQL", &mut cmd, &log)?;

@@ -10,10 +10,12 @@ pub mod check {
     use crate::error::Result;
     use crate::frame::{BatchReport, Passed, Shown, Table};
     use crate::iam::{Credentials, Iam};
+    use crate::kinesis::Kinesis;
     use crate::lab4::Lab4;
     use crate::net::Cidr;
     use crate::s3::S3;
     use crate::sql::{Db, Session};
+    use crate::sqs::{Messages, Sqs};
 
     fn passed(reply: Result<serde_json::Value>) -> Result<Passed> {
         reply.map(Shown::from_reply)
@@ -215,6 +217,66 @@ pub mod check {
     /// Lab 6, exercise 6: `keys` are a session of the pipeline role.
     pub fn lab6_ex6(iam: &Iam, keys: &Credentials) -> Result<Passed> {
         passed(call("check.lab6_ex6", json!({"iam": iam.arg(), "keys": keys.arg()})))
+    }
+
+    /// Lab 7, exercise 1: the queue `lab7::ORDERS` (visibility timeout 2 s) holds three orders.
+    pub fn lab7_ex1(sqs: &Sqs) -> Result<Passed> {
+        passed(call("check.lab7_ex1", json!({"sqs": sqs.arg()})))
+    }
+
+    /// Lab 7, exercise 2: the three orders received and deleted; the queue is empty.
+    pub fn lab7_ex2(sqs: &Sqs, processed: &Messages) -> Result<Passed> {
+        passed(call("check.lab7_ex2", json!({"sqs": sqs.arg(), "processed": processed.arg()})))
+    }
+
+    /// Lab 7, exercise 3: `lab7::ORDERS_DLQ` is the dead-letter queue of `lab7::ORDERS`, after 2 receives.
+    pub fn lab7_ex3(sqs: &Sqs) -> Result<Passed> {
+        passed(call("check.lab7_ex3", json!({"sqs": sqs.arg()})))
+    }
+
+    /// Lab 7, exercise 4: the payments came out of the FIFO queue once each, in order.
+    pub fn lab7_ex4(received: &Messages) -> Result<Passed> {
+        passed(call("check.lab7_ex4", json!({"received": received.arg()})))
+    }
+
+    /// Lab 7, exercise 5: the stream `lab7::STREAM` exists with two shards.
+    pub fn lab7_ex5(kinesis: &Kinesis) -> Result<Passed> {
+        passed(call("check.lab7_ex5", json!({"kinesis": kinesis.arg()})))
+    }
+
+    /// Lab 7, exercise 6: `replay` is every record of one shard after sequence number `after`.
+    pub fn lab7_ex6(kinesis: &Kinesis, replay: &Table, after: &str) -> Result<Passed> {
+        passed(call("check.lab7_ex6", json!({"kinesis": kinesis.arg(), "replay": replay.arg(), "after": after})))
+    }
+
+    /// Lab 7, exercise 7: clicks per page over `clicks` (`page`, `clicks`), the most visited first.
+    pub fn lab7_ex7(clicks: &Table, per_page: &Table) -> Result<Passed> {
+        passed(call("check.lab7_ex7", json!({"clicks": clicks.arg(), "per_page": per_page.arg()})))
+    }
+
+    /// Lab 8, exercise 1: every statement MariaDB ran (`Query` or `Execute`) that mentions `film`: `thread`, `argument`, in log order.
+    pub fn lab8_ex1(general: &Table, answer: &Table) -> Result<Passed> {
+        passed(call("check.lab8_ex1", json!({"source": general.arg(), "answer": answer.arg()})))
+    }
+
+    /// Lab 8, exercise 2: PostgreSQL's refused passwords per user: `user`, `failures`, the most first.
+    pub fn lab8_ex2(postgres: &Table, answer: &Table) -> Result<Passed> {
+        passed(call("check.lab8_ex2", json!({"source": postgres.arg(), "answer": answer.arg()})))
+    }
+
+    /// Lab 8, exercise 3: the shop's requests per status code: `status`, `requests`, by status.
+    pub fn lab8_ex3(access: &Table, answer: &Table) -> Result<Passed> {
+        passed(call("check.lab8_ex3", json!({"source": access.arg(), "answer": answer.arg()})))
+    }
+
+    /// Lab 8, exercise 4: failed logins per client in the shop's security log: `client`, `failures`, the most first.
+    pub fn lab8_ex4(auth: &Table, answer: &Table) -> Result<Passed> {
+        passed(call("check.lab8_ex4", json!({"source": auth.arg(), "answer": answer.arg()})))
+    }
+
+    /// Lab 8, exercise 5: every log's entries per level: `level`, `lines`, the most first.
+    pub fn lab8_ex5(all: &Table, answer: &Table) -> Result<Passed> {
+        passed(call("check.lab8_ex5", json!({"source": all.arg(), "answer": answer.arg()})))
     }
 
     /// Exercise 1: the /24 block of the lab VPC that holds the database's address.
@@ -557,5 +619,144 @@ pub mod lab6 {
     /// Removes everything lab 6 made; what it removed.
     pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
         Ok(client::strings(&call("lab6.reset", json!({"env": env.arg()}))?))
+    }
+}
+
+/// Lab 7's names, its click events and payments (`sourcelab::lab7`).
+pub mod lab7 {
+    use serde_json::json;
+
+    use crate::client::{self, call};
+    use crate::config::EnvFile;
+    use crate::error::Result;
+    use crate::frame::Table;
+
+    /// What every queue and stream of lab 7 is called by.
+    pub const PREFIX: &str = "lab7-";
+    /// The click events as a queue.
+    pub const CLICKS_QUEUE: &str = "lab7-clicks";
+    /// The click events as a stream (two shards).
+    pub const STREAM: &str = "lab7-clicks";
+    /// Orders, each to be processed once.
+    pub const ORDERS: &str = "lab7-orders";
+    /// Where orders that keep failing end up.
+    pub const ORDERS_DLQ: &str = "lab7-orders-dlq";
+    /// Payments, in order and without duplicates: a FIFO queue.
+    pub const PAYMENTS: &str = "lab7-payments.fifo";
+    /// The pages of the shop, from the most visited to the least.
+    pub const PAGES: [&str; 5] = ["/home", "/search", "/product", "/cart", "/checkout"];
+    /// When the first click happened.
+    pub const START: &str = "2024-05-06T09:00:00Z";
+    /// One customer's payments, in order: (payment id, message body).
+    pub const PAYMENT_EVENTS: [(&str, &str); 5] = [
+        ("pay-1", r#"{"payment_id": "pay-1", "customer": "customer-42", "amount": "12.50"}"#),
+        ("pay-2", r#"{"payment_id": "pay-2", "customer": "customer-42", "amount": "7.25"}"#),
+        ("pay-3", r#"{"payment_id": "pay-3", "customer": "customer-42", "amount": "99.00"}"#),
+        ("pay-4", r#"{"payment_id": "pay-4", "customer": "customer-42", "amount": "-7.25"}"#),
+        ("pay-5", r#"{"payment_id": "pay-5", "customer": "customer-42", "amount": "30.00"}"#),
+    ];
+
+    /// `n` click events as JSON text, in time order: `event_id`, `user`, `page`, `at` — the same every run.
+    pub fn clicks(n: usize) -> Vec<String> {
+        client::or_report(call("lab7.clicks", json!({"n": n})).map(|v| client::strings(&v)), Vec::new())
+    }
+
+    /// The click events of a table with a `data` column (what a stream reader read) as typed columns:
+    /// `event_id`, `user`, `page`, `at` (a datetime) and `minute` (`HH:MM`).
+    pub fn clicks_table(records: &Table) -> Result<Table> {
+        Table::from_reply(call("lab7.clicks_table", json!({"records": records.arg()}))?)
+    }
+
+    /// Removes every queue and stream lab 7 made; what it removed.
+    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
+        Ok(client::strings(&call("lab7.reset", json!({"env": env.arg()}))?))
+    }
+}
+
+/// Lab 8's log files, its web shop and its traffic (`sourcelab::lab8`).
+pub mod lab8 {
+    use std::path::PathBuf;
+
+    use serde_json::{Value, json};
+
+    use crate::client::{self, call};
+    use crate::config::EnvFile;
+    use crate::error::Result;
+    use crate::frame::Shown;
+    use crate::values::Progress;
+
+    /// The web shop's access log (in the stack's logs folder).
+    pub const ACCESS_LOG: &str = "shop-access.log";
+    /// The web shop's own log, with levels.
+    pub const APP_LOG: &str = "shop-app.log";
+    /// The web shop's security log: every login.
+    pub const AUTH_LOG: &str = "shop-auth.log";
+    /// How many shoppers the traffic has (addresses 127.0.0.2 and up).
+    pub const SHOPPERS: u32 = 8;
+    /// Where the burst of password guesses comes from.
+    pub const ATTACKER: &str = "127.0.0.66";
+
+    /// The files lab 8 reads, and the web shop's URL.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct LogFiles {
+        /// MariaDB's general query log.
+        pub mariadb: PathBuf,
+        /// PostgreSQL's server log.
+        pub postgres: PathBuf,
+        /// The web shop's access log.
+        pub access: PathBuf,
+        /// The web shop's own log.
+        pub app: PathBuf,
+        /// The web shop's security log.
+        pub auth: PathBuf,
+        /// The web shop: `http://127.0.0.1:PORT`.
+        pub shop: String,
+    }
+
+    impl LogFiles {
+        /// As JSON (the boundary's form).
+        pub fn to_json(&self) -> Value {
+            let p = |p: &PathBuf| p.to_string_lossy().to_string();
+            json!({"mariadb": p(&self.mariadb), "postgres": p(&self.postgres), "access": p(&self.access),
+                   "app": p(&self.app), "auth": p(&self.auth), "shop": self.shop})
+        }
+
+        /// Reads [`LogFiles::to_json`]'s form.
+        pub fn from_json(v: &Value) -> LogFiles {
+            let p = |k: &str| PathBuf::from(client::text(&v[k]));
+            LogFiles {
+                mariadb: p("mariadb"),
+                postgres: p("postgres"),
+                access: p("access"),
+                app: p("app"),
+                auth: p("auth"),
+                shop: client::text(&v["shop"]),
+            }
+        }
+    }
+
+    /// What the traffic sent (`sourcelab::lab8::Traffic`); `data()` has `requests`, `by_status`, `guesses`.
+    pub type Traffic = Shown;
+
+    /// Starts the web shop (once per kernel), makes sure MariaDB's general log is on; the log files.
+    pub fn setup(env: &EnvFile) -> Result<LogFiles> {
+        Ok(LogFiles::from_json(&call("lab8.setup", json!({"env": env.arg()}))?))
+    }
+
+    /// Sends `seconds` of seeded traffic to the shop: shoppers, probes, and a burst of password guesses.
+    pub fn traffic(url: &str, seconds: u32, progress: Progress) -> Result<Traffic> {
+        let args = json!({"url": url, "seconds": seconds, "progress": progress == Progress::Print});
+        Ok(Shown::from_reply(call("lab8.traffic", args)?))
+    }
+
+    /// A copy of the log file `path` with a line of binary noise in the middle and its last line cut in half, as
+    /// a crash or a full disk leaves one; its path.
+    pub fn damaged_copy(path: &std::path::Path) -> Result<PathBuf> {
+        Ok(client::text(&call("lab8.damaged_copy", json!({"path": path.to_string_lossy()}))?).into())
+    }
+
+    /// Logs in `n` times to MariaDB and to PostgreSQL with a wrong password; how many attempts were refused.
+    pub fn failed_logins(env: &EnvFile, n: u32) -> Result<u64> {
+        Ok(call("lab8.failed_logins", json!({"env": env.arg(), "n": n}))?.as_u64().unwrap_or(0))
     }
 }

@@ -77,6 +77,12 @@ impl Table {
         call("frame.column", json!({"frame": self.arg(), "column": name}))
     }
 
+    /// SQL over this table, which the query calls `self` (run by polars in the library):
+    /// `clicks.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page")`.
+    pub fn sql(&self, sql: &str) -> Result<Table> {
+        Table::from_reply(call("frame.sql", json!({"frame": self.arg(), "sql": sql}))?)
+    }
+
     /// Prints the table for evcxr (HTML, and polars' text table for plain-text front ends).
     pub fn evcxr_display(&self) {
         show(&self.h)

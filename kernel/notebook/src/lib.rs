@@ -38,22 +38,28 @@ pub mod dynamo;
 pub mod error;
 pub mod frame;
 pub mod iam;
+pub mod kinesis;
+pub mod logs;
 pub mod marshal;
 pub mod net;
+pub mod plot;
 pub mod s3;
 mod sql;
+pub mod sqs;
 pub mod values;
 pub mod wire;
 
 pub use config::{DbConfig, EnvFile, load_env};
-pub use course::{acid, check, lab4, lab6, ratings};
+pub use course::{acid, check, lab4, lab6, lab7, lab8, ratings};
 pub use dynamo::{Dynamo, Response, TableSpec};
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{Png, Shown, Table};
 pub use iam::{Credentials, Iam};
+pub use kinesis::{Kinesis, Reader, StartAt};
 pub use lab4::Lab4;
 pub use s3::S3;
 pub use sql::{Db, Session};
+pub use sqs::{Messages, Sqs};
 pub use values::{Engine, Progress, Secret, SqlValue};
 
 /// Loads the library and checks it matches this crate; the kernel calls it while it starts, so the first cell
@@ -68,10 +74,13 @@ pub mod prelude {
     pub use crate::lab4::Network;
     pub use crate::net::Cidr;
     pub use crate::{
-        Credentials, Db, DbConfig, Dynamo, Engine, EnvFile, Error, ErrorKind, Iam, Lab4, Png, Progress, Response,
-        Result, S3, Secret, Session, Shown, SqlValue, Table, TableSpec, load_env,
+        Credentials, Db, DbConfig, Dynamo, Engine, EnvFile, Error, ErrorKind, Iam, Kinesis, Lab4, Messages, Png,
+        Progress, Reader, Response, Result, S3, Secret, Session, Shown, SqlValue, Sqs, StartAt, Table, TableSpec,
+        load_env,
     };
-    pub use crate::{acid, check, doctor, dynamo, iam, lab4, lab6, marshal, ratings, s3};
+    pub use crate::{
+        acid, check, doctor, dynamo, iam, kinesis, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3, sqs,
+    };
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
 }

@@ -25,6 +25,10 @@ pub const PROTOCOL: u64 = fnv(&[
     include_str!("doctor.rs"),
     include_str!("course.rs"),
     include_str!("iam.rs"),
+    include_str!("sqs.rs"),
+    include_str!("kinesis.rs"),
+    include_str!("plot.rs"),
+    include_str!("logs.rs"),
 ]);
 
 const fn fnv(parts: &[&str]) -> u64 {

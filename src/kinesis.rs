@@ -1,0 +1,351 @@
+//! Kinesis Data Streams, an event stream: producers append records to a log, and every consumer reads the log
+//! for itself, from wherever it chooses to start.
+//!
+//! A stream is split into **shards**. Each record carries a **partition key**; its hash picks the shard, so every
+//! record with the same key lands in the same shard, in the order it was written, with a growing **sequence
+//! number**. Reading does not remove anything: records stay until the stream's retention period ends (24 hours by
+//! default), so two consumers each see every record, a new consumer can start at the oldest record
+//! (`TRIM_HORIZON`) or only at new ones (`LATEST`), and any consumer can replay from a sequence number.
+//! Compare [`crate::sqs`], where a message is handed to one consumer and is gone once deleted.
+//!
+//! A [`Reader`] is one consumer: it keeps a position (a shard iterator) in every shard and each
+//! [`Reader::read`] continues from there.
+//!
+//! ```no_run
+//! # fn demo() -> sourcelab::Result<()> {
+//! use sourcelab::kinesis::{Kinesis, StartAt};
+//! let kinesis = Kinesis::connect(&sourcelab::config::load()?)?;
+//! kinesis.create_stream("lab7-clicks", 2)?;
+//! kinesis.put("lab7-clicks", "user-7", r#"{"page": "/home"}"#)?;
+//! let reader = kinesis.reader("lab7-clicks", StartAt::TrimHorizon)?;
+//! println!("{}", reader.read(1000)?); // shard, sequence, key, data
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType, StreamStatus};
+use polars::prelude::{Column, DataFrame, DataType, TimeUnit, TimeZone};
+
+use crate::Progress;
+use crate::config::EnvFile;
+use crate::error::{Error, ErrorKind, Result};
+use crate::frame::Show;
+
+pub use sourcelab_notebook::kinesis::{Placed, StartAt};
+
+/// The most records one PutRecords call may carry.
+pub const BATCH_SIZE: usize = 500;
+
+impl Show for Placed {}
+
+/// A connection to Kinesis Data Streams.
+#[derive(Clone)]
+pub struct Kinesis {
+    client: aws_sdk_kinesis::Client,
+    endpoint: Option<String>,
+}
+
+impl fmt::Debug for Kinesis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Kinesis({})", self.endpoint.as_deref().unwrap_or("AWS"))
+    }
+}
+
+fn table(what: &str, columns: Vec<Column>) -> Result<DataFrame> {
+    DataFrame::new_infer_height(columns)
+        .map_err(|e| Error::new(ErrorKind::Service, format!("tabulate {what}"), e.to_string()))
+}
+
+impl Kinesis {
+    /// Connects with the env file's AWS settings and checks that Kinesis answers.
+    pub fn connect(env: &EnvFile) -> Result<Kinesis> {
+        let aws = env.aws();
+        let endpoint = aws.endpoint_url.clone();
+        let client = crate::block_on(async move { aws_sdk_kinesis::Client::new(&aws.sdk_config().await) })?;
+        let k = Kinesis { client, endpoint };
+        k.list_streams()?;
+        Ok(k)
+    }
+
+    fn run<T, E, R>(
+        &self,
+        what: impl Into<String>,
+        request: impl std::future::Future<Output = std::result::Result<T, aws_sdk_kinesis::error::SdkError<E, R>>> + Send,
+    ) -> Result<T>
+    where
+        T: Send,
+        E: aws_sdk_kinesis::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        crate::block_on(request)?.map_err(|e| self.error(what, e))
+    }
+
+    fn error<E, R>(&self, what: impl Into<String>, e: aws_sdk_kinesis::error::SdkError<E, R>) -> Error
+    where
+        E: aws_sdk_kinesis::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        let e = crate::error::aws(what, self.endpoint.as_deref(), e);
+        if e.cause().starts_with("ResourceNotFoundException") {
+            e.hint("create the stream first (`kinesis.create_stream`), or check its name: `kinesis.list_streams()`")
+        } else {
+            e
+        }
+    }
+
+    /// The names of every stream.
+    pub fn list_streams(&self) -> Result<Vec<String>> {
+        let out = self.run("list streams", self.client.list_streams().send())?;
+        Ok(out.stream_names().to_vec())
+    }
+
+    /// Creates a stream with `shards` shards and waits until it is active.
+    pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
+        let req = self.client.create_stream().stream_name(name).shard_count(shards as i32);
+        self.run(format!("create stream {name} with {shards} shard(s)"), req.send())?;
+        for _ in 0..100 {
+            let out = self.run(
+                format!("describe stream {name}"),
+                self.client.describe_stream_summary().stream_name(name).send(),
+            )?;
+            if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(Error::new(ErrorKind::Timeout, format!("create stream {name}"), "it did not become ACTIVE within 10 s"))
+    }
+
+    /// The stream's shards: `shard`, `hash_from`, `hash_to` (the partition-key hashes it takes), `first_sequence`.
+    pub fn shards(&self, stream: &str) -> Result<DataFrame> {
+        let ids = self.shard_list(stream)?;
+        table(
+            "shards",
+            vec![
+                Column::new("shard".into(), ids.iter().map(|s| s.0.clone()).collect::<Vec<_>>()),
+                Column::new("hash_from".into(), ids.iter().map(|s| s.1.clone()).collect::<Vec<_>>()),
+                Column::new("hash_to".into(), ids.iter().map(|s| s.2.clone()).collect::<Vec<_>>()),
+                Column::new("first_sequence".into(), ids.iter().map(|s| s.3.clone()).collect::<Vec<_>>()),
+            ],
+        )
+    }
+
+    /// (shard id, first hash, last hash, first sequence number) of every shard, in order.
+    fn shard_list(&self, stream: &str) -> Result<Vec<(String, String, String, String)>> {
+        let out =
+            self.run(format!("list the shards of {stream}"), self.client.list_shards().stream_name(stream).send())?;
+        Ok(out
+            .shards()
+            .iter()
+            .map(|s| {
+                let h = s.hash_key_range();
+                (
+                    s.shard_id().to_string(),
+                    h.map(|h| h.starting_hash_key().to_string()).unwrap_or_default(),
+                    h.map(|h| h.ending_hash_key().to_string()).unwrap_or_default(),
+                    s.sequence_number_range().map(|r| r.starting_sequence_number().to_string()).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    /// How many hours records stay readable.
+    pub fn retention_hours(&self, stream: &str) -> Result<u32> {
+        let out = self.run(
+            format!("describe stream {stream}"),
+            self.client.describe_stream_summary().stream_name(stream).send(),
+        )?;
+        Ok(out.stream_description_summary().map_or(0, |s| s.retention_period_hours()) as u32)
+    }
+
+    /// Appends one record with partition key `key`; where it went.
+    pub fn put(&self, stream: &str, key: &str, data: &str) -> Result<Placed> {
+        let req = self.client.put_record().stream_name(stream).partition_key(key).data(Blob::new(data.as_bytes()));
+        let out = self.run(format!("put a record into {stream}"), req.send())?;
+        Ok(Placed { shard: out.shard_id().to_string(), sequence: out.sequence_number().to_string() })
+    }
+
+    /// Appends JSON events, 500 to a call (PutRecords); each event's field `key_field` is its partition key. How
+    /// many were written.
+    pub fn put_events(&self, stream: &str, events: &[String], key_field: &str, progress: Progress) -> Result<usize> {
+        let mut entries = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(e).map_err(|err| {
+                Error::new(ErrorKind::Input, format!("read event {i} for {stream}"), format!("not JSON: {err}"))
+            })?;
+            let key = match &v[key_field] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => {
+                    return Err(Error::new(
+                        ErrorKind::Input,
+                        format!("read event {i} for {stream}"),
+                        format!("it has no field {key_field:?} (the partition key): {e}"),
+                    ));
+                }
+                other => other.to_string(),
+            };
+            let entry = PutRecordsRequestEntry::builder().partition_key(key).data(Blob::new(e.as_bytes())).build();
+            entries.push(entry.map_err(|err| Error::new(ErrorKind::Input, "build a record", err.to_string()))?);
+        }
+        let mut written = 0;
+        for chunk in entries.chunks(BATCH_SIZE) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0.. {
+                let req = self.client.put_records().stream_name(stream).set_records(Some(pending.clone()));
+                let out = self.run(format!("put records into {stream}"), req.send())?;
+                // PutRecords is not atomic: a record may fail (throttling) while the others are written. Send
+                // the failed ones again, in order.
+                let failed: Vec<PutRecordsRequestEntry> = out
+                    .records()
+                    .iter()
+                    .zip(&pending)
+                    .filter(|(r, _)| r.error_code().is_some())
+                    .map(|(_, e)| e.clone())
+                    .collect();
+                let before = written;
+                written += pending.len() - failed.len();
+                crate::sqs::progress_line(progress, "written", before, written, events.len(), stream);
+                if failed.is_empty() {
+                    break;
+                }
+                if attempt == 5 {
+                    return Err(Error::new(
+                        ErrorKind::Service,
+                        format!("put records into {stream} ({written} of {} written)", events.len()),
+                        format!("{} record(s) still refused after 5 retries", failed.len()),
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100 << attempt));
+                pending = failed;
+            }
+        }
+        Ok(written)
+    }
+
+    /// A consumer of `stream` that starts in every shard at `start`.
+    pub fn reader(&self, stream: &str, start: StartAt) -> Result<Reader> {
+        let mut positions = Vec::new();
+        for (shard, ..) in self.shard_list(stream)? {
+            positions.push((shard.clone(), self.iterator(stream, &shard, &start)?));
+        }
+        Ok(Reader { kinesis: self.clone(), stream: stream.to_string(), positions: Arc::new(Mutex::new(positions)) })
+    }
+
+    /// A consumer of one shard that starts at `start` (to replay from a sequence number of that shard).
+    pub fn shard_reader(&self, stream: &str, shard: &str, start: StartAt) -> Result<Reader> {
+        let it = self.iterator(stream, shard, &start)?;
+        let positions = vec![(shard.to_string(), it)];
+        Ok(Reader { kinesis: self.clone(), stream: stream.to_string(), positions: Arc::new(Mutex::new(positions)) })
+    }
+
+    fn iterator(&self, stream: &str, shard: &str, start: &StartAt) -> Result<Option<String>> {
+        let mut req = self.client.get_shard_iterator().stream_name(stream).shard_id(shard);
+        req = match start {
+            StartAt::TrimHorizon => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+            StartAt::Latest => req.shard_iterator_type(ShardIteratorType::Latest),
+            StartAt::AtSequence(s) => {
+                req.shard_iterator_type(ShardIteratorType::AtSequenceNumber).starting_sequence_number(s)
+            }
+            StartAt::AfterSequence(s) => {
+                req.shard_iterator_type(ShardIteratorType::AfterSequenceNumber).starting_sequence_number(s)
+            }
+        };
+        let out = self.run(format!("start reading {stream} {shard} at {start}"), req.send()).map_err(|e| {
+            if e.cause().starts_with("InvalidArgument") {
+                e.hint("a sequence number belongs to one shard: take it from that shard's records (`shard_reader`)")
+            } else {
+                e
+            }
+        })?;
+        Ok(out.shard_iterator().map(str::to_string))
+    }
+
+    /// Deletes a stream and its records.
+    pub fn delete_stream(&self, stream: &str) -> Result<()> {
+        let req = self.client.delete_stream().stream_name(stream).enforce_consumer_deletion(true);
+        self.run(format!("delete stream {stream}"), req.send()).map(drop)
+    }
+
+    /// Deletes every stream whose name starts with `prefix`; what it removed.
+    pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
+        let names: Vec<String> = self.list_streams()?.into_iter().filter(|s| s.starts_with(prefix)).collect();
+        for s in &names {
+            self.delete_stream(s)?;
+        }
+        Ok(names.into_iter().map(|s| format!("stream {s}")).collect())
+    }
+}
+
+/// One consumer of a stream: its position in each shard, moved on by every [`Reader::read`]. Clones share the
+/// position.
+#[derive(Clone)]
+pub struct Reader {
+    kinesis: Kinesis,
+    stream: String,
+    positions: Arc<Mutex<Vec<Position>>>,
+}
+
+/// A shard, and the iterator to read it from (none once the shard is closed and read to its end).
+type Position = (String, Option<String>);
+
+impl fmt::Debug for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Reader({}, {} shard(s))", self.stream, self.positions.lock().map_or(0, |p| p.len()))
+    }
+}
+
+impl fmt::Display for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a reader of {}", self.stream)
+    }
+}
+
+impl Reader {
+    /// Reads what is there from its position on, shard after shard, up to `max` records in all, and moves the
+    /// position past them: a table `shard`, `sequence`, `key`, `arrived`, `data` (the record as text). An empty
+    /// table means the reader is at the end of every shard.
+    pub fn read(&self, max: usize) -> Result<DataFrame> {
+        let mut positions = self.positions.lock().map_err(|_| {
+            Error::new(ErrorKind::Setup, format!("read {}", self.stream), "an earlier read of this reader panicked")
+        })?;
+        let (mut shard, mut seq, mut key, mut arrived, mut data) = (vec![], vec![], vec![], vec![], vec![]);
+        for (id, position) in positions.iter_mut() {
+            while let Some(it) = position.clone() {
+                let left = max - seq.len();
+                if left == 0 {
+                    break;
+                }
+                let req = self.kinesis.client.get_records().shard_iterator(it).limit(left.min(10_000) as i32);
+                let out = self.kinesis.run(format!("read {} {id}", self.stream), req.send())?;
+                *position = out.next_shard_iterator().map(str::to_string);
+                for r in out.records() {
+                    shard.push(id.clone());
+                    seq.push(r.sequence_number().to_string());
+                    key.push(r.partition_key().unwrap_or_default().to_string());
+                    arrived.push(r.approximate_arrival_timestamp().and_then(|t| t.to_millis().ok()));
+                    data.push(String::from_utf8_lossy(r.data().as_ref()).into_owned());
+                }
+                // GetRecords answers nothing at the end of the shard (and, on AWS, now and then before it: a
+                // consumer then asks again later, as the next read does).
+                if out.records().is_empty() {
+                    break;
+                }
+            }
+        }
+        table(
+            "records",
+            vec![
+                Column::new("shard".into(), shard),
+                Column::new("sequence".into(), seq),
+                Column::new("key".into(), key),
+                Column::new("arrived".into(), arrived)
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+                    .map_err(|e| Error::new(ErrorKind::Service, "tabulate records", e.to_string()))?,
+                Column::new("data".into(), data),
+            ],
+        )
+    }
+}
