@@ -1,8 +1,14 @@
 """Executes notebooks headless with nbclient and reports each one as a JSON line on stdout.
 
-Called by `sourcelab run`; not meant to be run by hand. For every notebook it writes the executed copy
-(.ipynb) and an HTML rendering into the output folder, and prints one JSON object:
+Called by `sourcelab run` and `sourcelab grade`; not meant to be run by hand. For every notebook it writes the
+executed copy (.ipynb) and an HTML rendering into the output folder, and prints one JSON object:
 {"notebook", "cells", "seconds", "startup_seconds", "cell_seconds", "status", "failed_cell", "error"}.
+
+`sourcelab run` stops a notebook at its first failed cell (status "failed"). With --grade (`sourcelab grade`) every
+cell runs whatever the earlier ones did, within --limit seconds per notebook; the status is "ok", "timeout" (a
+cell or the notebook ran out of time), "dead" (the kernel died) or "broken" (the file is not a notebook), and the
+object also has "checks": for every cell that calls a check, whether it ran, the ✓ line it printed, the error it
+returned (as the notebook crate records it) and the error the kernel reported (a compile error).
 """
 import argparse
 import json
@@ -17,10 +23,16 @@ from nbconvert import HTMLExporter
 
 
 def run_one(path, args):
-    nb = nbformat.read(path, as_version=4)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as e:  # not JSON, or not a notebook: reported, never fatal to the other notebooks
+        return {"notebook": str(path), "cells": 0, "status": "broken", "failed_cell": None, "seconds": 0,
+                "startup_seconds": None, "cell_seconds": [], "checks": [],
+                "error": f"the file is not a notebook: {_short(str(e), 300)}"}
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     cell_seconds = {}
     started = {}
+    failures = []
 
     def on_cell_start(cell, cell_index):
         started[cell_index] = time.perf_counter()
@@ -28,6 +40,11 @@ def run_one(path, args):
     name = pathlib.Path(path).name
 
     def on_cell_executed(cell, cell_index, execute_reply):
+        # evcxr finishes a cell normally when it returns an error with `?`; the notebook crate then leaves the
+        # error among the cell's outputs (ERROR_MIME), and that cell failed.
+        error = _returned_error(cell)
+        if error is not None:
+            failures.append((cell_index, error))
         cell_seconds[cell_index] = time.perf_counter() - started.get(cell_index, time.perf_counter())
         print(f"  {name}: {len(cell_seconds)}/{len(code_cells)} cells ({cell_seconds[cell_index]:.2f} s)",
               file=sys.stderr, flush=True)
@@ -38,6 +55,7 @@ def run_one(path, args):
         timeout=args.timeout,
         startup_timeout=args.startup_timeout,
         resources={"metadata": {"path": str(pathlib.Path(path).parent)}},
+        allow_errors=args.grade,
         on_cell_start=on_cell_start,
         on_cell_executed=on_cell_executed,
     )
@@ -49,18 +67,30 @@ def run_one(path, args):
         with client.setup_kernel():
             startup = time.perf_counter() - t0
             for index, cell in enumerate(nb.cells):
+                if args.grade and time.perf_counter() - t0 > args.limit:
+                    result["status"] = "timeout"
+                    result["error"] = f"the notebook ran longer than {args.limit} s"
+                    break
                 client.execute_cell(cell, index)
+                if failures and not args.grade:
+                    result["status"] = "failed"
+                    result["failed_cell"], result["error"] = failures[0]
+                    break
     except CellExecutionError as e:
         result["status"] = "failed"
         result["failed_cell"] = next((i for i in code_cells if i not in cell_seconds or _has_error(nb.cells[i])), None)
         result["error"] = _short(str(e))
     except (CellTimeoutError, DeadKernelError, RuntimeError, TimeoutError) as e:
         result["status"] = "failed"
+        if args.grade:
+            result["status"] = "dead" if isinstance(e, DeadKernelError) else "timeout"
         result["failed_cell"] = next((i for i in code_cells if i not in cell_seconds), None)
         result["error"] = f"{type(e).__name__}: {_short(str(e))}"
     result["seconds"] = round(time.perf_counter() - t0, 2)
     result["startup_seconds"] = None if startup is None else round(startup, 2)
     result["cell_seconds"] = [round(cell_seconds.get(i, -1.0), 3) for i in code_cells]
+    if args.grade:
+        result["checks"] = [_check(nb.cells[i], i, i in cell_seconds) for i in code_cells if "check::" in nb.cells[i].source]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = pathlib.Path(path).stem
@@ -68,6 +98,36 @@ def run_one(path, args):
     html, _ = HTMLExporter().from_notebook_node(nb)
     (out / f"{stem}.html").write_text(html, encoding="utf-8")
     return result
+
+
+ERROR_MIME = "application/vnd.sourcelab.error+json"
+
+
+def _returned_error(cell):
+    """The text of the error a cell returned with `?` (what: cause, and the hint), or None."""
+    for o in cell.get("outputs", []):
+        record = o.get("data", {}).get(ERROR_MIME)
+        if record is not None:
+            e = record if isinstance(record, dict) else json.loads(record if isinstance(record, str) else "".join(record))
+            text = f"{e.get('what')}: {e.get('cause')}"
+            return text + (f"\n  hint: {e['hint']}" if e.get("hint") else "")
+    return None
+
+
+def _check(cell, index, executed):
+    """What one check cell did: its ✓ line, the error it returned, the error the kernel reported."""
+    passed = None
+    for o in cell.get("outputs", []):
+        texts = [o.get("text", "")] + [v for v in o.get("data", {}).values() if isinstance(v, str)]
+        passed = passed or next((t.strip() for t in texts if isinstance(t, str) and t.strip().startswith("✓")), None)
+    kernel_error = next((f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
+                         if o.get("output_type") == "error"), None)
+    record = None
+    for o in cell.get("outputs", []):
+        r = o.get("data", {}).get(ERROR_MIME)
+        if r is not None:
+            record = r if isinstance(r, dict) else json.loads(r)
+    return {"cell": index, "executed": executed, "passed": passed, "returned": record, "error": kernel_error}
 
 
 def _has_error(cell):
@@ -84,6 +144,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--timeout", type=int, default=900)
     p.add_argument("--startup-timeout", type=int, default=3600)
+    p.add_argument("--grade", action="store_true")
+    p.add_argument("--limit", type=int, default=600)
     p.add_argument("notebooks", nargs="+")
     args = p.parse_args()
     failed = False

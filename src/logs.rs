@@ -112,15 +112,16 @@ impl Builder {
         }
     }
 
-    /// Adds an entry; `values` are the format's fields in order (`None` for a missing one).
+    /// Adds an entry; `values` are the format's fields in order (`None` for a missing one). Passwords in it are
+    /// replaced by `***` ([`redact`]).
     fn push(&mut self, line: usize, time: Option<i64>, level: &str, message: String, values: &[Option<&str>]) {
         self.line.push(line as u32);
         self.time.push(time);
         self.level.push(level.to_string());
-        self.message.push(message);
+        self.message.push(redact(&message));
         for ((_, field), v) in self.fields.iter_mut().zip(values) {
             match field {
-                Field::Text(col) => col.push(v.map(str::to_string)),
+                Field::Text(col) => col.push(v.map(redact)),
                 Field::Int(col) => col.push(v.and_then(|v| v.parse().ok())),
             }
         }
@@ -130,13 +131,13 @@ impl Builder {
     fn extend_last(&mut self, text: &str) -> bool {
         let Some(m) = self.message.last_mut() else { return false };
         m.push('\n');
-        m.push_str(text);
+        m.push_str(&redact(text));
         true
     }
 
     fn reject(&mut self, line: usize, text: &str) {
         self.unparsed.0.push(line as u32);
-        self.unparsed.1.push(text.to_string());
+        self.unparsed.1.push(redact(text));
     }
 
     fn finish(self, path: &Path) -> Result<Parsed> {
@@ -175,6 +176,17 @@ fn lines(path: &Path) -> Result<Vec<(usize, String)>> {
         Error::io("read the log", path, e).hint("is the service running? `sourcelab status` lists the stack's logs")
     })?;
     Ok(String::from_utf8_lossy(&bytes).lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).collect())
+}
+
+/// `text` with the passwords of account statements replaced by `***` (`IDENTIFIED BY '…'`, `PASSWORD('…')`,
+/// PostgreSQL's `PASSWORD '…'`): a log may hold them, a table of it must not show them.
+pub fn redact(text: &str) -> String {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)(IDENTIFIED\s+(?:BY|WITH\s+\S+\s+(?:BY|AS))\s+|PASSWORD\s*\(\s*|PASSWORD\s+)'(?:[^'\\]|\\.|'')*'",
+    );
+    re.replace_all(text, "$1'***'").into_owned()
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -349,7 +361,7 @@ pub fn read_mariadb_general(path: impl AsRef<Path>) -> Result<Parsed> {
                 && let Some(Some(arg)) = args.last_mut()
             {
                 arg.push('\n');
-                arg.push_str(&text);
+                arg.push_str(&redact(&text));
             }
             continue;
         }

@@ -86,12 +86,18 @@ fn the_other_readers_parse_their_formats_and_keep_what_does_not_fit() {
         "WHERE length > 100\n",
         "241203 10:00:00\t    6 Connect\tAccess denied for user 'lab'@'localhost' (using password: YES)\n",
         "\t\t    5 Quit\t\n",
+        "\t\t    7 Query\tALTER USER 'lab'@'%' IDENTIFIED BY 'hunter2-s3cret'\n",
+        "\t\t    7 Query\tSET PASSWORD FOR 'x' = PASSWORD('it''s-hunter3')\n",
     ));
     let p = logs::read_mariadb_general(general.path()).unwrap();
-    assert_eq!(strings(&p.rows, "command"), ["Connect", "Query", "Connect", "Quit"]);
+    assert_eq!(strings(&p.rows, "command"), ["Connect", "Query", "Connect", "Quit", "Query", "Query"]);
+    let shown = format!("{}{}", p.rows, sourcelab::frame::rows_json(&p.rows).unwrap());
+    assert!(!shown.contains("hunter2") && !shown.contains("hunter3"), "a password in the table: {shown}");
+    assert_eq!(strings(&p.rows, "argument")[4], "ALTER USER 'lab'@'%' IDENTIFIED BY '***'");
+    assert_eq!(strings(&p.rows, "argument")[5], "SET PASSWORD FOR 'x' = PASSWORD('***')");
     assert_eq!(strings(&p.rows, "argument")[1], "SELECT title\nFROM film\nWHERE length > 100", "one statement");
-    assert_eq!(strings(&p.rows, "level"), ["info", "info", "warn", "info"]);
-    assert_eq!(ints(&p.rows, "thread"), [5, 5, 6, 5]);
+    assert_eq!(strings(&p.rows, "level")[..4], ["info", "info", "warn", "info"]);
+    assert_eq!(ints(&p.rows, "thread"), [5, 5, 6, 5, 7, 7]);
     let times = strings(&p.rows, "time");
     assert_eq!(times[1], "2024-12-03 09:05:01 UTC", "an entry without a time has the one before");
     assert_eq!(p.unparsed.height(), 0, "the header is not a bad line");

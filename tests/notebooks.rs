@@ -275,3 +275,37 @@ fn notebooks_are_committed_without_outputs() {
         assert_eq!(v["metadata"]["kernelspec"]["name"], "sourcelab", "{} uses another kernel", nb.display());
     }
 }
+
+/// evcxr ends a cell normally when its code returns an error with `?`: the run must still see that cell fail,
+/// name it, and run nothing after it.
+#[test]
+fn a_cell_that_returns_an_error_fails_the_run() {
+    let stack = common::stack();
+    let dir = tempfile::tempdir().unwrap();
+    let code = |src: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "source": src, "execution_count": null, "outputs": []});
+    let nb = serde_json::json!({
+        "cells": [
+            code("let env = load_env()?;"),
+            code("let bad = DbConfig { port: 1, ..env.mysql()? };\nDb::connect(&bad)?;"),
+            code("println!(\"not reached\");"),
+        ],
+        "metadata": {"kernelspec": {"display_name": "Rust (sourcelab)", "language": "rust", "name": "sourcelab"}},
+        "nbformat": 4, "nbformat_minor": 5
+    });
+    let path = dir.path().join("fails.ipynb");
+    std::fs::write(&path, nb.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_sourcelab"))
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .env("SOURCELAB_HOME", stack.home())
+        .output()
+        .unwrap();
+    assert!(!run.status.success(), "the run passed a cell that returned an error");
+    let said = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(said.contains("connect to MySQL/MariaDB at 127.0.0.1:1"), "the summary names the error: {said}");
+    let cells = outputs(&read(&out.join("fails.ipynb")));
+    assert!(!cells[2].contains("not reached"), "a cell after the failed one ran: {cells:?}");
+}

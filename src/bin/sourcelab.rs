@@ -50,6 +50,18 @@ enum Cmd {
     },
     /// Write the learner copies of the lab notebooks (exercises blanked) to notebooks/exercises/.
     Exercises,
+    /// Grade learners' notebooks: FOLDER holds a subfolder per learner, or files named by learner
+    /// (alice-07_streaming.ipynb). Prints the gradebook; writes gradebook.csv and gradebook.html to --out.
+    Grade {
+        /// The folder of submissions.
+        folder: PathBuf,
+        /// Where the executed copies and the gradebook go.
+        #[arg(long, default_value = ".sourcelab/grades")]
+        out: PathBuf,
+        /// Longest time one notebook may run, in seconds.
+        #[arg(long, default_value_t = 600)]
+        limit: u64,
+    },
     /// Plain JSON → DynamoDB JSON, for one item, a JSON array of items or a batch-write file (FILE or stdin → stdout).
     ///
     /// Sets and binary are written {"$SS": [...]}, {"$NS": [...]}, {"$BS": [...]}, {"$B": "base64"} in plain JSON.
@@ -219,6 +231,14 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         Cmd::Marshal { file } => convert(file, Format::Plain),
         Cmd::Unmarshal { file } => convert(file, Format::Marshal),
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
+        Cmd::Grade { folder, out, limit } => {
+            set_up(&stack)?;
+            let book = sourcelab::course::grade::grade(&stack, &folder, &out, std::time::Duration::from_secs(limit))?;
+            print!("{book}");
+            println!("gradebook: {} and {}", out.join("gradebook.csv").display(), out.join("gradebook.html").display());
+            // Failed checks are the learners' business; a notebook that could not run to its end is the run's.
+            Ok(if book.all_ran() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Cmd::Kernel { command: KernelCmd::Install } => {
             set_up(&stack)?;
             println!("kernel \"Rust (sourcelab)\" installed in {}", kernel::kernelspec_dir(&stack).display());

@@ -12,10 +12,12 @@
 //! | [`lab7`] | lab 7's click events (our producer), payments, and the names of its queues and stream |
 //! | [`check`] | the exercise checks the notebooks call |
 //! | [`exercises`] | the learner copies, made from the solution notebooks |
+//! | [`grade`] | `sourcelab grade`: learners' notebooks run headless, every exercise passed, failed, not attempted or errored |
 
 pub mod acid;
 pub mod check;
 pub mod exercises;
+pub mod grade;
 pub mod lab4;
 pub mod lab6;
 pub mod lab7;

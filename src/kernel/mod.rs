@@ -365,12 +365,30 @@ pub struct RunOptions {
     pub cell_timeout: Duration,
     /// Longest time the kernel may take to start (it builds the crate on a cold cache).
     pub startup_timeout: Duration,
+    /// Grading (`sourcelab grade`): run every cell whatever the earlier ones did, each notebook for at most this
+    /// long, and report every check cell. `None`: stop a notebook at its first failed cell.
+    pub grade: Option<Duration>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { cell_timeout: Duration::from_secs(900), startup_timeout: Duration::from_secs(3600) }
+        RunOptions { cell_timeout: Duration::from_secs(900), startup_timeout: Duration::from_secs(3600), grade: None }
     }
+}
+
+/// What one check cell did in a graded run.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct CheckCell {
+    /// Its index in the notebook's cell list.
+    pub cell: usize,
+    /// Whether it ran.
+    pub executed: bool,
+    /// The `✓ …` line it printed.
+    pub passed: Option<String>,
+    /// The error it returned (`kind`, `what`, `cause`, `hint`), as the notebook crate recorded it.
+    pub returned: Option<serde_json::Value>,
+    /// The error the kernel reported (a compile error, a panic).
+    pub error: Option<String>,
 }
 
 /// The outcome of one notebook.
@@ -392,6 +410,9 @@ pub struct NotebookReport {
     pub failed_cell: Option<usize>,
     /// The failed cell's error.
     pub error: Option<String>,
+    /// In a graded run: every check cell.
+    #[serde(default)]
+    pub checks: Vec<CheckCell>,
 }
 
 impl NotebookReport {
@@ -413,7 +434,14 @@ pub fn run_notebooks(
     let output = Command::new(&python)
         .arg(&script)
         .args(["--kernel", KERNEL_NAME, "--timeout", &opts.cell_timeout.as_secs().to_string()])
-        .args(["--startup-timeout", &opts.startup_timeout.as_secs().to_string(), "--out"])
+        .args(["--startup-timeout", &opts.startup_timeout.as_secs().to_string()])
+        .args(
+            opts.grade
+                .map(|limit| ["--grade".to_string(), "--limit".to_string(), limit.as_secs().to_string()])
+                .into_iter()
+                .flatten(),
+        )
+        .arg("--out")
         .arg(out)
         .args(notebooks)
         .env("JUPYTER_PATH", venv::dir(stack).join("share").join("jupyter"))

@@ -1,6 +1,6 @@
 //! The one public error type, shared by the library and the notebook crate.
 //!
-//! A learner sees an error through its `Display` only (evcxr prints `{}`), so every error says three things on
+//! A learner sees an error through its `Display` only, so every error says three things on
 //! its own: **what failed** (the operation and the thing it touched: a file and line, a table, a bucket, an env
 //! var), **why** in one line, and **what to do next**. The underlying error (an SDK or driver error) stays
 //! reachable through [`std::error::Error::source`] for code that wants the whole chain.
@@ -177,9 +177,24 @@ impl fmt::Display for Error {
     }
 }
 
+/// The MIME type of the record a failed cell leaves in the notebook: the error as [`Error::to_json`] writes it.
+pub const ERROR_MIME: &str = "application/vnd.sourcelab.error+json";
+
 /// Debug shows the same text as Display plus the kind, so `unwrap()` and `{:?}` in a notebook stay readable.
+///
+/// The alternate form, `{:#?}`, is how the kernel prints an error that a cell returned with `?` (`:efmt {:#?}` in
+/// `kernel/init.evcxr`): the same text, and a record of the error among the cell's outputs ([`ERROR_MIME`]). evcxr
+/// treats such a cell as finished normally, so without the record a headless run (`sourcelab run`, `sourcelab
+/// grade`) could not tell a failed cell from a passed one.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            crate::wire::print_mime(&[
+                (ERROR_MIME.into(), self.to_json().to_string()),
+                ("text/plain".into(), String::new()),
+            ]);
+            return write!(f, "{self}");
+        }
         write!(f, "{self} [{:?}]", self.kind)
     }
 }
