@@ -31,13 +31,8 @@ fn start_ms() -> i64 {
 /// [`PAGES`] (home most often, checkout least) over 20 minutes from [`START`], busiest around 09:12 (a newsletter
 /// went out). Seeded: the same every run.
 pub fn clicks(n: usize) -> Vec<String> {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = crate::rentio::Rng(0x2545_f491_4f6c_dd1d);
+    let mut next = move || rng.next();
     let page_weights = [40u64, 25, 20, 10, 5];
     // Clicks per minute rise to a peak at 09:12 and fall again.
     let minute_weights: Vec<u64> = (0..20u64).map(|m| 4 + 12u64.saturating_sub(m.abs_diff(12) * 2)).collect();

@@ -349,13 +349,8 @@ pub fn traffic(url: &str, seconds: u32, progress: Progress) -> Result<Traffic> {
         Error::new(ErrorKind::Input, what, format!("{url:?} is not http://IP:PORT"))
             .hint("pass the `shop` URL of lab8::setup")
     })?;
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut rng = crate::rentio::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut next = move |n: u64| rng.next() % n;
     let ticks = seconds.max(1) * 10;
     let attacker: Ipv4Addr = ATTACKER.parse().unwrap_or(Ipv4Addr::LOCALHOST);
     let mut out = Traffic::default();
