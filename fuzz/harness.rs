@@ -3,7 +3,7 @@
 //! they accept converts back to exactly what they produced.
 
 use serde_json::Value;
-use sourcelab::marshal::{self, Format};
+use sourcelab::marshal::{self, Format, Numbers};
 
 /// Feeds `data` to every converter; panics only when a round-trip property breaks.
 pub fn check(data: &[u8]) {
@@ -15,7 +15,8 @@ pub fn check(data: &[u8]) {
 /// The properties on one JSON document, read as plain JSON and as DynamoDB JSON.
 pub fn check_value(doc: &Value) {
     for format in [Format::Plain, Format::Marshal] {
-        let _ = marshal::convert_document(doc, format);
+        let _ = marshal::convert_document(doc, format, Numbers::AsGiven);
+        let _ = marshal::convert_document(doc, format, Numbers::Canonical);
         let Ok(item) = marshal::item_from_json(doc, format) else { continue };
         let plain = marshal::item_to_plain(&item).expect("an accepted item converts to plain JSON");
         let typed = marshal::item_to_marshal(&item).expect("an accepted item converts to DynamoDB JSON");
@@ -28,5 +29,11 @@ pub fn check_value(doc: &Value) {
         if format == Format::Plain {
             assert_eq!(&plain, doc, "plain → item → plain is the identity");
         }
+        // DynamoDB's spelling: accepted wherever the item was, and a fixed point (canonical twice = once).
+        let canonical =
+            marshal::canonical_item(item.clone()).expect("an accepted item's numbers have a canonical form");
+        assert_eq!(marshal::canonical_item(canonical.clone()).expect("canonical again"), canonical);
+        let canonical_typed = marshal::item_to_marshal(&canonical).expect("converts");
+        assert_eq!(marshal::item_from_marshal(&canonical_typed).expect("a canonical item is accepted"), canonical);
     }
 }

@@ -25,7 +25,8 @@
 //! **The course** ([`course`]): each lab's data ([`rentio`], [`sakila`], [`ratings`]), lab 4's scenario
 //! ([`lab4`]), lab 5's ACID scenario ([`acid`]), lab 6's bucket and names ([`lab6`]), lab 7's click events
 //! ([`lab7`]), lab 8's web shop and its logs ([`lab8`]), the exercise checks
-//! ([`check`]) and the learner copies ([`exercises`]).
+//! ([`check`]), the learner copies ([`exercises`]), resetting labs ([`course::reset`]) and grading
+//! ([`course::grade`]).
 //!
 //! **The machinery**: the local stack of real services ([`local`]), the Rust kernel and the notebook boundary
 //! ([`kernel`]) through which notebook cells call this library.

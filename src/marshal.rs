@@ -26,6 +26,13 @@
 //! With that rule plain → marshal → plain gives back exactly what went in, and so does marshal → plain → marshal
 //! (numbers compare by value: `+1`, `.5` and `1E+3` come back in JSON's spelling, `1`, `0.5` and `1e+3`).
 //!
+//! **Which spelling of a number each direction keeps.** DynamoDB JSON keeps the text exactly (`{"N": "1.50"}`
+//! stays `"1.50"`, to and from an item). Plain JSON keeps the digits and writes them in JSON's spelling (`1.50`,
+//! `+1` → `1`, `1E3` → `1e+3`). DynamoDB itself stores the *value* and gives it back in its canonical spelling —
+//! `+1e2` → `100`, `1.0` → `1`, `-0` → `0` — so an item read back from DynamoDB may differ in text from what was
+//! written; ask for that spelling with [`Numbers::Canonical`], [`canonical_number`] or [`to_plain_canonical`]
+//! (`sourcelab marshal --canonical`) to compare like with like.
+//!
 //! The course's Python (`TypeDeserializer` plus `float(...)`) turns every number into a float, so `Id` 101 prints
 //! as `101.0` and a 38-digit number loses 22 digits. Here numbers stay the decimal text DynamoDB sent.
 //!
@@ -57,6 +64,8 @@ pub type Item = HashMap<String, AttributeValue>;
 pub const MAX_DEPTH: usize = 32;
 /// The largest item DynamoDB stores: 400 KB, attribute names included.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// The longest attribute name DynamoDB accepts, in UTF-8 bytes (65,536 is refused); key attributes: 255.
+pub const MAX_NAME_BYTES: usize = 65_535;
 /// The most significant digits a DynamoDB number holds.
 pub const MAX_DIGITS: usize = 38;
 
@@ -121,7 +130,8 @@ struct Decimal<'a> {
     digits: usize,
     /// Index (into int + frac) of the first significant digit.
     lead: usize,
-    /// The power of ten of the first significant digit (1.5E3 → 3).
+    /// The power of ten of the first significant digit (1.5E3 → 3); for zero, the written exponent less the
+    /// digits after the point (`0.0E+126` → 125).
     exponent: i64,
 }
 
@@ -176,7 +186,9 @@ fn parse_number(text: &str) -> std::result::Result<Decimal<'_>, String> {
     let total = int.len() + frac.len();
     let lead = int.bytes().chain(frac.bytes()).take_while(|&b| b == b'0').count();
     if lead == total {
-        return Ok(Decimal { negative: false, int, frac, digits: 0, lead, exponent: 0 });
+        // A zero's exponent is judged as written, as a decimal's scale: `0E+126` is out of range, `0.0E+126` not.
+        let exponent = exp.saturating_sub(frac.len() as i64);
+        return Ok(Decimal { negative: false, int, frac, digits: 0, lead, exponent });
     }
     let trail = int.bytes().chain(frac.bytes()).rev().take_while(|&b| b == b'0').count();
     // The first significant digit sits int.len() - lead - 1 places left of the point (negative: right of it).
@@ -204,10 +216,10 @@ fn check_number(text: &str) -> std::result::Result<Decimal<'_>, String> {
     if d.digits > MAX_DIGITS {
         return Err("Attempting to store more than 38 significant digits in a Number".into());
     }
-    if d.digits > 0 && d.exponent > 125 {
+    if d.exponent > 125 {
         return Err("Number overflow. Attempting to store a number with magnitude larger than supported range".into());
     }
-    if d.digits > 0 && d.exponent < -130 {
+    if d.exponent < -130 {
         return Err("Number underflow. Attempting to store a number with magnitude smaller than supported range".into());
     }
     Ok(d)
@@ -280,7 +292,10 @@ pub enum Format {
 /// `depth` counts levels from the item: a top-level attribute is level 1, a value inside it level 2, and so on.
 fn depth_check(path: &Path<'_>, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(bad(path, "Nesting Levels have exceeded supported limits"));
+        return Err(bad(
+            path,
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+        ));
     }
     Ok(())
 }
@@ -345,45 +360,78 @@ fn has_duplicates<K: Eq + std::hash::Hash>(keys: impl ExactSizeIterator<Item = K
     keys.into_iter().any(|k| !seen.insert(k))
 }
 
+/// How DynamoDB words its refusal of an empty set and of a set with duplicates, per set type. The three differ:
+/// the grammar, the double space, the missing space before "of type BS" and the short number-set message are
+/// DynamoDB's own, as suites recorded against the real service show.
+#[derive(Clone, Copy)]
+enum SetKind {
+    String,
+    Number,
+    Binary,
+}
+
+const INVALID: &str = "One or more parameter values were invalid: ";
+
+impl SetKind {
+    fn empty(self) -> String {
+        match self {
+            SetKind::String => format!("{INVALID}An string set  may not be empty"),
+            SetKind::Number => format!("{INVALID}An number set  may not be empty"),
+            SetKind::Binary => format!("{INVALID}Binary sets should not be empty"),
+        }
+    }
+
+    fn duplicates(self, members: &[String]) -> String {
+        match self {
+            SetKind::String => format!("{INVALID}Input collection [{}] contains duplicates.", members.join(", ")),
+            SetKind::Number => "Input collection contains duplicates".to_string(),
+            SetKind::Binary => {
+                format!("{INVALID}Input collection [{}]of type BS contains duplicates.", members.join(", "))
+            }
+        }
+    }
+}
+
 /// DynamoDB refuses empty sets and sets with duplicates; this checks both, with DynamoDB's wording.
 fn check_set<T>(
     members: &[T],
     duplicates: bool,
     path: &Path<'_>,
-    kind: &str,
+    kind: SetKind,
     show: impl Fn(&T) -> String,
 ) -> Result<()> {
     if members.is_empty() {
-        // DynamoDB's grammar and double space, verbatim.
-        return Err(bad(path, format!("One or more parameter values were invalid: An {kind} set  may not be empty")));
+        return Err(bad(path, kind.empty()));
     }
     if duplicates {
         let list: Vec<String> = members.iter().map(show).collect();
-        return Err(bad(
-            path,
-            format!(
-                "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
+        let mut e = bad(path, kind.duplicates(&list));
+        if matches!(kind, SetKind::Number) {
+            // DynamoDB's number-set message names no member; we do, in the hint.
+            e = e.hint(format!(
+                "numbers in a set compare by value (1 and 1.0 are the same): remove the repeated one from [{}]",
                 list.join(", ")
-            ),
-        ));
+            ));
+        }
+        return Err(e);
     }
     Ok(())
 }
 
 fn ss(v: Vec<String>, path: &Path<'_>) -> Result<AttributeValue> {
-    check_set(&v, has_duplicates(v.iter().map(String::as_str)), path, "string", Clone::clone)?;
+    check_set(&v, has_duplicates(v.iter().map(String::as_str)), path, SetKind::String, Clone::clone)?;
     Ok(AttributeValue::Ss(v))
 }
 
 fn ns(v: Vec<String>, path: &Path<'_>) -> Result<AttributeValue> {
     // Numbers are equal by value: 1 and 1.0 are duplicates.
     let dup = has_duplicates(v.iter().map(|n| parse_number(n).map(|d| d.key()).ok()));
-    check_set(&v, dup, path, "number", Clone::clone)?;
+    check_set(&v, dup, path, SetKind::Number, Clone::clone)?;
     Ok(AttributeValue::Ns(v))
 }
 
 fn bs(v: Vec<Blob>, path: &Path<'_>) -> Result<AttributeValue> {
-    check_set(&v, has_duplicates(v.iter().map(|b| b.as_ref())), path, "binary", |b| B64.encode(b.as_ref()))?;
+    check_set(&v, has_duplicates(v.iter().map(|b| b.as_ref())), path, SetKind::Binary, |b| B64.encode(b.as_ref()))?;
     Ok(AttributeValue::Bs(v))
 }
 
@@ -532,12 +580,36 @@ pub fn item_from_json(item: &Value, format: Format) -> Result<Item> {
         Value::Object(o) => o,
         other => return Err(bad(&root, format!("an item is a JSON object of attributes, got {}", kind_of(other)))),
     };
+    check_names(obj)?;
     let out = match format {
         Format::Plain => plain_map(obj, &root, 1)?,
         Format::Marshal => marshal_map(obj, &root, 1)?,
     };
     check_size(&out)?;
     Ok(out)
+}
+
+/// DynamoDB's limits on a (top-level) attribute name: not empty, at most [`MAX_NAME_BYTES`] UTF-8 bytes. (The
+/// wording is ours: the suites we checked against record only that DynamoDB's starts with "Attribute name".)
+fn check_names(obj: &Map<String, Value>) -> Result<()> {
+    for name in obj.keys() {
+        if name.is_empty() {
+            return Err(bad(&Path::Key(&Path::Root, name), "Attribute name is empty: every attribute needs a name")
+                .hint("give the attribute a name of 1 to 65535 bytes"));
+        }
+        if name.len() > MAX_NAME_BYTES {
+            let start: String = name.chars().take(24).collect();
+            return Err(bad(
+                &Path::Root,
+                format!(
+                    "Attribute name is too long: the attribute {start:?}… has a name of {} bytes, the limit is {MAX_NAME_BYTES}",
+                    name.len()
+                ),
+            )
+            .hint("use a short name; keep long text in a value"));
+        }
+    }
+    Ok(())
 }
 
 /// Plain JSON item → the SDK's item.
@@ -567,9 +639,12 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// The size DynamoDB charges and limits an item by, in bytes.
 ///
-/// Per the DynamoDB developer guide: attribute names count their UTF-8 bytes; strings their UTF-8 bytes; binary
-/// its raw bytes; a number 1 byte per two significant digits plus 1; BOOL and NULL 1 byte; a list or map 3 bytes
-/// plus 1 per element plus the elements (a map's elements include their names); a set the sum of its members.
+/// Attribute names count their UTF-8 bytes; strings their UTF-8 bytes; binary its raw bytes; BOOL and NULL 1 byte;
+/// a list or map 3 bytes plus 1 per element plus the elements (a map's elements include their names); a set the
+/// sum of its members. A number is stored as base-100 digits (pairs of decimal digits aligned on the decimal point,
+/// so `1.5` takes two pairs, `0`+`1` and `5`+`0`, and `15` one) plus a byte for the exponent and one for a minus
+/// sign; zero takes 1 byte. So `12` is 2 bytes, `1.2` 3, `-1.2` 4: the developer guide's "1 byte per two
+/// significant digits plus 1" is short by a byte for half of all numbers.
 pub fn item_size(item: &Item) -> usize {
     size_with(item, number_size)
 }
@@ -578,14 +653,24 @@ fn size_with(item: &Item, number: fn(&str) -> usize) -> usize {
     item.iter().map(|(k, v)| k.len() + value_size(v, number)).sum()
 }
 
+/// DynamoDB's size of a number (see [`item_size`]).
 fn number_size(text: &str) -> usize {
-    let digits = parse_number(text).map(|d| d.digits).unwrap_or(text.len());
-    digits.div_ceil(2) + 1
+    match parse_number(text) {
+        Ok(d) if d.digits == 0 => 1,
+        Ok(d) => {
+            // Significant digits run from 10^exponent down to 10^last; pairs start at even powers of ten.
+            let last = d.exponent.saturating_sub(d.digits as i64 - 1);
+            let pairs = (d.exponent.div_euclid(2) - last.div_euclid(2) + 1) as usize;
+            1 + pairs.min(d.digits / 2 + 1) + usize::from(d.negative)
+        }
+        Err(_) => number_size_bound(text),
+    }
 }
 
-/// At least [`number_size`]: a number never has more significant digits than characters.
+/// At least [`number_size`]: a number never has more significant digits than characters, so at most
+/// `len / 2 + 1` pairs, plus the exponent and sign bytes.
 fn number_size_bound(text: &str) -> usize {
-    text.len().div_ceil(2) + 1
+    text.len() / 2 + 3
 }
 
 fn value_size(v: &AttributeValue, number: fn(&str) -> usize) -> usize {
@@ -793,13 +878,16 @@ pub fn to_plain(marshal: &Value) -> Result<Value> {
 
 /// Converts a whole document from one spelling to the other: one item, a JSON array of items, or a batch-write
 /// file (`{"Table": [{"PutRequest": {"Item": {...}}}, {"DeleteRequest": {"Key": {...}}}]}`).
-pub fn convert_document(doc: &Value, from: Format) -> Result<Value> {
+pub fn convert_document(doc: &Value, from: Format, numbers: Numbers) -> Result<Value> {
     let to = match from {
         Format::Plain => Format::Marshal,
         Format::Marshal => Format::Plain,
     };
     let item = |v: &Value, at: String| -> Result<Value> {
-        let it = item_from_json(v, from).map_err(|e| at_prefix(e, &at))?;
+        let mut it = item_from_json(v, from).map_err(|e| at_prefix(e, &at))?;
+        if numbers == Numbers::Canonical {
+            it = canonical_item(it)?;
+        }
         item_into_json(it, to)
     };
     match doc {
@@ -821,6 +909,74 @@ pub fn convert_document(doc: &Value, from: Format) -> Result<Value> {
         }
         _ => item(doc, String::new()),
     }
+}
+
+/// How numbers are spelled in a conversion's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Numbers {
+    /// Every digit as given (`1.50` stays `1.50`, `1E+2` stays `1E+2`): what went in comes back.
+    #[default]
+    AsGiven,
+    /// DynamoDB's canonical spelling, as it returns a number it stored ([`canonical_number`]).
+    Canonical,
+}
+
+/// A number the way DynamoDB spells it when it gives it back: no exponent, no `+`, no leading or trailing zeros,
+/// no point without a fraction, and zero as `0` (`+1e2` → `100`, `1.0` → `1`, `-0` → `0`, `.50` → `0.5`).
+/// Text DynamoDB would refuse is refused with its message.
+///
+/// ```
+/// use sourcelab::marshal::canonical_number;
+/// assert_eq!(canonical_number("+1e2").unwrap(), "100");
+/// assert_eq!(canonical_number("-0012.3400E-4").unwrap(), "-0.001234");
+/// assert_eq!(canonical_number("-0").unwrap(), "0");
+/// ```
+pub fn canonical_number(text: &str) -> Result<String> {
+    let d = check_number(text).map_err(|m| bad(&Path::Root, m))?;
+    let (negative, digits, exponent) = d.key();
+    if digits.is_empty() {
+        return Ok("0".into());
+    }
+    let mut out = String::with_capacity(digits.len() + exponent.unsigned_abs() as usize + 3);
+    if negative {
+        out.push('-');
+    }
+    if exponent < 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
+        out.push_str(&digits);
+    } else {
+        let int = exponent as usize + 1;
+        if digits.len() <= int {
+            out.push_str(&digits);
+            out.extend(std::iter::repeat_n('0', int - digits.len()));
+        } else {
+            out.push_str(&digits[..int]);
+            out.push('.');
+            out.push_str(&digits[int..]);
+        }
+    }
+    Ok(out)
+}
+
+/// `item` with every number (in N, NS, and inside lists and maps) in DynamoDB's canonical spelling.
+pub fn canonical_item(item: Item) -> Result<Item> {
+    item.into_iter().map(|(k, v)| Ok((k, canonical_value(v)?))).collect()
+}
+
+fn canonical_value(v: AttributeValue) -> Result<AttributeValue> {
+    Ok(match v {
+        AttributeValue::N(n) => AttributeValue::N(canonical_number(&n)?),
+        AttributeValue::Ns(ns) => AttributeValue::Ns(ns.iter().map(|n| canonical_number(n)).collect::<Result<_>>()?),
+        AttributeValue::L(l) => AttributeValue::L(l.into_iter().map(canonical_value).collect::<Result<_>>()?),
+        AttributeValue::M(m) => AttributeValue::M(canonical_item(m)?),
+        other => other,
+    })
+}
+
+/// A marshal-JSON item → plain JSON with numbers as DynamoDB gives them back (`{"N": "1.50"}` → `1.5`).
+pub fn to_plain_canonical(marshal: &Value) -> Result<Value> {
+    item_into_json(canonical_item(item_from_marshal(marshal)?)?, Format::Plain)
 }
 
 /// `{"PutRequest": {"Item": …}}` → ("PutRequest", "Item"); `{"DeleteRequest": {"Key": …}}` → ("DeleteRequest", "Key").
@@ -933,7 +1089,24 @@ mod tests {
         }
         // Zeros and trailing zeros are not significant.
         assert!(check_number("100000000000000000000000000000000000000000000").is_ok());
-        assert!(check_number("0E+999").is_ok());
+        // A zero's exponent counts as written: 0E+126 is out of range, 0.0E+126 and 0E+125 are not.
+        for (zero, ok) in [
+            ("0E+126", false),
+            ("0E+999", false),
+            ("0.0E+126", true),
+            ("0E+125", true),
+            ("0E-131", false),
+            ("0E-130", true),
+        ] {
+            assert_eq!(check_number(zero).is_ok(), ok, "{zero}");
+        }
+        let e = err(json!({"x": {"N": "0E+126"}}), Format::Marshal);
+        assert!(
+            e.contains(
+                "at $.x.N: Number overflow. Attempting to store a number with magnitude larger than supported range"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -974,10 +1147,21 @@ mod tests {
         assert!(e.contains("An number set  may not be empty"), "{e}");
         let e = err(json!({"t": {"SS": ["a", "a"]}}), Format::Marshal);
         assert!(e.contains("Input collection [a, a] contains duplicates."), "{e}");
+        // DynamoDB's whole message for each set type (its grammar and spacing), after the JSON path.
         let e = err(json!({"t": {"NS": ["1", "1.0"]}}), Format::Marshal);
-        assert!(e.contains("Input collection [1, 1.0] contains duplicates."), "{e}");
+        assert!(
+            e.contains("at $.t.NS: Input collection contains duplicates\n")
+                || e.ends_with("at $.t.NS: Input collection contains duplicates"),
+            "{e}"
+        );
+        assert!(e.contains("[1, 1.0]"), "the hint names the members: {e}");
         let e = err(json!({"t": {"BS": ["aGk=", "aGk="]}}), Format::Marshal);
-        assert!(e.contains("contains duplicates"), "{e}");
+        assert!(e.contains("at $.t.BS: One or more parameter values were invalid: Input collection [aGk=, aGk=]of type BS contains duplicates."), "{e}");
+        let e = err(json!({"t": {"BS": []}}), Format::Marshal);
+        assert!(
+            e.contains("at $.t.BS: One or more parameter values were invalid: Binary sets should not be empty"),
+            "{e}"
+        );
         assert!(item_from_marshal(&json!({"t": {"NS": ["1", "10"]}})).is_ok());
     }
 
@@ -993,7 +1177,99 @@ mod tests {
         // The attribute is level 1; the string inside 31 lists sits at level 32.
         assert!(item_from_plain(&nest(32)).is_ok());
         let e = err(nest(33), Format::Plain);
-        assert!(e.contains("Nesting Levels have exceeded supported limits"), "{e}");
+        assert!(
+            e.contains("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_number_counts_its_digit_pairs_aligned_on_the_point_and_its_sign() {
+        for (n, size) in [
+            ("0", 1),
+            ("-0", 1),
+            ("0E+125", 1),
+            ("1", 2),
+            ("12", 2),
+            ("1.2", 3),
+            ("-1.2", 4),
+            ("123", 3),
+            ("12.3", 3),
+            ("1.23", 3),
+            ("123.4", 4),
+            ("1234", 3),
+            ("100", 2),
+            ("1000", 2),
+            ("0.01", 2),
+            ("0.1", 2),
+            ("-12345", 5),
+            ("12345678901234567890123456789012345678", 20),
+            ("1.2345678901234567890123456789012345678", 21),
+            ("1E+125", 2),
+            ("11E+124", 2),
+        ] {
+            assert_eq!(number_size(n), size, "{n}");
+            assert!(number_size_bound(n) >= size, "the bound of {n}");
+        }
+    }
+
+    #[test]
+    fn an_item_at_the_limit_passes_and_one_byte_more_fails_whatever_its_numbers() {
+        // Each filler number costs a byte more than the developer guide's formula says (odd alignment, a sign).
+        for (number, cost) in [("1.2", 3), ("-12", 3), ("-1.2", 4), ("123.4", 4), ("0", 1)] {
+            let fixed = 1 + cost + 1; // "a" + its number + "b"
+            let item = |total: usize| json!({ "a": serde_json::Number::from_string_unchecked(number.into()), "b": "x".repeat(total - fixed) });
+            let at = item_from_plain(&item(MAX_ITEM_BYTES)).unwrap_or_else(|e| panic!("{number}: {e}"));
+            assert_eq!(item_size(&at), MAX_ITEM_BYTES, "{number}");
+            let e = err(item(MAX_ITEM_BYTES + 1), Format::Plain);
+            assert!(
+                e.contains("Item size has exceeded the maximum allowed size") && e.contains("409601 bytes"),
+                "{number}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn attribute_names_must_be_one_to_65535_bytes() {
+        let e = err(json!({"": 1}), Format::Plain);
+        assert!(e.contains("at $[\"\"]: Attribute name is empty"), "{e}");
+        let e = err(json!({"": {"S": "x"}}), Format::Marshal);
+        assert!(e.contains("Attribute name is empty"), "{e}");
+        let longest = "n".repeat(MAX_NAME_BYTES);
+        assert!(item_from_plain(&json!({ longest.clone(): 1 })).is_ok());
+        let e = err(json!({ format!("{longest}n"): 1 }), Format::Plain);
+        assert!(e.contains("Attribute name is too long") && e.contains("65536 bytes") && e.len() < 400, "{e}");
+        // A name of multi-byte letters counts bytes, not letters.
+        let e = err(json!({ "é".repeat(32_768): 1 }), Format::Plain);
+        assert!(e.contains("65536 bytes"), "{e}");
+    }
+
+    #[test]
+    fn canonical_numbers_are_dynamodbs_spelling() {
+        for (given, canonical) in [
+            ("+1e2", "100"),
+            ("1.0", "1"),
+            ("-0", "0"),
+            ("0.0E+7", "0"),
+            (".50", "0.5"),
+            ("007", "7"),
+            ("-1.23E-3", "-0.00123"),
+            ("1.5E1", "15"),
+            ("12345678901234567890123456789012345678", "12345678901234567890123456789012345678"),
+            ("1E+3", "1000"),
+            ("1E-130", &format!("0.{}1", "0".repeat(129))),
+        ] {
+            assert_eq!(canonical_number(given).unwrap(), canonical, "{given}");
+            assert_eq!(canonical_number(canonical).unwrap(), canonical, "{canonical} is already canonical");
+        }
+        assert!(canonical_number("NaN").unwrap_err().to_string().contains("cannot be converted"));
+        let p =
+            to_plain_canonical(&json!({"a": {"N": "1.50"}, "s": {"NS": ["+1e2", "2.0"]}, "l": {"L": [{"N": "-0"}]}}))
+                .unwrap();
+        assert_eq!(p.to_string(), r#"{"a":1.5,"l":[0],"s":{"$NS":[100,2]}}"#);
+        let doc = json!([{"n": 1.0}]);
+        assert_eq!(convert_document(&doc, Format::Plain, Numbers::Canonical).unwrap(), json!([{"n": {"N": "1"}}]));
+        assert_eq!(convert_document(&doc, Format::Plain, Numbers::AsGiven).unwrap(), json!([{"n": {"N": "1.0"}}]));
     }
 
     #[test]
@@ -1057,12 +1333,12 @@ mod tests {
             {"DeleteRequest": {"Key": {"Id": 2}}}
         ]});
         assert!(is_batch(&doc));
-        let m = convert_document(&doc, Format::Plain).unwrap();
+        let m = convert_document(&doc, Format::Plain, Numbers::AsGiven).unwrap();
         assert_eq!(m["T"][0]["PutRequest"]["Item"], json!({"Id": {"N": "1"}, "s": {"SS": ["a"]}}));
         assert_eq!(m["T"][1]["DeleteRequest"]["Key"], json!({"Id": {"N": "2"}}));
-        assert_eq!(convert_document(&m, Format::Marshal).unwrap(), doc);
+        assert_eq!(convert_document(&m, Format::Marshal, Numbers::AsGiven).unwrap(), doc);
         let bad = json!({"T": [{"PutRequest": {"Item": {"Id": {"$SS": []}}}}]});
-        let e = convert_document(&bad, Format::Plain).unwrap_err().to_string();
+        let e = convert_document(&bad, Format::Plain, Numbers::AsGiven).unwrap_err().to_string();
         assert!(e.contains("at $[\"T\"][0].PutRequest.Item.Id.$SS: "), "{e}");
     }
 

@@ -258,5 +258,5 @@ fn reset_removes_the_database_and_the_tables_and_says_so() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to remove"));
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_sourcelab")).args(["reset", "lab99"]).output().unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("sourcelab reset acid"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("5 (acid)"));
 }

@@ -62,12 +62,33 @@ fn every_notebook_runs_and_shows_the_expected_values() {
 
     let notebooks = sourcelab::kernel::lab_notebooks(stack).unwrap();
     assert!(!notebooks.is_empty());
+    // The run's page: every notebook ok, its slowest cells, links to the executed copies.
+    let report = std::fs::read_to_string(out.path().join("report.html")).expect("sourcelab run writes report.html");
+    assert!(report.contains(&format!("{n} notebooks: {n} passed, 0 failed", n = notebooks.len())), "{report}");
+    assert!(report.matches("cell ").count() >= notebooks.len(), "the slowest cells: {report}");
     for nb in &notebooks {
         let executed = out.path().join(nb.file_name().unwrap());
         assert!(executed.is_file(), "no executed copy of {}", nb.display());
         assert!(executed.with_extension("html").is_file(), "no HTML of {}", nb.display());
+        let stem = nb.file_stem().unwrap().to_string_lossy();
+        assert!(report.contains(&format!("<td>{stem}</td><td>ok</td>")), "{stem} in report.html: {report}");
+        assert!(report.contains(&format!("<a href=\"{stem}.html\">")), "{stem}'s link in report.html");
         for (i, text) in outputs(&read(&executed)).iter().enumerate() {
             assert!(!text.contains("ERROR"), "{} cell {i}: {text}", nb.display());
+        }
+        // A table that ends a cell shows as a table: evcxr falls back to Debug text when a cell's display code
+        // does not compile (a variable moved into a call, a new variable's first display in its own cell).
+        for c in read(&executed)["cells"].as_array().unwrap() {
+            for o in c["outputs"].as_array().into_iter().flatten() {
+                let only_text = o["data"].as_object().is_some_and(|d| d.len() == 1 && d.contains_key("text/plain"));
+                let text = join(&o["data"]["text/plain"]);
+                assert!(
+                    !(only_text && text.starts_with("Table(")),
+                    "{}: a table shown as text: {}",
+                    nb.display(),
+                    join(&c["source"])
+                );
+            }
         }
     }
 

@@ -32,6 +32,12 @@ fn rentio_has_the_official_row_counts() {
         let df = db.query(&format!("SELECT COUNT(*) AS n FROM {table}")).unwrap();
         assert_eq!(int(&df, "n", 0), n as i64, "{table}");
     }
+    // As in the official data: 16,049 payments, five of them for no rental, the others one per rental.
+    assert_eq!(sourcelab::rentio::PAYMENTS, 16049);
+    let df = db.query("SELECT COUNT(*) AS n, COUNT(DISTINCT rental_id) AS rentals FROM payment").unwrap();
+    assert_eq!((int(&df, "n", 0), int(&df, "rentals", 0)), (16049, 16044));
+    let df = db.query("SELECT COUNT(*) AS n FROM payment WHERE rental_id IS NULL").unwrap();
+    assert_eq!(int(&df, "n", 0), 5);
 }
 
 #[test]

@@ -132,3 +132,25 @@ fn secrets_are_recorded_and_never_in_the_status_table() {
         assert!(!table.contains(s.expose()));
     }
 }
+
+#[test]
+fn motos_request_log_is_rotated_at_its_cap_keeping_one_old_file() {
+    let stack = common::stack();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("moto.log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let cap = 4096;
+    let moto = sourcelab::local::moto::spawn(stack, port, &log, cap, &[]).unwrap();
+    // Every request is a line in the log (about 80 bytes): 300 of them are several caps' worth.
+    for _ in 0..300 {
+        assert!(sourcelab::local::moto::answers_http(port));
+    }
+    let pid = moto.pid.unwrap();
+    sourcelab::local::process::stop(pid, rustix::process::Signal::TERM, std::time::Duration::from_secs(10)).unwrap();
+    let old = dir.path().join("moto.log.1");
+    let (now, before) = (std::fs::read_to_string(&log).unwrap(), std::fs::read_to_string(&old).unwrap());
+    assert!(before.contains("GET /moto-api/"), "the rotated file holds requests: {before}");
+    assert!(before.len() as u64 <= cap && now.len() as u64 <= cap, "{} and {} bytes", before.len(), now.len());
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(files, 2, "one old file is kept, no more");
+}

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sourcelab::kernel::browser::BrowserOptions;
 use sourcelab::kernel::{self, RunOptions};
 use sourcelab::lab4::{self, Lab4};
 use sourcelab::local::{STATUS_HEADER, Stack};
-use sourcelab::marshal::{self, Format};
+use sourcelab::marshal::{self, Format, Numbers};
 
 /// Labs on source systems (SQL databases, DynamoDB, S3) in Rust notebooks, against real local services.
 ///
@@ -43,6 +44,21 @@ enum Cmd {
         #[arg(long)]
         no_setup: bool,
     },
+    /// Run notebooks in JupyterLab in headless Chromium, like a person: open each from the file browser, Run All
+    /// from the menu, save, screenshot; then restart one kernel and run a cell again. Default: 00, 01 and 03.
+    BrowserCheck {
+        /// Notebooks to open (default: notebooks/00_start_here, 01_sql and 03_s3).
+        notebooks: Vec<PathBuf>,
+        /// Where the screenshots, the executed copies and JupyterLab's log go.
+        #[arg(long, default_value = ".sourcelab/runs/browser")]
+        out: PathBuf,
+        /// Chromium's binary (default: $SOURCELAB_CHROMIUM, else `chromium` on PATH).
+        #[arg(long)]
+        chromium: Option<PathBuf>,
+        /// Also write what the page showed as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Lab data: `data s3` writes lab 3's files; `data sakila --from FOLDER|ZIP|URL` loads the official Sakila dump.
     Data {
         #[command(subcommand)]
@@ -68,11 +84,17 @@ enum Cmd {
     Marshal {
         /// The JSON file to read; stdin when absent or "-".
         file: Option<PathBuf>,
+        /// Write numbers as DynamoDB stores and returns them (`+1e2` → `100`, `1.0` → `1`), not as given.
+        #[arg(long)]
+        canonical: bool,
     },
     /// DynamoDB JSON → plain JSON, numbers exact (FILE or stdin → stdout); the reverse of `marshal`.
     Unmarshal {
         /// The JSON file to read; stdin when absent or "-".
         file: Option<PathBuf>,
+        /// Write numbers as DynamoDB stores and returns them (`+1e2` → `100`, `1.0` → `1`), not as given.
+        #[arg(long)]
+        canonical: bool,
     },
     /// Diagnose a database URL (postgres://USER:PASSWORD@HOST:PORT/DB, mysql://…) or an S3 object (s3://BUCKET/KEY)
     /// step by step: name resolution, TCP connect, handshake, authentication, database, permission.
@@ -83,10 +105,10 @@ enum Cmd {
         #[arg(long, default_value_t = 5.0)]
         timeout: f64,
     },
-    /// Put a lab back at its start without restarting the stack, and say what was removed.
+    /// Put a lab and every lab after it back at its start without restarting the stack; say what was removed.
     Reset {
-        /// The lab: `acid` (lab 5: the `acid` database and its DynamoDB tables), `iam` (lab 6: its users, groups,
-        /// roles, policies and bucket), `streaming` (lab 7: its queues and streams) or `lab4` (the scenario, rebuilt).
+        /// The lab: its number (`3`), name (`sql`, `dynamodb`, `s3`, `connectivity`, `acid`, `iam`, `streaming`,
+        /// `logs`) or notebook (`03_s3`); `all` for every lab.
         lab: String,
     },
     /// Lab 4's scenario: a PostgreSQL "RDS instance" you cannot reach yet, behind an EC2 network in moto.
@@ -199,8 +221,14 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         Cmd::Data { command: DataCmd::Sakila { from } } => {
             let env = sourcelab::config::load()?;
             let folder = sourcelab::sakila::resolve_source(&from, stack.state_dir())?;
-            sourcelab::sakila::load(&env.mysql()?, &folder, stack.state_dir())?;
+            let differ = sourcelab::sakila::load(&env.mysql()?, &folder, stack.state_dir())?;
             println!("loaded Sakila into database `sakila`; set DBNAME=sakila in .env to use it in the labs");
+            if differ.is_empty() {
+                println!("row counts: all 15 tables as in the official dump");
+            }
+            for d in &differ {
+                println!("warning: {d} (not the official dump, or loaded only in part)");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Exercises => {
@@ -227,9 +255,12 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Reset { lab } => reset(&stack, &lab),
+        Cmd::BrowserCheck { notebooks, out, chromium, report } => {
+            browser_check(&stack, notebooks, out, chromium, report)
+        }
         Cmd::Lab4 { command } => lab4(&stack, command),
-        Cmd::Marshal { file } => convert(file, Format::Plain),
-        Cmd::Unmarshal { file } => convert(file, Format::Marshal),
+        Cmd::Marshal { file, canonical } => convert(file, Format::Plain, numbers(canonical)),
+        Cmd::Unmarshal { file, canonical } => convert(file, Format::Marshal, numbers(canonical)),
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
         Cmd::Grade { folder, out, limit } => {
             set_up(&stack)?;
@@ -296,45 +327,29 @@ fn lab4(stack: &Stack, command: Lab4Cmd) -> sourcelab::Result<ExitCode> {
     }
 }
 
-/// `sourcelab reset LAB`.
+/// `sourcelab reset LAB|all`: that lab and every later one back at its start.
 fn reset(stack: &Stack, lab: &str) -> sourcelab::Result<ExitCode> {
-    match lab {
-        "acid" | "5" | "05" => {
-            let removed = sourcelab::acid::reset(&sourcelab::config::load()?)?;
-            Ok(removed_report("lab 5 (acid)", removed, "acid::setup(&env), creates the tables again"))
+    let from = sourcelab::course::reset::parse_lab(lab)?;
+    let done = sourcelab::course::reset::reset(stack, &sourcelab::config::load()?, from)?;
+    for r in &done {
+        if r.removed.is_empty() {
+            println!("lab {} ({}): nothing to remove", r.lab, r.name);
         }
-        "iam" | "6" | "06" => {
-            let removed = sourcelab::lab6::reset(&sourcelab::config::load()?)?;
-            Ok(removed_report("lab 6 (iam)", removed, "lab6::setup(&env), makes the data bucket again"))
+        for line in &r.removed {
+            println!("lab {} ({}): removed {line}", r.lab, r.name);
         }
-        "streaming" | "7" | "07" => {
-            let removed = sourcelab::lab7::reset(&sourcelab::config::load()?)?;
-            Ok(removed_report("lab 7 (streaming)", removed, "lab7::reset(&env), starts from no queues and no streams"))
-        }
-        "lab4" | "4" | "04" => lab4(stack, Lab4Cmd::Reset),
-        other => Err(sourcelab::Error::new(
-            sourcelab::ErrorKind::Input,
-            format!("reset lab {other:?}"),
-            "there is no such lab to reset",
-        )
-        .hint("use `sourcelab reset acid` (lab 5), `sourcelab reset iam` (lab 6), `sourcelab reset streaming` (lab 7) or `sourcelab reset lab4`")),
     }
-}
-
-/// Prints what a reset removed, and how the lab starts again.
-fn removed_report(lab: &str, removed: Vec<String>, first_cell: &str) -> ExitCode {
-    if removed.is_empty() {
-        println!("{lab} had nothing to remove");
-    }
-    for r in removed {
-        println!("removed {r}");
-    }
-    println!("{lab} is back at its start: its first cell, {first_cell}");
-    ExitCode::SUCCESS
+    let labs: Vec<String> = done.iter().map(|r| r.lab.to_string()).collect();
+    println!("labs {} are back at their start; run each notebook from its first cell", labs.join(", "));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sourcelab marshal` / `unmarshal`: reads the whole document, converts it, and only then writes stdout.
-fn convert(file: Option<PathBuf>, from: Format) -> sourcelab::Result<ExitCode> {
+fn numbers(canonical: bool) -> Numbers {
+    if canonical { Numbers::Canonical } else { Numbers::AsGiven }
+}
+
+fn convert(file: Option<PathBuf>, from: Format, numbers: Numbers) -> sourcelab::Result<ExitCode> {
     let (text, source) = match file.filter(|f| f.as_os_str() != "-") {
         Some(path) => (
             std::fs::read_to_string(&path).map_err(|e| sourcelab::Error::io("read", &path, e))?,
@@ -348,7 +363,7 @@ fn convert(file: Option<PathBuf>, from: Format) -> sourcelab::Result<ExitCode> {
         }
     };
     let doc = marshal::parse_json(&text, &source)?;
-    let out = marshal::convert_document(&doc, from).map_err(|e| {
+    let out = marshal::convert_document(&doc, from, numbers).map_err(|e| {
         let err = sourcelab::Error::new(e.kind(), format!("convert {source}"), e.cause());
         match e.hint_text() {
             Some(h) => err.hint(h),
@@ -370,6 +385,65 @@ fn set_up(stack: &Stack) -> sourcelab::Result<()> {
     up?;
     evcxr?;
     kernel::install(stack)
+}
+
+/// `sourcelab browser-check`: prints one line per notebook and the restart, fails when a cell failed.
+fn browser_check(
+    stack: &Stack,
+    notebooks: Vec<PathBuf>,
+    out: PathBuf,
+    chromium: Option<PathBuf>,
+    report: Option<PathBuf>,
+) -> sourcelab::Result<ExitCode> {
+    let dir = stack.home().join("notebooks");
+    let notebooks = if notebooks.is_empty() {
+        ["00_start_here.ipynb", "01_sql.ipynb", "03_s3.ipynb"].iter().map(|n| dir.join(n)).collect()
+    } else {
+        notebooks
+    };
+    // The first code cell of the first notebook runs again after a restart (00's loads the settings).
+    let first = notebooks[0].file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let opts = BrowserOptions { chromium, restart: Some((first, 0)), ..BrowserOptions::default() };
+    set_up(stack)?;
+    let out = if out.is_absolute() { out } else { stack.home().join(out) };
+    let seen = kernel::browser::check(stack, &notebooks, &out, &opts)?;
+    if let Some(path) = report {
+        let json = serde_json::to_string_pretty(&seen).unwrap_or_default();
+        std::fs::write(&path, json).map_err(|e| sourcelab::Error::io("write", &path, e))?;
+    }
+    println!(
+        "\n{:<28} {:<18} {:>5} {:>6} {:>6} {:>6} {:>8}  screenshot",
+        "notebook", "kernel", "cells", "tables", "images", "checks", "seconds"
+    );
+    for nb in &seen.notebooks {
+        let ran = nb.cells.iter().filter(|c| c.ran()).count();
+        let tables: usize = nb.cells.iter().map(|c| c.tables.len()).sum();
+        let images: usize = nb.cells.iter().map(|c| c.images.iter().filter(|i| i.visible).count()).sum();
+        println!(
+            "{:<28} {:<18} {:>5} {:>6} {:>6} {:>6} {:>8.1}  {}",
+            nb.notebook,
+            nb.kernel,
+            format!("{ran}/{}", nb.cells.len()),
+            tables,
+            images,
+            format!("{}✓", nb.checks_passed().len()),
+            nb.seconds,
+            nb.screenshot.display()
+        );
+        for e in nb.errors() {
+            println!("  error in {}: {e}", nb.notebook);
+        }
+    }
+    if let Some(r) = &seen.restart {
+        let said = r.outputs.iter().map(|o| o.text.as_str()).collect::<Vec<_>>().join(" | ");
+        println!("\nafter Kernel > Restart Kernel…, {} code cell {} ran as {}: {said}", r.notebook, r.cell, r.prompt);
+    }
+    let ok = seen.notebooks.iter().all(|n| n.ok());
+    println!(
+        "\nnotebooks in JupyterLab: {}",
+        if ok { "every cell ran, no errors" } else { "some cells failed (above)" }
+    );
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn run_notebooks(
@@ -399,7 +473,9 @@ fn run_notebooks(
         let cell = r.failed_cell.map(|c| format!("cell {}", c + 1)).unwrap_or_else(|| "kernel".into());
         println!("\n{} failed at {cell}:\n{}", r.notebook, r.error.as_deref().unwrap_or("(no message)"));
     }
+    let page = kernel::report::write_run_report(&reports, &out)?;
     println!("\nexecuted copies (.ipynb, .html): {}", out.display());
+    println!("report: {}", page.display());
     println!("notebooks: {} passed, {} failed", reports.len() - failed.len(), failed.len());
     Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

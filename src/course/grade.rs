@@ -335,10 +335,10 @@ impl Gradebook {
 
     /// A page with one table per lab: a row per learner, a column per exercise; the message on hover.
     pub fn html(&self) -> String {
-        let mut h = String::from(
-            "<!doctype html><meta charset=\"utf-8\"><title>sourcelab gradebook</title>\n<style>body{font-family:sans-serif}\
-             td,th{border:1px solid #ccc;padding:4px 8px;text-align:center}.passed{background:#d4f7d4}\
-             .failed{background:#f7d4d4}.not_attempted{background:#eee}.errored{background:#f7ecc4}</style>\n<h1>Gradebook</h1>\n",
+        let mut h = crate::kernel::report::page_head(
+            "Gradebook",
+            "td,th{text-align:center}.passed{background:#d4f7d4}.failed{background:#f7d4d4}\
+             .not_attempted{background:#eee}.errored{background:#f7ecc4}",
         );
         let mut labs: Vec<&str> = self.grades.iter().map(|g| g.notebook.as_str()).collect();
         labs.dedup();

@@ -7,7 +7,6 @@
 //! values with trailing spaces, and accented city names. Each (customer, product) pair appears once.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -275,33 +274,17 @@ pub fn logo(version: u8) -> Vec<u8> {
     png_rgb(w, h, &px)
 }
 
-/// A minimal PNG encoder: 8-bit RGB, no filtering, one zlib stream (flate2, already in the dependency graph).
+/// 8-bit RGB pixels (`w` × `h`, row by row) as a PNG file, with the `png` crate's encoder.
 fn png_rgb(w: usize, h: usize, px: &[u8]) -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(kind);
-        crc.update(data);
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        out.extend_from_slice(&crc.finalize().to_be_bytes());
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w as u32, h as u32);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::High);
+    // Writing to a Vec cannot fail, and the sizes match the pixels by construction.
+    if let Ok(mut writer) = encoder.write_header() {
+        let _ = writer.write_image_data(px);
     }
-    let mut raw = Vec::with_capacity(h * (w * 3 + 1));
-    for row in px.chunks(w * 3) {
-        raw.push(0); // filter type: none
-        raw.extend_from_slice(row);
-    }
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    let _ = z.write_all(&raw);
-    let idat = z.finish().unwrap_or_default();
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&(w as u32).to_be_bytes());
-    ihdr.extend_from_slice(&(h as u32).to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8 bits, RGB, deflate, no filter, no interlace
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &idat);
-    chunk(&mut out, b"IEND", &[]);
     out
 }
 

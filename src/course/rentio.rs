@@ -4,10 +4,16 @@
 //! tables and keys (`data/rentio/schema.sql`) and the same row counts, filled by a seeded generator, so every
 //! machine gets byte-for-byte the same database. The rows are believable and consistent: 16 named categories,
 //! 1000 titled films with ratings, lengths and release years, two stores with one active manager each, and
-//! rentals from May 2005 to February 2006 that rent a copy only while it is on the shelf, each with its payment.
+//! rentals from May 2005 to February 2006 that rent a copy only while it is on the shelf, each with its payment,
+//! and, as in the official data, five payments that belong to no rental (16,049 payments for 16,044 rentals).
 //! To see the course's exact numbers, load the official dump instead (`sourcelab data sakila --from …`).
 
 use std::fmt::Write as _;
+
+/// Rentals, as in the official Sakila data: each has one payment.
+pub const RENTALS: usize = 16044;
+/// Payments, as in the official Sakila data: one per rental and five that belong to no rental.
+pub const PAYMENTS: usize = 16049;
 
 /// Rows per table, as in the official Sakila data.
 pub const ROW_COUNTS: [(&str, usize); 15] = [
@@ -22,8 +28,8 @@ pub const ROW_COUNTS: [(&str, usize); 15] = [
     ("film_category", 1000),
     ("inventory", 4581),
     ("language", 6),
-    ("payment", 16044),
-    ("rental", 16044),
+    ("payment", PAYMENTS),
+    ("rental", RENTALS),
     ("staff", 2),
     ("store", 2),
 ];
@@ -647,12 +653,12 @@ pub fn data_sql() -> Vec<String> {
         .collect();
     out.extend(inserts("inventory", &["inventory_id", "film_id", "store_id", "last_update"], &rows));
 
-    // rentals: 16044 in time order; a copy is rented only when back on the shelf; the last ones are still out.
+    // rentals: 16,044 in time order; a copy is rented only when back on the shelf; the last ones are still out.
     let mut free_at = vec![0i64; inventory.len()];
-    let step = (LAST_RENTAL - FIRST_RENTAL) / 16044;
-    let mut rentals = Vec::with_capacity(16044);
-    let mut payments = Vec::with_capacity(16044);
-    for r in 0..16044i64 {
+    let step = (LAST_RENTAL - FIRST_RENTAL) / RENTALS as i64;
+    let mut rentals = Vec::with_capacity(RENTALS);
+    let mut payments = Vec::with_capacity(PAYMENTS);
+    for r in 0..RENTALS as i64 {
         let when = FIRST_RENTAL + r * step + rng.range(0, step.max(1) - 1);
         let mut item = rng.below(inventory.len());
         while free_at[item] > when {
@@ -661,7 +667,7 @@ pub fn data_sql() -> Vec<String> {
         let (film, store) = inventory[item];
         let days_out = rng.range(1, 9);
         let back = when + days_out * 86_400 + rng.range(0, 86_399);
-        let still_out = r >= 16044 - 183;
+        let still_out = r >= RENTALS as i64 - 183;
         free_at[item] = if still_out { i64::MAX } else { back };
         let customer = rng.range(1, 599);
         let staff_id = store;
@@ -683,6 +689,19 @@ pub fn data_sql() -> Vec<String> {
             V::Int(staff_id),
             V::Int(r + 1),
             V::Cents(amount),
+            at(when),
+            at(when),
+        ]);
+    }
+    // Five payments with no rental (rental_id NULL), as the official data has: credits settled at the counter.
+    for p in RENTALS as i64..PAYMENTS as i64 {
+        let when = FIRST_RENTAL + rng.range(0, LAST_RENTAL - FIRST_RENTAL);
+        payments.push(vec![
+            V::Int(p + 1),
+            V::Int(rng.range(1, 599)),
+            V::Int(rng.range(1, 2)),
+            V::Null,
+            V::Cents([99, 199, 399][rng.below(3)]),
             at(when),
             at(when),
         ]);
@@ -738,6 +757,23 @@ mod tests {
         for (table, n) in ROW_COUNTS {
             assert_eq!(rows_in(&sql, table), n, "{table}");
         }
+    }
+
+    #[test]
+    fn five_payments_belong_to_no_rental_and_every_rental_has_one() {
+        let sql = data_sql();
+        let rows: Vec<&str> = sql
+            .iter()
+            .filter(|s| s.starts_with("INSERT INTO payment ("))
+            .flat_map(|s| s.split_once("VALUES\n").unwrap().1.split(",\n"))
+            .collect();
+        let rental = |row: &&str| row.trim_matches(['(', ')']).split(", ").nth(3).unwrap().to_string();
+        assert_eq!(rows.len(), PAYMENTS);
+        assert_eq!(rows.iter().filter(|r| rental(r) == "NULL").count(), PAYMENTS - RENTALS);
+        let mut rentals: Vec<String> = rows.iter().map(rental).filter(|r| r != "NULL").collect();
+        rentals.sort();
+        rentals.dedup();
+        assert_eq!(rentals.len(), RENTALS);
     }
 
     #[test]

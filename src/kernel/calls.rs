@@ -417,6 +417,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
 
         "marshal.to_marshal" => marshal::to_marshal(a.json("value"))?,
         "marshal.to_plain" => marshal::to_plain(a.json("value"))?,
+        "marshal.to_plain_canonical" => marshal::to_plain_canonical(a.json("value"))?,
         "marshal.read_json" => marshal::read_json(&a.path("path")?)?,
 
         "doctor.database" => shown(&doctor::database(&a.config("config")?, a.duration("timeout_ms")?)),

@@ -19,7 +19,9 @@
 //! in the first work folder with visible progress. Everything lives outside the checkout ([`crate::cache_dir`]).
 
 pub mod boundary;
+pub mod browser;
 mod calls;
+pub mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +34,8 @@ use crate::local::{Stack, process, venv};
 pub const EVCXR_VERSION: &str = "0.22.0";
 /// The kernel's name in Jupyter.
 pub const KERNEL_NAME: &str = "sourcelab";
+/// The name JupyterLab shows for it (`kernel/kernel.json`'s `display_name`).
+pub const KERNEL_DISPLAY_NAME: &str = "Rust (sourcelab)";
 
 /// Where evcxr_jupyter is installed (outside the checkout).
 pub fn evcxr_bin() -> PathBuf {

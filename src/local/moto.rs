@@ -57,6 +57,24 @@ fn still_running(prev: Option<Service>, port: u16) -> Option<Service> {
     prev.filter(|s| s.port == port && s.pid.is_some_and(|p| process::is_running(p, "moto")) && answers_http(s.port))
 }
 
+/// The most bytes moto's request log grows to before it is rotated: `moto.log` becomes `moto.log.1` (replacing
+/// the one before) and a new `moto.log` starts, so a long session keeps at most twice this on disk.
+pub const LOG_CAP_BYTES: u64 = 5 * 1024 * 1024;
+
+/// Runs moto's server with its log records (one per request, and its errors) going to a rotating file: Python's
+/// own `RotatingFileHandler`, set on the root logger before moto starts, which werkzeug's request log then uses.
+/// Arguments: the log file, its cap in bytes, then moto_server's own arguments.
+const LAUNCHER: &str = "\
+import logging, logging.handlers, sys
+log, cap = sys.argv[1], int(sys.argv[2])
+handler = logging.handlers.RotatingFileHandler(log, maxBytes=cap, backupCount=1)
+handler.setFormatter(logging.Formatter('%(message)s'))
+logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+sys.argv = ['moto_server'] + sys.argv[3:]
+from moto.server import main
+main()
+";
+
 /// Starts a moto server on `port` (`var` moves it) with `env` set, logging to `log`, and waits until it answers.
 fn start(stack: &Stack, port: u16, var: &str, log: &str, env: &[(&str, &str)]) -> Result<Service> {
     if !process::port_is_free(port) {
@@ -67,14 +85,22 @@ fn start(stack: &Stack, port: u16, var: &str, log: &str, env: &[(&str, &str)]) -
         )
         .hint(format!("stop that program, or choose another port: {var}={} sourcelab up", port + 1)));
     }
-    let log = stack.logs_dir().join(log);
-    let server = venv::bin(stack, "moto_server");
+    spawn(stack, port, &stack.logs_dir().join(log), LOG_CAP_BYTES, env)
+}
+
+/// Starts moto on 127.0.0.1:`port`, its request log in `log` rotated at `cap` bytes (see [`LOG_CAP_BYTES`]), and
+/// waits until it answers. Anything moto prints outside its log (a crash at start) lands in `log` too.
+pub fn spawn(stack: &Stack, port: u16, log: &std::path::Path, cap: u64, env: &[(&str, &str)]) -> Result<Service> {
     eprintln!("sourcelab: starting moto on 127.0.0.1:{port}");
-    let mut cmd = Command::new(&server);
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).envs(env.iter().copied());
-    let pid = process::spawn_daemon("start moto", &mut cmd, &log)?;
-    process::wait_until("moto", Some(pid), &log, Duration::from_secs(60), || answers_http(port))?;
-    Ok(Service::process(pid, port, log))
+    let mut cmd = Command::new(venv::bin(stack, "python"));
+    cmd.args(["-c", LAUNCHER])
+        .arg(log)
+        .arg(cap.to_string())
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .envs(env.iter().copied());
+    let pid = process::spawn_daemon("start moto", &mut cmd, log)?;
+    process::wait_until("moto", Some(pid), log, Duration::from_secs(60), || answers_http(port))?;
+    Ok(Service::process(pid, port, log.to_path_buf()))
 }
 
 /// Starts moto unless the one we started before still answers.

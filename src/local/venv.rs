@@ -29,10 +29,25 @@ pub fn bin(stack: &Stack, program: &str) -> PathBuf {
     dir(stack).join("bin").join(program)
 }
 
+/// What `sourcelab browser-check` adds to the venv, pinned: Playwright drives Debian's Chromium (it downloads no
+/// browser of its own).
+pub const BROWSER_REQUIREMENTS: &[&str] = &["playwright==1.65.2"];
+
 /// Creates the venv and installs [`REQUIREMENTS`] when they are not installed yet.
 pub fn ensure(stack: &Stack) -> Result<()> {
-    let marker = dir(stack).join("sourcelab-requirements.txt");
-    let wanted = REQUIREMENTS.join("\n");
+    install_pinned(stack, "requirements", REQUIREMENTS, "JupyterLab, nbclient, moto")
+}
+
+/// Installs [`BROWSER_REQUIREMENTS`] into the venv (created first when missing) when they are not there yet.
+pub fn ensure_browser(stack: &Stack) -> Result<()> {
+    ensure(stack)?;
+    install_pinned(stack, "browser", BROWSER_REQUIREMENTS, "Playwright")
+}
+
+/// Installs `packages` unless the marker file `sourcelab-{set}.txt` in the venv lists exactly them.
+fn install_pinned(stack: &Stack, set: &str, packages: &[&str], what: &str) -> Result<()> {
+    let marker = dir(stack).join(format!("sourcelab-{set}.txt"));
+    let wanted = packages.join("\n");
     if bin(stack, "python").is_file() && std::fs::read_to_string(&marker).is_ok_and(|t| t == wanted) {
         return Ok(());
     }
@@ -42,19 +57,19 @@ pub fn ensure(stack: &Stack) -> Result<()> {
         process::run("create the Python venv", Command::new(&python).args(["-m", "venv"]).arg(dir(stack)))
             .map_err(|e| e.hint("install the Debian package python3-venv"))?;
     }
-    eprintln!("sourcelab: installing {} (about 2 minutes the first time)", REQUIREMENTS.join(" "));
+    eprintln!("sourcelab: installing {} (a minute or two the first time)", packages.join(" "));
     let status = Command::new(bin(stack, "python"))
         .args(["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "-q"])
-        .args(REQUIREMENTS)
+        .args(packages)
         .status()
         .map_err(|e| Error::new(ErrorKind::Setup, "run pip", e.to_string()))?;
     if !status.success() {
         return Err(Error::new(
             ErrorKind::Setup,
-            "install the Python packages (JupyterLab, nbclient, moto)",
+            format!("install the Python packages ({what})"),
             format!("pip exited with {status}"),
         )
-        .hint("check that PyPI is reachable, then run `sourcelab up` again"));
+        .hint("check that PyPI is reachable, then run the same command again"));
     }
     std::fs::write(&marker, wanted).map_err(|e| Error::io("write", &marker, e))
 }

@@ -17,6 +17,11 @@ pub fn to_plain(marshal: &Value) -> Result<Value> {
     call("marshal.to_plain", json!({"value": marshal}))
 }
 
+/// DynamoDB JSON → plain JSON with numbers as DynamoDB gives them back: `{"N": "1.50"}` → `1.5`, `+1e2` → `100`.
+pub fn to_plain_canonical(marshal: &Value) -> Result<Value> {
+    call("marshal.to_plain_canonical", json!({"value": marshal}))
+}
+
 /// Reads a JSON file; a syntax error names the file, line and column.
 pub fn read_json(path: &Path) -> Result<Value> {
     call("marshal.read_json", json!({"path": path.to_string_lossy()}))

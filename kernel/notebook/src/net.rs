@@ -20,86 +20,74 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
 
+use ipnet::Ipv4Net;
+
 use crate::error::{Error, ErrorKind, Result};
 
 /// An IPv4 block: a network address and a prefix length (0–32).
+///
+/// The arithmetic is the `ipnet` crate's (`Ipv4Net`); this type adds what a learner needs on top: it refuses a
+/// block with host bits set (`10.0.0.1/16`) instead of keeping it, says which network was meant, and counts
+/// addresses the way the AWS console does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Cidr {
-    network: Ipv4Addr,
-    prefix: u8,
-}
+pub struct Cidr(Ipv4Net);
 
 impl Cidr {
     /// The block of `addr`/`prefix`; `addr` must be the network's first address (no host bits set).
     pub fn new(addr: Ipv4Addr, prefix: u8) -> Result<Cidr> {
         let text = format!("{addr}/{prefix}");
-        if prefix > 32 {
-            return Err(bad(&text, "the prefix length is 0 to 32"));
+        let net = Ipv4Net::new(addr, prefix).map_err(|_| bad(&text, "the prefix length is 0 to 32"))?;
+        if net.trunc() != net {
+            return Err(bad(&text, &format!("host bits are set; the network address is {}", net.trunc())));
         }
-        let cidr = Cidr { network: addr, prefix };
-        if u32::from(addr) & !cidr.mask() != 0 {
-            let fixed = Ipv4Addr::from(u32::from(addr) & cidr.mask());
-            return Err(bad(&text, &format!("host bits are set; the network address is {fixed}/{prefix}")));
-        }
-        Ok(cidr)
-    }
-
-    /// The network mask: `/24` → 255.255.255.0.
-    fn mask(&self) -> u32 {
-        if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) }
+        Ok(Cidr(net))
     }
 
     /// The first address.
     pub fn network(&self) -> Ipv4Addr {
-        self.network
+        self.0.network()
     }
 
     /// The prefix length.
     pub fn prefix(&self) -> u8 {
-        self.prefix
+        self.0.prefix_len()
     }
 
     /// The netmask as an address, `255.255.255.0` for a `/24`.
     pub fn netmask(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.mask())
+        self.0.netmask()
     }
 
     /// The last address.
     pub fn last(&self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.network) | !self.mask())
+        self.0.broadcast()
     }
 
     /// How many addresses the block holds (AWS keeps 5 of each subnet for itself).
     pub fn size(&self) -> u64 {
-        1u64 << (32 - self.prefix)
+        1u64 << (32 - self.prefix())
     }
 
     /// Whether `addr` lies in the block.
     pub fn contains(&self, addr: Ipv4Addr) -> bool {
-        u32::from(addr) & self.mask() == u32::from(self.network)
+        self.0.contains(&addr)
     }
 
     /// Whether `other` lies entirely inside this block.
     pub fn covers(&self, other: &Cidr) -> bool {
-        other.prefix >= self.prefix && self.contains(other.network)
+        self.0.contains(&other.0)
     }
 
     /// The block split into blocks of prefix length `prefix`, in order.
     pub fn subnets(&self, prefix: u8) -> Result<Vec<Cidr>> {
-        if prefix < self.prefix || prefix > 32 {
-            return Err(bad(
-                &self.to_string(),
-                &format!("cannot split it into /{prefix} blocks; pick {} to 32", self.prefix),
-            ));
-        }
-        let count = 1u64 << (prefix - self.prefix);
-        if count > 65_536 {
+        let count = 1u64.checked_shl(u32::from(prefix.saturating_sub(self.prefix()))).unwrap_or(u64::MAX);
+        if count > 65_536 && prefix <= 32 {
             return Err(bad(&self.to_string(), &format!("/{prefix} would make {count} blocks; split in steps")));
         }
-        let step = 1u64 << (32 - prefix);
-        Ok((0..count)
-            .map(|i| Cidr { network: Ipv4Addr::from((u64::from(u32::from(self.network)) + i * step) as u32), prefix })
-            .collect())
+        let blocks = self.0.subnets(prefix).map_err(|_| {
+            bad(&self.to_string(), &format!("cannot split it into /{prefix} blocks; pick {} to 32", self.prefix()))
+        })?;
+        Ok(blocks.map(Cidr).collect())
     }
 }
 
@@ -121,7 +109,7 @@ impl FromStr for Cidr {
 
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
+        write!(f, "{}/{}", self.network(), self.prefix())
     }
 }
 

@@ -27,8 +27,9 @@ pub fn read_csv_file(path: impl AsRef<Path>) -> Result<Table> {
     Table::from_reply(call("s3.read_csv_file", json!({"path": path.as_ref().to_string_lossy()}))?)
 }
 
-/// SQL over a table, which the query calls `s3object` (as S3 Select did).
-pub fn query_frame(table: Table, sql: &str) -> Result<Table> {
+/// SQL over a table, which the query calls `s3object` (as S3 Select did). The table is borrowed: a cell that
+/// moved a variable into a call would make evcxr show the answer as text instead of a table.
+pub fn query_frame(table: &Table, sql: &str) -> Result<Table> {
     Table::from_reply(call("s3.query_frame", json!({"frame": table.arg(), "sql": sql}))?)
 }
 
