@@ -184,10 +184,14 @@ fn env_error(path: &Path, err: dotenvy::Error) -> Error {
         dotenvy::Error::LineParse(line, index) => {
             let number = line_number(path, &line);
             let at = number.map(|n| format!("line {n}")).unwrap_or_else(|| "a line".into());
+            // A broken line of a password or key shows its name only: the value is a secret even when malformed.
+            let name = line.trim().trim_start_matches("export ").split(['=', ' ', '\t']).next().unwrap_or("");
+            let shown =
+                if is_secret_key(name) { format!("{name}=*** (the value is hidden)") } else { line.trim().to_string() };
             Error::new(
                 ErrorKind::Config,
                 what,
-                format!("{at} is not KEY=value (problem at character {}): {}", index + 1, line.trim()),
+                format!("{at} is not KEY=value (problem at character {}): {shown}", index + 1),
             )
             .hint("each line is KEY=value; quote values with spaces or # in them, e.g. DBPASSWORD='a b#c'")
         }

@@ -19,6 +19,12 @@ where
     move |e| aws(what, endpoint.as_deref(), e)
 }
 
+/// Whether `url` points at this machine (`http://127.0.0.1:5000`, `http://localhost:…`, `[::1]`).
+pub(crate) fn is_local_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    ["127.0.0.1", "localhost", "[::1]"].iter().any(|h| rest.starts_with(h))
+}
+
 /// Wraps an AWS SDK error (any service): the operation, the service's code and message, and a hint.
 pub fn aws<E, R>(what: impl Into<String>, endpoint: Option<&str>, err: aws_sdk_s3::error::SdkError<E, R>) -> Error
 where
@@ -36,8 +42,15 @@ where
         }
         SdkError::DispatchFailure(d) => {
             let cause = if d.is_timeout() { "timed out" } else { "could not connect" };
-            Error::new(ErrorKind::Connect, what, format!("{cause}{at}"))
-                .hint("is the local stack running? try `sourcelab status` / `sourcelab up`; for AWS check your network")
+            if endpoint.is_some_and(is_local_url) {
+                // The labs' AWS on this machine is moto: name it, and what a restart means.
+                Error::new(ErrorKind::Connect, what, format!("{cause}{at}: the local moto (the labs' S3, DynamoDB, IAM, EC2, SQS, Kinesis) is down"))
+                    .hint("run `sourcelab up`: it starts what is down, and the clients you made work again without restarting the kernel (moto starts empty: run the lab's setup cells again)")
+            } else {
+                Error::new(ErrorKind::Connect, what, format!("{cause}{at}")).hint(
+                    "check your network and AWS_REGION; with the local stack, `sourcelab status` / `sourcelab up`",
+                )
+            }
         }
         SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, what, format!("no answer{at}")),
         other => Error::new(ErrorKind::Service, what, other.to_string())

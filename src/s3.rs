@@ -114,6 +114,25 @@ pub fn check_bucket_name(name: &str) -> Result<()> {
     }
 }
 
+/// The longest object key S3 stores, in UTF-8 bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Checks an object key as S3 would: 1 to 1024 bytes of UTF-8 (the SDK would send an empty key as a request on
+/// the bucket itself, which means something else entirely).
+pub fn check_key(key: &str) -> Result<()> {
+    let why = if key.is_empty() {
+        "a key is 1 to 1024 bytes; this one is empty"
+    } else if key.len() > MAX_KEY_BYTES {
+        "a key is at most 1024 bytes of UTF-8; this one is longer"
+    } else {
+        return Ok(());
+    };
+    let shown: String = key.chars().take(40).collect();
+    let more = if key.chars().count() > 40 { "…" } else { "" };
+    Err(Error::new(ErrorKind::Input, format!("use object key {shown:?}{more} ({} bytes)", key.len()), why)
+        .hint("keys look like paths: csv/ratings.csv; keep them short and put long text in the object"))
+}
+
 /// Checks a bucket policy document's shape before sending it, naming the JSON path of what is wrong.
 pub fn check_policy(policy: &Value) -> Result<()> {
     let bad = |path: &str, why: &str| {
@@ -425,6 +444,7 @@ impl S3 {
 
     /// Uploads a local file to `bucket`/`key`: one request up to 8 MiB, in parts (10 at a time) above.
     pub fn upload_file(&self, path: impl AsRef<Path>, bucket: &str, key: &str) -> Result<Transfer> {
+        check_key(key)?;
         let (path, bucket, key) = (path.as_ref().to_path_buf(), bucket.to_string(), key.to_string());
         self.run(|s| Box::pin(async move { s.upload_here(&path, &bucket, &key).await }))
     }
@@ -560,6 +580,7 @@ impl S3 {
     /// on this machine, see [`S3::with_ranged_downloads`]. The bytes go to a temporary file beside the target,
     /// renamed into place when complete; on failure nothing is left behind.
     pub fn download_file(&self, bucket: &str, key: &str, path: impl AsRef<Path>) -> Result<Transfer> {
+        check_key(key)?;
         let (path, bucket, key) = (path.as_ref().to_path_buf(), bucket.to_string(), key.to_string());
         self.run(|s| Box::pin(async move { s.download_here(&bucket, &key, &path).await }))
     }
@@ -665,6 +686,7 @@ impl S3 {
 
     /// Stores bytes under `bucket`/`key`.
     pub fn put_bytes(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Option<String>> {
+        check_key(key)?;
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(|s| {
             Box::pin(async move {
@@ -685,6 +707,7 @@ impl S3 {
 
     /// The bytes of `bucket`/`key`.
     pub fn get_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
+        check_key(key)?;
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.run(|s| {
             Box::pin(async move {

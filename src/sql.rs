@@ -551,10 +551,29 @@ fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
         other => other.to_string(),
     };
     let lower = text.to_lowercase();
-    let (kind, hint) = if lower.contains("refused") {
+    let gone = ["refused", "reset by peer", "broken pipe", "unexpected end of file", "connection closed"];
+    // A pool that timed out while the server on this machine refuses connections: the server is down.
+    let local_down = || {
+        crate::error::is_local_url(&cfg.host)
+            && std::net::TcpStream::connect_timeout(
+                &std::net::SocketAddr::from(([127, 0, 0, 1], cfg.port)),
+                Duration::from_millis(500),
+            )
+            .is_err()
+    };
+    let (kind, hint) = if gone.iter().any(|g| lower.contains(g))
+        || (matches!(e, sqlx::Error::PoolTimedOut) && local_down())
+    {
+        if crate::error::is_local_url(&cfg.host) {
+            let fix = format!(
+                "nothing answers there: the local {} is down. Run `sourcelab up`: it starts what is down, and this                  connection works again without restarting the kernel",
+                cfg.engine.name()
+            );
+            return Error::new(ErrorKind::Connect, what, text).hint(fix).with_source(e);
+        }
         (
             ErrorKind::Connect,
-            "nothing listens there: is the local stack running? try `sourcelab status` / `sourcelab up`",
+            "nothing listens there: check host and port; with the local stack, `sourcelab status` / `sourcelab up`",
         )
     } else if matches!(e, sqlx::Error::PoolTimedOut) {
         return Error::new(ErrorKind::Timeout, what, format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))

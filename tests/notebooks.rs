@@ -246,7 +246,9 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("2 unparsed line(s)"), "the damaged copy: {cells:#?}");
     assert!(find("✓ exercise 5: 5 levels"), "all five levels, debug to fatal, in the logs: {cells:#?}");
 
-    // No secret of the local stack or of the env files appears in any output, ipynb or HTML.
+    // No secret of the local stack or of the env files appears anywhere the runs leave text: the executed copies
+    // (ipynb, HTML, report.html), every service's log, the browser check's and the grader's outputs, the
+    // kernel's files.
     let mut secrets: Vec<String> = stack.secrets().unwrap().iter().map(|s| s.expose().to_string()).collect();
     for env in
         [stack.local_env().ok(), sourcelab::config::EnvFile::load(stack.user_env_path()).ok()].into_iter().flatten()
@@ -255,17 +257,32 @@ fn every_notebook_runs_and_shows_the_expected_values() {
             secrets.extend(env.get(key).filter(|v| v.len() >= 4).map(str::to_string));
         }
     }
-    assert!(!secrets.is_empty());
-    for file in files(out.path()) {
-        let text = std::fs::read_to_string(&file).unwrap();
+    assert!(secrets.len() >= 4, "MariaDB's, PostgreSQL's (and their admins') passwords, the IAM admin's key");
+    let state = stack.state_dir();
+    let places =
+        [out.path().to_path_buf(), stack.logs_dir(), state.join("runs"), state.join("grades"), state.join("kernel")];
+    let scanned: Vec<PathBuf> = places.iter().flat_map(|p| files(p)).collect();
+    assert!(scanned.iter().any(|f| f.ends_with("moto.log")) && scanned.iter().any(|f| f.ends_with("report.html")));
+    for file in &scanned {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).to_string();
         for s in &secrets {
             assert!(!text.contains(s.as_str()), "a password appears in {}", file.display());
         }
     }
 }
 
+/// Every file under `dir`, in every subfolder (none when `dir` does not exist).
 fn files(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => out.extend(files(&path)),
+            Ok(t) if t.is_file() => out.push(path),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn start_ms() -> i64 {
 /// went out). Seeded: the same every run.
 pub fn clicks(n: usize) -> Vec<String> {
     let mut rng = crate::rentio::Rng(0x2545_f491_4f6c_dd1d);
-    let mut next = move || rng.next();
+    let mut next = move || rng.next_u64();
     let page_weights = [40u64, 25, 20, 10, 5];
     // Clicks per minute rise to a peak at 09:12 and fall again.
     let minute_weights: Vec<u64> = (0..20u64).map(|m| 4 + 12u64.saturating_sub(m.abs_diff(12) * 2)).collect();

@@ -350,7 +350,7 @@ pub fn traffic(url: &str, seconds: u32, progress: Progress) -> Result<Traffic> {
             .hint("pass the `shop` URL of lab8::setup")
     })?;
     let mut rng = crate::rentio::Rng(0x9e37_79b9_7f4a_7c15);
-    let mut next = move |n: u64| rng.next() % n;
+    let mut next = move |n: u64| rng.next_u64() % n;
     let ticks = seconds.max(1) * 10;
     let attacker: Ipv4Addr = ATTACKER.parse().unwrap_or(Ipv4Addr::LOCALHOST);
     let mut out = Traffic::default();

@@ -37,11 +37,13 @@ pub const ROW_COUNTS: [(&str, usize); 15] = [
 /// The schema (MySQL / MariaDB DDL), from `data/rentio/schema.sql`.
 pub const SCHEMA_SQL: &str = include_str!("../../data/rentio/schema.sql");
 
-/// SplitMix64: tiny, fast and fixed forever, so the data never changes with a crate upgrade.
-pub(crate) struct Rng(pub(crate) u64);
+/// SplitMix64: tiny, fast and fixed forever, so the data never changes with a crate upgrade. `Rng(seed)`; the
+/// labs' generators and the tests' random inputs all draw from it.
+pub struct Rng(pub u64);
 
 impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -49,12 +51,12 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// A number in `0..n` (n > 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
     }
     /// A number in `lo..=hi`.
     pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
+        lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
     }
     pub(crate) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]

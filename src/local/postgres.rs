@@ -138,6 +138,21 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
         let _ = std::fs::remove_file(&pwfile);
         result.map_err(|e| e.hint(format!("delete {} and run `sourcelab up` again", data.display())))?;
     }
+    // A server killed without a shutdown leaves its lock file, and PostgreSQL refuses to start while the pid in it
+    // exists — which a server started by this very process (a kernel, a test) does, as a zombie, until reaped.
+    // When that pid is our server's and it is gone, its locks (the data folder's and the socket's) are stale.
+    let lock = data.join("postmaster.pid");
+    let locked_by = std::fs::read_to_string(&lock).ok().and_then(|t| t.lines().next()?.trim().parse::<u32>().ok());
+    if let Some(old) = prev.as_ref().filter(|s| s.pid == locked_by && locked_by.is_some_and(process::is_gone)) {
+        for stale in [lock, base.join(format!(".s.PGSQL.{}.lock", old.port))] {
+            match std::fs::remove_file(&stale) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove the stale lock file", &stale, e));
+                }
+                _ => {}
+            }
+        }
+    }
     let port = process::free_port(prev.as_ref().map(|s| s.port).filter(|p| *p != 0))?;
     eprintln!("sourcelab: starting PostgreSQL on 127.0.0.1:{port}");
     let mut cmd = Command::new(&postgres);

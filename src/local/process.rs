@@ -109,7 +109,7 @@ pub fn is_running(pid: u32, program: &str) -> bool {
 }
 
 /// Whether the pid is a zombie (exited, not yet reaped) or gone.
-fn is_gone(pid: u32) -> bool {
+pub(crate) fn is_gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
         Err(_) => true,
