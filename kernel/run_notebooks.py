@@ -2,13 +2,13 @@
 
 Called by `sourcelab run` and `sourcelab grade`; not meant to be run by hand. For every notebook it writes the
 executed copy (.ipynb) and an HTML rendering into the output folder, and prints one JSON object:
-{"notebook", "cells", "seconds", "startup_seconds", "cell_seconds", "status", "failed_cell", "error"}.
+{"notebook", "cells", "seconds", "startup_seconds", "cell_seconds", "status", "failed_cell", "error", "checks"};
+"checks" has, for every cell that calls a check, whether it ran, the ✓ line it printed, the error it returned (as
+the notebook crate records it) and the error the kernel reported.
 
 `sourcelab run` stops a notebook at its first failed cell (status "failed"). With --grade (`sourcelab grade`) every
 cell runs whatever the earlier ones did, within --limit seconds per notebook; the status is "ok", "timeout" (a
-cell or the notebook ran out of time), "dead" (the kernel died) or "broken" (the file is not a notebook), and the
-object also has "checks": for every cell that calls a check, whether it ran, the ✓ line it printed, the error it
-returned (as the notebook crate records it) and the error the kernel reported (a compile error).
+cell or the notebook ran out of time), "dead" (the kernel died) or "broken" (the file is not a notebook).
 """
 import argparse
 import json
@@ -89,8 +89,8 @@ def run_one(path, args):
     result["seconds"] = round(time.perf_counter() - t0, 2)
     result["startup_seconds"] = None if startup is None else round(startup, 2)
     result["cell_seconds"] = [round(cell_seconds.get(i, -1.0), 3) for i in code_cells]
-    if args.grade:
-        result["checks"] = [_check(nb.cells[i], i, i in cell_seconds) for i in code_cells if "check::" in nb.cells[i].source]
+    # Every check cell, so that `sourcelab grade` (and a test of the solutions) can judge each exercise.
+    result["checks"] = [_check(nb.cells[i], i, i in cell_seconds) for i in code_cells if "check::" in nb.cells[i].source]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = pathlib.Path(path).stem

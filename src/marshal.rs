@@ -40,7 +40,7 @@
 //! and the JSON path of the value: NaN and Infinity, more than 38 significant digits, magnitudes outside
 //! 1E-130 … 9.99…E+125, empty sets, duplicate set members (numbers compared by value, so `1` and `1.0` are
 //! duplicates), nesting deeper than 32 levels, items over 400 KB counted as DynamoDB counts them ([`item_size`]),
-//! and empty key attributes ([`check_key_attributes`]). moto, the local server, accepts several of these (see the
+//! attribute names that are empty or longer than 65,535 bytes, and empty key attributes ([`check_key_attributes`]). moto, the local server, accepts several of these (see the
 //! emulator notes), so without these checks a lab would work locally and fail on AWS.
 //!
 //! **serde_dynamo**, in our dependency set, maps *Rust structs* to and from items; [`crate::dynamo`] uses it for

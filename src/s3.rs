@@ -597,7 +597,12 @@ impl S3 {
         }
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "download".into());
         let tmp = dir.join(format!(".{name}.part-{}", std::process::id()));
-        let result = self.fetch_into(bucket, key, &tmp, size, head.version_id(), &what).await;
+        let mut result = self.fetch_into(bucket, key, &tmp, size, head.version_id(), &what).await;
+        if result.is_ok()
+            && let Err(e) = self.verify_etag(bucket, key, head.version_id(), head.e_tag(), &tmp, &what).await
+        {
+            result = Err(e);
+        }
         let finished = result.and_then(|parts| {
             std::fs::rename(&tmp, path)
                 .map_err(|e| Error::io("move the download into place at", path, e))
@@ -617,6 +622,88 @@ impl S3 {
                 Err(e)
             }
         }
+    }
+
+    /// Checks a downloaded file against the object's ETag. For an object S3 stored without KMS encryption the ETag
+    /// is the MD5 of its bytes (`"9e10…"`, one request) or, after a multipart upload, the MD5 of its parts' MD5s
+    /// and their count (`"6e5f…-3"`): the parts' sizes come from `HeadObject` with a part number. A mismatch is an
+    /// error (the caller then removes the file); an ETag of another form (KMS) cannot be checked this way.
+    async fn verify_etag(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        etag: Option<&str>,
+        file: &Path,
+        what: &str,
+    ) -> Result<()> {
+        let Some((md5, parts)) = etag.and_then(parse_etag) else { return Ok(()) };
+        let mut ranges = Vec::new();
+        match parts {
+            None => ranges.push((0, std::fs::metadata(file).map_err(|e| Error::io("read", file, e))?.len())),
+            Some(n) => {
+                let mut offset = 0;
+                for part in 1..=n {
+                    let head = self
+                        .client()
+                        .head_object()
+                        .bucket(bucket)
+                        .key(key)
+                        .set_version_id(version.map(str::to_string))
+                        .part_number(part as i32)
+                        .send()
+                        .await
+                        .map_err(|e| self.err(format!("{what} (the size of part {part}, to check it)"), e))?;
+                    let len = head.content_length().unwrap_or(0).max(0) as u64;
+                    ranges.push((offset, len));
+                    offset += len;
+                }
+            }
+        }
+        let path = file.to_path_buf();
+        let digests = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<[u8; 16]>> {
+            use md5::Digest as _;
+            use std::io::{Read as _, Seek as _};
+            let mut f = std::fs::File::open(&path)?;
+            let mut buf = vec![0u8; READ_BUFFER];
+            let mut out = Vec::with_capacity(ranges.len());
+            for (offset, len) in ranges {
+                f.seek(std::io::SeekFrom::Start(offset))?;
+                let mut hasher = md5::Md5::new();
+                let mut left = len;
+                while left > 0 {
+                    let want = left.min(buf.len() as u64) as usize;
+                    let n = f.read(&mut buf[..want])?;
+                    if n == 0 {
+                        return Err(std::io::ErrorKind::UnexpectedEof.into());
+                    }
+                    hasher.update(&buf[..n]);
+                    left -= n as u64;
+                }
+                out.push(hasher.finalize().into());
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, what.to_string(), e.to_string()))?
+        .map_err(|e| Error::io("check the download", file, e))?;
+        let got = match parts {
+            None => hex(&digests[0]),
+            Some(_) => {
+                use md5::Digest as _;
+                let whole: [u8; 16] = md5::Md5::digest(digests.concat()).into();
+                hex(&whole)
+            }
+        };
+        if got == md5 {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Io,
+            what.to_string(),
+            format!("the bytes that arrived do not match the object's checksum (ETag {md5}, the download's {got})"),
+        )
+        .hint("nothing was written: the connection or a proxy changed the data; download again"))
     }
 
     async fn fetch_into(
@@ -1118,6 +1205,29 @@ impl S3 {
         query_frame(df, sql)
     }
 
+    /// The multipart uploads of `bucket` that were started and neither completed nor aborted, as
+    /// `key (upload id)`: S3 keeps (and bills) their parts until someone aborts them. [`S3::upload_file`] aborts
+    /// its own when it cannot finish, so after it this is empty.
+    pub fn incomplete_uploads(&self, bucket: &str) -> Result<Vec<String>> {
+        let bucket = bucket.to_string();
+        self.run(|s| {
+            Box::pin(async move {
+                let out = s
+                    .client()
+                    .list_multipart_uploads()
+                    .bucket(&bucket)
+                    .send()
+                    .await
+                    .map_err(|e| s.err(format!("list the incomplete uploads of {bucket}"), e))?;
+                Ok(out
+                    .uploads()
+                    .iter()
+                    .map(|u| format!("{} ({})", u.key().unwrap_or(""), u.upload_id().unwrap_or("")))
+                    .collect())
+            })
+        })
+    }
+
     /// Deletes the bucket as [`S3::delete_bucket`] does, if it exists (so a lab can start clean).
     pub fn remove_bucket_if_exists(&self, bucket: &str) -> Result<Option<Emptied>> {
         let names = self.list_buckets()?;
@@ -1176,6 +1286,20 @@ fn content_type(key: &str) -> &'static str {
         Some("html") => "text/html",
         _ => "application/octet-stream",
     }
+}
+
+/// An ETag that is an MD5 (`"9e10…"`) or a multipart MD5 (`"6e5f…-3"`): the hex digest and the part count.
+fn parse_etag(etag: &str) -> Option<(String, Option<u32>)> {
+    let etag = etag.trim_matches('"').to_ascii_lowercase();
+    let (digest, parts) = match etag.split_once('-') {
+        Some((d, n)) => (d.to_string(), Some(n.parse::<u32>().ok().filter(|n| (1..=10_000).contains(n))?)),
+        None => (etag, None),
+    };
+    (digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit())).then_some((digest, parts))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The CRC-32 of `len` bytes of a file from `offset`, in base64 as S3's `x-amz-checksum-crc32` header wants it.
@@ -1248,6 +1372,23 @@ impl Meter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn etags_that_are_md5s_are_read_and_others_are_not() {
+        assert_eq!(
+            parse_etag("\"9E107D9D372BB6826BD81D3542A419D6\""),
+            Some(("9e107d9d372bb6826bd81d3542a419d6".into(), None))
+        );
+        assert_eq!(
+            parse_etag("\"6e5f4f7c2e5aaaec7bb3384c492fc71f-3\""),
+            Some(("6e5f4f7c2e5aaaec7bb3384c492fc71f".into(), Some(3)))
+        );
+        for other in ["\"abc\"", "\"6e5f4f7c2e5aaaec7bb3384c492fc71f-0\"", "\"6e5f4f7c2e5aaaec7bb3384c492fc71f-x\"", ""]
+        {
+            assert_eq!(parse_etag(other), None, "{other}");
+        }
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+    }
 
     #[tokio::test]
     async fn part_checksums_are_crc32_of_the_slice_in_base64() {

@@ -443,7 +443,7 @@ fn sql_error(cfg: &DbConfig, sql: &str, e: sqlx::Error) -> Error {
             sqlx::error::ErrorKind::CheckViolation => CHECK_HINT,
             _ if message.starts_with("CONSTRAINT `") && message.contains("` failed for `") => CHECK_HINT,
             sqlx::error::ErrorKind::ForeignKeyViolation => {
-                "the table's foreign key (named in the message) refuses it: a row must refer to a row that exists,                  and a row still referred to cannot go. Nothing was changed"
+                "the table's foreign key (named in the message) refuses it: a row must refer to a row that exists, and a row still referred to cannot go. Nothing was changed"
             }
             sqlx::error::ErrorKind::UniqueViolation => {
                 "a row with that key exists already (the key is named in the message); nothing was changed"
@@ -552,21 +552,22 @@ fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
     };
     let lower = text.to_lowercase();
     let gone = ["refused", "reset by peer", "broken pipe", "unexpected end of file", "connection closed"];
-    // A pool that timed out while the server on this machine refuses connections: the server is down.
+    // A pool that timed out while the server on this machine refuses connections: the server is down. (A port
+    // that does not answer at all is something else: lab 4's blocked network drops the packets.)
     let local_down = || {
         crate::error::is_local_url(&cfg.host)
             && std::net::TcpStream::connect_timeout(
                 &std::net::SocketAddr::from(([127, 0, 0, 1], cfg.port)),
                 Duration::from_millis(500),
             )
-            .is_err()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
     };
     let (kind, hint) = if gone.iter().any(|g| lower.contains(g))
         || (matches!(e, sqlx::Error::PoolTimedOut) && local_down())
     {
         if crate::error::is_local_url(&cfg.host) {
             let fix = format!(
-                "nothing answers there: the local {} is down. Run `sourcelab up`: it starts what is down, and this                  connection works again without restarting the kernel",
+                "nothing answers there: the local {} is down. Run `sourcelab up`: it starts what is down, and this connection works again without restarting the kernel",
                 cfg.engine.name()
             );
             return Error::new(ErrorKind::Connect, what, text).hint(fix).with_source(e);

@@ -78,7 +78,7 @@ fn up_down_and_a_taken_port() {
     let after = stack.local_env().unwrap();
     assert_eq!(before.get("PGPASSWORD"), after.get("PGPASSWORD"));
 
-    // A connection lost mid-session (the server went down): the error names the server and points at `status`.
+    // A connection lost mid-session (the server went down): the error names the server and points at `up`.
     let pg_cfg = after.postgres().unwrap();
     let db = sourcelab::sql::Db::connect(&pg_cfg).unwrap();
     assert_eq!(db.query("SELECT 1 AS one").unwrap().height(), 1);
@@ -86,7 +86,10 @@ fn up_down_and_a_taken_port() {
     let err = db.query("SELECT 1 AS one").unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Connect | ErrorKind::Timeout), "{err}");
     assert!(err.to_string().contains(&pg_cfg.endpoint()), "{err}");
-    assert!(err.to_string().contains("sourcelab status"), "{err}");
+    assert!(
+        err.to_string().contains("the local PostgreSQL is down") && err.to_string().contains("sourcelab up"),
+        "{err}"
+    );
     // As root the PostgreSQL data folder lives outside the checkout; remove it with the temporary checkout.
     let pg = sourcelab::local::postgres::base_dir(&stack);
     if !pg.starts_with(dir.path()) {

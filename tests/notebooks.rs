@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+use sourcelab::course::grade::{self, Outcome};
+use sourcelab::kernel::NotebookReport;
 
 /// All text a notebook's outputs carry (streams, results, errors), cell by cell.
 fn outputs(nb: &Value) -> Vec<String> {
@@ -52,13 +54,47 @@ fn read(path: &Path) -> Value {
 fn every_notebook_runs_and_shows_the_expected_values() {
     let stack = common::stack();
     let out = tempfile::tempdir().unwrap();
+    let reports_json = out.path().join("reports.json");
     let status = Command::new(env!("CARGO_BIN_EXE_sourcelab"))
         .args(["run", "--out"])
         .arg(out.path())
+        .arg("--report")
+        .arg(&reports_json)
         .env("SOURCELAB_HOME", stack.home())
         .status()
         .unwrap();
     assert!(status.success(), "sourcelab run failed (its summary above names the cell)");
+
+    // Graded as `sourcelab grade` grades: every exercise of every solution passed; every learner copy, as it is,
+    // has every exercise not attempted.
+    let runs: Vec<NotebookReport> = serde_json::from_str(&std::fs::read_to_string(&reports_json).unwrap()).unwrap();
+    let mut exercises = 0;
+    for run in &runs {
+        let path = PathBuf::from(&run.notebook);
+        let lab = path.file_stem().unwrap().to_string_lossy().to_string();
+        if lab == "00_start_here" {
+            continue;
+        }
+        let solved = grade::grade_run(stack.home(), &lab, &path, run).unwrap();
+        assert!(!solved.is_empty(), "{lab} has exercises");
+        for (exercise, outcome, message) in &solved {
+            assert_eq!(*outcome, Outcome::Passed, "{lab} {exercise}: {message}");
+        }
+        let copy = stack.home().join("notebooks").join("exercises").join(path.file_name().unwrap());
+        let untouched = grade::grade_run(stack.home(), &lab, &copy, run).unwrap();
+        assert_eq!(untouched.len(), solved.len());
+        // (An exercise the learner copy gives solved, like lab 1's third, counts as the run found it.)
+        for ((exercise, outcome, message), solution) in untouched.iter().zip(&solved) {
+            let given_solved = *outcome == Outcome::Passed && message == &solution.2;
+            assert!(
+                *outcome == Outcome::NotAttempted || given_solved,
+                "{lab} {exercise} of the learner copy: {message}"
+            );
+        }
+        assert!(untouched.iter().filter(|g| g.1 == Outcome::NotAttempted).count() >= untouched.len() - 1, "{lab}");
+        exercises += solved.len();
+    }
+    assert!(exercises >= 50, "{exercises} exercises graded");
 
     let notebooks = sourcelab::kernel::lab_notebooks(stack).unwrap();
     assert!(!notebooks.is_empty());

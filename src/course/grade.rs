@@ -252,6 +252,42 @@ fn judge(cells: &[(usize, String)], report: &NotebookReport, exercise: &str, giv
     (Outcome::Errored, "the check printed nothing".into())
 }
 
+/// Every exercise of the notebook at `path` (of the lab whose exercises are `exercises`), judged from how it ran.
+fn judge_all(exercises: &[Exercise], path: &Path, report: &NotebookReport) -> Vec<(String, Outcome, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let cells = code_cells(&text).unwrap_or_default();
+    let judged = exercises.iter().map(|(exercise, given)| {
+        let (outcome, message) = if report.status == "broken" {
+            (Outcome::Errored, report.error.clone().unwrap_or_default())
+        } else {
+            judge(&cells, report, exercise, given.as_deref())
+        };
+        (exercise.clone(), outcome, message)
+    });
+    judged.collect()
+}
+
+/// Grades one notebook of lab `lab` (`07_streaming`) from a run of it (`sourcelab run --report` records every
+/// check cell): each exercise with its outcome and message. The lab's own solution gives all passed; its learner
+/// copy, run or not, all not attempted.
+pub fn grade_run(
+    home: &Path,
+    lab: &str,
+    path: &Path,
+    report: &NotebookReport,
+) -> Result<Vec<(String, Outcome, String)>> {
+    let labs = exercises(home)?;
+    let exercises = labs.get(lab).ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            format!("grade {}", path.display()),
+            format!("{lab} is not a lab with exercises"),
+        )
+        .hint(format!("the labs with exercises: {}", labs.keys().cloned().collect::<Vec<_>>().join(", ")))
+    })?;
+    Ok(judge_all(exercises, path, report))
+}
+
 /// Runs every notebook in `folder` and grades each exercise; executed copies and the gradebook files go to `out`.
 pub fn grade(stack: &Stack, folder: &Path, out: &Path, limit: Duration) -> Result<Gradebook> {
     let labs = exercises(stack.home())?;
@@ -275,21 +311,8 @@ pub fn grade(stack: &Stack, folder: &Path, out: &Path, limit: Duration) -> Resul
         // Each learner's copies go to a folder of their own: two learners' notebooks have the same names.
         let dir = out.join(learner);
         let report = kernel::run_notebooks(stack, std::slice::from_ref(path), &dir, &opts)?.remove(0);
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let cells = code_cells(&text).unwrap_or_default();
-        for (exercise, given) in &labs[lab] {
-            let (outcome, message) = if report.status == "broken" {
-                (Outcome::Errored, report.error.clone().unwrap_or_default())
-            } else {
-                judge(&cells, &report, exercise, given.as_deref())
-            };
-            book.grades.push(Grade {
-                learner: learner.clone(),
-                notebook: lab.clone(),
-                exercise: exercise.clone(),
-                outcome,
-                message,
-            });
+        for (exercise, outcome, message) in judge_all(&labs[lab], path, &report) {
+            book.grades.push(Grade { learner: learner.clone(), notebook: lab.clone(), exercise, outcome, message });
         }
         book.runs.push(Run {
             learner: learner.clone(),

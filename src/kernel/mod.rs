@@ -180,8 +180,17 @@ fn claim_work_dir() -> Result<PathBuf> {
                 return Ok(root.join(n.to_string()));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Taken while its owner runs: as evcxr, or still as `sourcelab kernel launch` on its way to exec;
+                // a file without a pid yet was created a moment ago by a launcher that is writing it.
                 let owner = std::fs::read_to_string(&pid_file).ok().and_then(|t| t.trim().parse::<u32>().ok());
-                let alive = owner.is_some_and(|p| p != me && process::is_running(p, "evcxr"));
+                let alive = match owner {
+                    Some(p) => p != me && (process::is_running(p, "evcxr") || process::is_running(p, "sourcelab")),
+                    None => std::fs::metadata(&pid_file)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age < Duration::from_secs(10)),
+                };
                 if !alive {
                     let _ = std::fs::remove_file(&pid_file);
                     // Retry this slot once; another launcher may win the race, then we move on.
@@ -414,7 +423,7 @@ pub struct NotebookReport {
     pub failed_cell: Option<usize>,
     /// The failed cell's error.
     pub error: Option<String>,
-    /// In a graded run: every check cell.
+    /// Every check cell (what it printed or returned).
     #[serde(default)]
     pub checks: Vec<CheckCell>,
 }
