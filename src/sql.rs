@@ -567,7 +567,7 @@ fn connect_error(cfg: &DbConfig, e: sqlx::Error) -> Error {
     {
         if crate::error::is_local_url(&cfg.host) {
             let fix = format!(
-                "nothing answers there: the local {} is down. Run `sourcelab up`: it starts what is down, and this connection works again without restarting the kernel",
+                "nothing answers there: the local {} is down, or this is not its port (`sourcelab status` shows the stack's). Run `sourcelab up`: it starts what is down, and this connection works again without restarting the kernel",
                 cfg.engine.name()
             );
             return Error::new(ErrorKind::Connect, what, text).hint(fix).with_source(e);
