@@ -1,4 +1,8 @@
-"""Prints benches/kernel.sh's comparison: per design and notebook, the cell latencies that matter to a learner."""
+"""Prints benches/kernel.sh's comparison: per kernel, and per notebook, the latencies that matter to a learner.
+
+  kernel_report.py --part1 part1.jsonl          the same steps on each kernel (kernel_bench.py's lines)
+  kernel_report.py --part2 ours.json stock.jsonl every lab notebook on both Rust kernels (run_notebooks.py's reports)
+"""
 import json
 import pathlib
 import re
@@ -60,12 +64,31 @@ def report(label, runs):
             print(f"  {name} cell {i}: {s:.2f} s  {first}")
 
 
-new, old = load(sys.argv[1]), load(sys.argv[2]) if len(sys.argv) > 2 else []
-names = {pathlib.Path(r["notebook"]).name for r in old}
-if old:
-    report("this checkout (thin notebook crate, library loaded once): the old design's notebooks",
-           [r for r in new if pathlib.Path(r["notebook"]).name in names])
-    report("the old design (commit 7f7f5dc: every cell linked against the whole library)", old)
-    report("this checkout: labs added since", [r for r in new if pathlib.Path(r["notebook"]).name not in names])
-else:
-    report("this checkout (thin notebook crate, library loaded once)", new)
+def part1(path):
+    """Part 1: per kernel, the runs side by side (start → ready, first cell, median / p90, SQL cell, memory)."""
+    runs = load(path)
+    print(f"\n{'kernel':<28} {'start→ready s':>15} {'first cell s':>14} {'median':>7} {'p90':>6} {'SQL cell':>9}"
+          f" {'MB':>6}")
+    for r in runs:
+        starts = "/".join(f"{s:.1f}" for s in r["start_to_ready_s"])
+        firsts = "/".join(f"{s:.1f}" for s in r["first_cell_s"])
+        sql = "" if r["sql_cell_s"] is None else f"{r['sql_cell_s']:.3f}"
+        print(f"{r['label']:<28} {starts:>15} {firsts:>14} {r['median_cell_s']:7.3f} {r['p90_cell_s']:6.3f} {sql:>9}"
+              f" {r['rss_mb']:6}")
+        for e in r["errors"]:
+            print(f"  error in {e['name']}: {e['error']}")
+    print("\nper cell (seconds, the first run of each kernel):")
+    seen = set()
+    for r in runs:
+        if r["label"] in seen:
+            continue
+        seen.add(r["label"])
+        print(f"  {r['label']:<28} " + "  ".join(f"{c['name']} {c['seconds']:.3f}" for c in r["cells"]))
+
+
+if sys.argv[1] == "--part1":
+    part1(sys.argv[2])
+elif sys.argv[1] == "--part2":
+    ours, stock = load(sys.argv[2]), load(sys.argv[3])
+    report("ours (our kernel on evcxr's engine)", ours)
+    report("stock evcxr_jupyter 0.22 (commit be9d012's notebooks)", stock)

@@ -22,8 +22,6 @@ import sys
 import time
 import urllib.request
 
-ERROR_MIME = "application/vnd.sourcelab.error+json"
-
 # JupyterLab's settings for this run only (a settings folder of its own): every cell stays in the page (no
 # windowing), no autosave, no news popup over the notebook.
 SETTINGS = {
@@ -66,11 +64,12 @@ def main():
     p.add_argument("--kernel", required=True, help="the kernel's display name")
     p.add_argument("--limit", type=int, default=900, help="seconds one notebook may take to run")
     p.add_argument("--restart", help="NAME:CELL")
+    p.add_argument("--learner", help="a notebook to try as a learner: Run All stops at its failing cell, then Tab")
     p.add_argument("notebooks", nargs="+")
     args = p.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"notebooks": [], "restart": None, "error": None}
+    report = {"notebooks": [], "restart": None, "learner": None, "error": None}
     server = None
     try:
         if not os.access(args.chromium, os.X_OK):
@@ -113,6 +112,9 @@ def drive(page, args, out, base, token, report):
     for name in args.notebooks:
         panel = open_notebook(page, name)
         report["notebooks"].append(run_all(page, panel, name, args, out))
+    if args.learner:
+        panel = open_notebook(page, args.learner)
+        report["learner"] = as_a_learner(page, panel, args.learner, args)
     if restart_name:
         panel = open_notebook(page, restart_name)
         report["restart"] = restart_and_run(page, panel, restart_name, int(restart_cell), args)
@@ -214,12 +216,63 @@ def saved_outputs(path):
         for o in c.get("outputs", []):
             if o.get("output_type") == "error":
                 errors.append(f"{o.get('ename')}: {o.get('evalue')}")
-            record = o.get("data", {}).get(ERROR_MIME)
-            if record is not None:
-                e = record if isinstance(record, dict) else json.loads("".join(record))
-                errors.append(f"{e.get('what')}: {e.get('cause')}")
         cells.append({"execution_count": c.get("execution_count"), "errors": errors})
     return cells
+
+
+def as_a_learner(page, panel, name, args):
+    """Run All on a notebook whose second cell fails (the rest must not run), then, in its last (empty) cell,
+    `db.qu`, Tab, Enter on the match, the arguments typed after it, and the cell run."""
+    step(f"{name}: waiting for its kernel")
+    wait_for(f"{name}: the notebook's kernel being picked", lambda: kernel_label(panel) == args.kernel, 120)
+    wait_kernel(page, panel, name, 600)
+    step(f"{name}: Run > Run All Cells (the second cell fails)")
+    menu(page, "Run", "Run All Cells")
+    t0 = time.monotonic()
+
+    def finished():
+        prompts = panel.locator(".jp-Cell.jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        return not any("*" in p for p in prompts) and time.monotonic() - t0 > 1 and kernel_status(page) == "idle"
+
+    wait_for(f"{name}: Run All Cells stopping", finished, args.limit, interval=0.5)
+    after_run_all = panel.element_handle().evaluate(CELLS_JS)
+    last = panel.locator(".jp-Cell.jp-CodeCell").last
+    editor = last.locator(".cm-content")
+    completer = page.locator(".jp-Completer:visible").first
+    step(f"{name}: db. and Tab in the last cell: the members, and the documentation beside the selected one")
+    editor.click()
+    page.keyboard.type("db.")
+    page.keyboard.press("Tab")
+    completer.wait_for(state="visible", timeout=30_000)
+    members = completer.locator(".jp-Completer-item .jp-Completer-match").all_inner_texts()
+    docs = completer.locator(".jp-Completer-docpanel")
+    try:
+        documentation = wait_for(f"{name}: the documentation beside the match", lambda: docs.inner_text().strip(), 15)
+    except StepError:
+        documentation = ""
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
+    step(f"{name}: db.qu, Tab, Enter, then the arguments")
+    page.keyboard.type("db.qu")
+    page.keyboard.press("Tab")
+    offered = []
+    try:
+        completer.wait_for(state="visible", timeout=5_000)
+        offered = completer.locator(".jp-Completer-item .jp-Completer-match").all_inner_texts()
+        page.keyboard.press("Enter")
+    except Exception:
+        pass  # a single match goes in at once
+    page.keyboard.type('("SELECT 1 AS one")?')
+    typed = editor.inner_text()
+    page.keyboard.press("Control+Enter")
+    wait_for(f"{name}: the completed line running",
+             lambda: re.search(r"\[\d+\]", last.locator(".jp-InputPrompt").inner_text()) is not None
+             and kernel_status(page) == "idle", 300, interval=0.25)
+    ran = panel.element_handle().evaluate(CELLS_JS)[-1]
+    shot(page, pathlib.Path(args.out) / f"{pathlib.Path(name).stem}.png")
+    return {"notebook": name, "cells": after_run_all, "members": members, "documentation": documentation[:600],
+            "offered": offered, "typed": typed, "ran": ran}
 
 
 def restart_and_run(page, panel, name, cell, args):

@@ -3,8 +3,8 @@
 Called by `sourcelab run` and `sourcelab grade`; not meant to be run by hand. For every notebook it writes the
 executed copy (.ipynb) and an HTML rendering into the output folder, and prints one JSON object:
 {"notebook", "cells", "seconds", "startup_seconds", "cell_seconds", "status", "failed_cell", "error", "checks"};
-"checks" has, for every cell that calls a check, whether it ran, the ✓ line it printed, the error it returned (as
-the notebook crate records it) and the error the kernel reported.
+"checks" has, for every cell that calls a check, whether it ran, the ✓ line it printed and the error the kernel
+reported for it (ename, evalue, traceback: a check that fails returns an error whose first line starts "check ").
 
 `sourcelab run` stops a notebook at its first failed cell (status "failed"). With --grade (`sourcelab grade`) every
 cell runs whatever the earlier ones did, within --limit seconds per notebook; the status is "ok", "timeout" (a
@@ -40,11 +40,9 @@ def run_one(path, args):
     name = pathlib.Path(path).name
 
     def on_cell_executed(cell, cell_index, execute_reply):
-        # evcxr finishes a cell normally when it returns an error with `?`; the notebook crate then leaves the
-        # error among the cell's outputs (ERROR_MIME), and that cell failed.
-        error = _returned_error(cell)
-        if error is not None:
-            failures.append((cell_index, error))
+        content = execute_reply.get("content", {}) if execute_reply else {}
+        if content.get("status") == "error":
+            failures.append((cell_index, f"{content.get('ename')}: {content.get('evalue')}"))
         cell_seconds[cell_index] = time.perf_counter() - started.get(cell_index, time.perf_counter())
         print(f"  {name}: {len(cell_seconds)}/{len(code_cells)} cells ({cell_seconds[cell_index]:.2f} s)",
               file=sys.stderr, flush=True)
@@ -100,34 +98,15 @@ def run_one(path, args):
     return result
 
 
-ERROR_MIME = "application/vnd.sourcelab.error+json"
-
-
-def _returned_error(cell):
-    """The text of the error a cell returned with `?` (what: cause, and the hint), or None."""
-    for o in cell.get("outputs", []):
-        record = o.get("data", {}).get(ERROR_MIME)
-        if record is not None:
-            e = record if isinstance(record, dict) else json.loads(record if isinstance(record, str) else "".join(record))
-            text = f"{e.get('what')}: {e.get('cause')}"
-            return text + (f"\n  hint: {e['hint']}" if e.get("hint") else "")
-    return None
-
-
 def _check(cell, index, executed):
-    """What one check cell did: its ✓ line, the error it returned, the error the kernel reported."""
+    """What one check cell did: its ✓ line, or the error the kernel reported."""
     passed = None
     for o in cell.get("outputs", []):
         texts = [o.get("text", "")] + [v for v in o.get("data", {}).values() if isinstance(v, str)]
         passed = passed or next((t.strip() for t in texts if isinstance(t, str) and t.strip().startswith("✓")), None)
-    kernel_error = next((f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
-                         if o.get("output_type") == "error"), None)
-    record = None
-    for o in cell.get("outputs", []):
-        r = o.get("data", {}).get(ERROR_MIME)
-        if r is not None:
-            record = r if isinstance(r, dict) else json.loads(r)
-    return {"cell": index, "executed": executed, "passed": passed, "returned": record, "error": kernel_error}
+    error = next(({"ename": o.get("ename"), "evalue": o.get("evalue"), "traceback": o.get("traceback", [])}
+                  for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    return {"cell": index, "executed": executed, "passed": passed, "error": error}
 
 
 def _has_error(cell):

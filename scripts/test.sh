@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The tests: formatting, lints, then every test against the real local stack (which this starts), including
-# every notebook executed headless. The stack and the kernel are prepared in the background while clippy and the
-# test build use the CPU (installing evcxr_jupyter the first time is mostly one long compile of its own).
+# every notebook executed headless. The Python venv installs while sourcelab builds; the stack and the kernel are
+# prepared in the background while clippy and the test build use the CPU.
 source "$(dirname "$0")/common.sh"
 step "checking formatting (cargo fmt --check)"
 cargo fmt --check
+prepare_venv &
+venv=$!
 build_sourcelab
+wait "$venv" || cat "$VENV_LOG" >&2
 step "starting the local stack and preparing the Rust kernel, in the background (log: .sourcelab/setup.log)"
-mkdir -p .sourcelab
 "$SOURCELAB" kernel install >.sourcelab/setup.log 2>&1 &
 setup=$!
 step "lints (cargo clippy -D warnings)"

@@ -1118,7 +1118,7 @@ impl Dynamo {
                 let total = totals.iter().find(|(name, _)| *name == t).map_or(0, |(_, n)| *n);
                 let step = (total / 10).max(1);
                 if progress == Progress::Print && (w.1 / step != before / step || w.1 == total) {
-                    println!("{t}: {}/{total} items written", w.1);
+                    crate::runtime::progress(&format!("{t}: {}/{total} items written", w.1));
                 }
             }
         }

@@ -114,7 +114,7 @@ impl Kinesis {
             if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
                 return Ok(());
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            crate::runtime::pause(std::time::Duration::from_millis(100))?;
         }
         Err(Error::new(ErrorKind::Timeout, format!("create stream {name}"), "it did not become ACTIVE within 10 s"))
     }
@@ -218,7 +218,7 @@ impl Kinesis {
                         format!("{} record(s) still refused after 5 retries", failed.len()),
                     ));
                 }
-                std::thread::sleep(std::time::Duration::from_millis(100 << attempt));
+                crate::runtime::pause(std::time::Duration::from_millis(100 << attempt))?;
                 pending = failed;
             }
         }

@@ -1357,14 +1357,14 @@ impl Meter {
         if self.progress == Progress::Print && self.done * 10 / self.total.max(1) != before {
             let mib = |b: u64| b as f64 / 1_048_576.0;
             let secs = self.started.elapsed().as_secs_f64().max(1e-6);
-            println!(
+            crate::runtime::progress(&format!(
                 "{} {:.0}/{:.0} MiB ({:.0} MiB/s) {} {url}",
                 self.verb,
                 mib(self.done),
                 mib(self.total),
                 mib(self.done) / secs,
                 path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
-            );
+            ));
         }
     }
 }

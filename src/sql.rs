@@ -297,7 +297,7 @@ impl Db {
                 format!("describe table `{table}` on {}", self.cfg.endpoint()),
                 "there is no such table in this database",
             )
-            .hint("list the tables with `db.tables().await?`"));
+            .hint("list the tables with `db.tables()?`"));
         }
         Ok(df)
     }
@@ -511,7 +511,9 @@ async fn first_connection<C: sqlx::Connection>(
 
 pub use sourcelab_notebook::values::SqlValue;
 
+pub mod script;
 pub mod session;
+pub use script::{Script, Step};
 pub use session::Session;
 
 /// Accepts a plain SQL identifier (letters, digits, `_`, not starting with a digit, at most 64 characters).

@@ -416,6 +416,6 @@ impl Sqs {
 pub(crate) fn progress_line(progress: Progress, verb: &str, before: usize, now: usize, total: usize, target: &str) {
     let step = (total / 10).max(1);
     if progress == Progress::Print && (now / step != before / step || now == total) {
-        println!("{target}: {now}/{total} {verb}");
+        crate::runtime::progress(&format!("{target}: {now}/{total} {verb}"));
     }
 }

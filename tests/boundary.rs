@@ -1,23 +1,28 @@
-//! The notebook boundary, driven the way a kernel drives it: the notebook crate (`sourcelab_notebook`) loads the
-//! built `libsourcelab.so` through `SOURCELAB_LIBRARY` and calls it, against the real stack. Values, errors and
-//! panics cross intact, handles free what they hold, and secrets stay redacted on the notebook's side too.
+//! The notebook boundary, driven the way a kernel drives it: the notebook crate (`sourcelab_notebook`) calls the
+//! library over the call socket (`SOURCELAB_SOCKET`), served here by the library itself, against the real stack.
+//! Values, errors and panics cross intact, handles free what they hold, and secrets stay redacted on the
+//! notebook's side too.
 
 mod common;
 
 use serde_json::json;
 use sourcelab_notebook::prelude::*;
 
-/// Points the notebook crate at the library `cargo test` built, once per test binary.
-fn library() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
+/// Serves the library's calls in this test binary and points the notebook crate at the socket, once; the guard
+/// runs the tests one at a time (they count the values the library holds).
+fn library() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    static SERVER: std::sync::OnceLock<sourcelab::kernel::CallServer> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
         common::stack();
-        let lib = sourcelab::kernel::library_path().unwrap();
-        assert!(lib.is_file(), "{} was not built", lib.display());
-        // SAFETY: set once, before any thread of this test binary reads it (they all wait on ONCE).
-        unsafe { std::env::set_var("SOURCELAB_LIBRARY", &lib) };
+        let server = sourcelab::kernel::CallServer::start().unwrap();
+        // SAFETY: set once, before any thread of this test binary reads it (they all wait on SERVER).
+        unsafe { std::env::set_var("SOURCELAB_SOCKET", server.socket()) };
         unsafe { std::env::set_var("SOURCELAB_HOME", common::stack().home()) };
+        server
     });
+    guard
 }
 
 fn live() -> u64 {
@@ -26,7 +31,7 @@ fn live() -> u64 {
 
 #[test]
 fn a_query_crosses_as_a_handle_that_shows_and_answers() {
-    library();
+    let _one = library();
     assert!(sourcelab_notebook::ready());
     let env = load_env().unwrap();
     let db = Db::connect_mysql(&env).unwrap();
@@ -51,7 +56,7 @@ fn a_query_crosses_as_a_handle_that_shows_and_answers() {
 
 #[test]
 fn dropping_a_handle_frees_it_in_the_library() {
-    library();
+    let _one = library();
     let db = Db::connect_mysql(&load_env().unwrap()).unwrap();
     let before = live();
     let tables: Vec<Table> = (0..5).map(|i| db.query(&format!("SELECT {i} AS n")).unwrap()).collect();
@@ -65,7 +70,7 @@ fn dropping_a_handle_frees_it_in_the_library() {
 
 #[test]
 fn errors_cross_with_kind_what_cause_and_hint_and_no_secret() {
-    library();
+    let _one = library();
     let env = load_env().unwrap();
     let mut cfg = env.mysql().unwrap();
     let password = cfg.password.expose().to_string();
@@ -88,7 +93,7 @@ fn errors_cross_with_kind_what_cause_and_hint_and_no_secret() {
 
 #[test]
 fn a_panic_in_the_library_comes_back_as_an_error_naming_the_call() {
-    library();
+    let _one = library();
     let err = sourcelab_notebook::client::call("panic", json!({})).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Setup);
     assert!(err.what().contains("panic") && err.cause().contains("the library panicked"), "{err}");
@@ -99,7 +104,7 @@ fn a_panic_in_the_library_comes_back_as_an_error_naming_the_call() {
 
 #[test]
 fn dynamo_s3_and_marshal_answer_like_the_library() {
-    library();
+    let _one = library();
     let env = load_env().unwrap();
     let exact = marshal::to_plain(&json!({"Price": {"N": "1234567890.1234567890123456789012345678"}})).unwrap();
     assert_eq!(exact.to_string(), r#"{"Price":1234567890.1234567890123456789012345678}"#);
@@ -135,7 +140,7 @@ fn dynamo_s3_and_marshal_answer_like_the_library() {
 
 #[test]
 fn queues_streams_logs_and_charts_cross_the_boundary() {
-    library();
+    let _one = library();
     let env = load_env().unwrap();
     let sqs = Sqs::connect(&env).unwrap();
     sqs.remove_all("t8boundary-").unwrap();

@@ -1,34 +1,50 @@
-//! The notebook crate without a usable library: a missing file and a library that is not ours give a clear error
-//! with the fix, never a hang or a crash, and a later call succeeds once the library is there.
+//! The notebook crate without a usable library: no socket set, a socket nobody listens on, and a program that is
+//! not the library give a clear error with the fix, never a hang or a crash; a later call succeeds once the
+//! library serves the socket.
+
+use std::io::Read;
+use std::os::unix::net::UnixListener;
 
 use sourcelab_notebook::ErrorKind;
 
-fn set_library(path: &std::path::Path) {
+fn set_socket(path: Option<&std::path::Path>) {
     // SAFETY: this binary's only test sets it, on its only thread that reads the environment.
-    unsafe { std::env::set_var("SOURCELAB_LIBRARY", path) };
+    match path {
+        Some(p) => unsafe { std::env::set_var("SOURCELAB_SOCKET", p) },
+        None => unsafe { std::env::remove_var("SOURCELAB_SOCKET") },
+    }
 }
 
 #[test]
-fn a_missing_or_foreign_library_is_a_clear_error_and_the_fix_takes_effect() {
-    set_library(std::path::Path::new("/no/such/libsourcelab.so"));
+fn a_missing_or_foreign_socket_is_a_clear_error_and_the_fix_takes_effect() {
+    set_socket(None);
     let err = sourcelab_notebook::load_env().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Setup);
-    assert!(err.to_string().contains("/no/such/libsourcelab.so"), "{err}");
-    assert!(err.to_string().contains("sourcelab kernel install"), "{err}");
+    assert!(err.to_string().contains("SOURCELAB_SOCKET is not set"), "{err}");
+    assert!(err.hint_text().is_some_and(|h| h.contains("Rust (sourcelab)")), "{err}");
 
-    // A shared library that is not sourcelab's: it lacks the boundary's functions.
-    let foreign =
-        ["/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libm.so.6"]
-            .into_iter()
-            .map(std::path::Path::new)
-            .find(|p| p.is_file())
-            .expect("a system shared library to load");
-    set_library(foreign);
+    let dir = tempfile::tempdir().unwrap();
+    let nobody = dir.path().join("nobody.sock");
+    set_socket(Some(&nobody));
     let err = sourcelab_notebook::load_env().unwrap_err();
-    assert!(err.to_string().contains("sourcelab_protocol"), "{err}");
-    assert!(err.hint_text().is_some_and(|h| h.contains("sourcelab kernel install")), "{err}");
+    assert!(err.to_string().contains("nobody.sock"), "{err}");
 
-    // The real library: the next call works, in the same process.
-    set_library(&sourcelab::kernel::library_path().unwrap());
+    // A program that accepts the connection, reads the call and hangs up without answering.
+    let foreign = dir.path().join("foreign.sock");
+    let listener = UnixListener::bind(&foreign).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 16];
+            let _ = (&stream).read(&mut buf);
+        }
+    });
+    set_socket(Some(&foreign));
+    let err = sourcelab_notebook::load_env().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Setup);
+    assert!(err.to_string().contains("foreign.sock"), "{err}");
+
+    // The library's own socket: the next call works, in the same process.
+    let server = sourcelab::kernel::CallServer::start().unwrap();
+    set_socket(Some(server.socket()));
     assert!(sourcelab_notebook::ready());
 }

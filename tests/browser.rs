@@ -77,6 +77,26 @@ fn three_notebooks_run_all_in_jupyterlab_in_chromium_and_the_kernel_restarts() {
         "03: {:?}",
         headers(s3)
     );
+    // As a learner: Run All stops at the failing cell, shown as an error (red), and the cells after it do not run.
+    let learner = report.learner.expect("the learner's try");
+    let [connect, failing, after, _] = &learner.cells[..] else { panic!("{learner:?}") };
+    assert!(connect.ran() && failing.ran(), "{learner:?}");
+    let error = failing.outputs.iter().find(|o| o.mime.contains("stderr")).expect("an error output");
+    assert!(
+        error.text.contains("connect to MySQL/MariaDB at 127.0.0.1:1") && error.text.contains("hint:"),
+        "{error:?}"
+    );
+    assert!(!after.ran() && after.outputs.is_empty(), "a cell after the failing one ran: {after:?}");
+    // `db.` + Tab: the handle's public methods, none of its private fields, and the documentation beside the match.
+    assert!(learner.members.iter().any(|m| m == "query") && learner.members.iter().any(|m| m == "tables()"));
+    for private in ["h", "text", "config"] {
+        assert!(!learner.members.iter().any(|m| m == private), "{private} offered: {:?}", learner.members);
+    }
+    assert!(learner.documentation.contains("fn "), "the documentation panel: {:?}", learner.documentation);
+    // `db.qu` + Tab + Enter inserts the name only, so the line the learner finishes runs.
+    assert!(learner.offered.is_empty() || learner.offered.iter().any(|o| o == "query"), "{:?}", learner.offered);
+    assert_eq!(learner.typed.trim(), "db.query(\"SELECT 1 AS one\")?");
+    assert!(learner.ran.ran() && learner.ran.tables.iter().any(|t| t.first().is_some_and(|h| h.starts_with("one"))));
     // The restart: the kernel comes back and answers from the library. Its count starts again: the cell gets the
     // number the first cell of Run All got in a fresh kernel, not the next one after the last cell.
     let restart = report.restart.expect("a restart");

@@ -92,7 +92,8 @@ fn solutions_pass_learner_copies_are_not_attempted_and_a_wrong_answer_fails_with
         solution.replace("SELECT title, length, release_year FROM film LIMIT 4", "SELECT title FROM film LIMIT 4");
     assert_ne!(wrong, solution);
     write(&dir.path().join("wrong").join("01_sql.ipynb"), &wrong);
-    let nocompile = solution.replace("\\\"SELECT title, length, release_year FROM film LIMIT 4\\\"", "42");
+    // Exercise 5 is Rust: a learner's argument of the wrong type does not compile.
+    let nocompile = solution.replace("let inserted = db.execute(", "let inserted = db.execute(42, ");
     assert_ne!(nocompile, solution);
     write(&dir.path().join("nocompile_01_sql.ipynb"), &nocompile);
 
@@ -110,7 +111,7 @@ fn solutions_pass_learner_copies_are_not_attempted_and_a_wrong_answer_fails_with
     assert_eq!(o, "failed", "{said}");
     assert!(message.contains("check exercise 2") && message.contains("expected"), "the check's own message: {message}");
     assert_eq!(outcomes(&rows, "wrong").iter().filter(|o| *o == "passed").count(), outcomes(&rows, "wrong").len() - 1);
-    let (o, message) = &rows[&("nocompile".to_string(), "lab1_ex2".to_string())];
+    let (o, message) = &rows[&("nocompile".to_string(), "lab1_ex5".to_string())];
     assert_eq!(o, "errored", "{said}");
     assert!(!message.is_empty(), "the compile error: {message}");
     assert_eq!(rows[&("nocompile".to_string(), "lab1_ex1".to_string())].0, "passed", "the other exercises still count");
@@ -123,8 +124,8 @@ fn a_notebook_that_never_finishes_or_is_not_json_is_reported_and_the_others_stil
     let dir = tempfile::tempdir().unwrap();
     let solution = notebook("01_sql.ipynb");
     let endless = solution.replace(
-        "let films = db.query(",
-        "loop { std::thread::sleep(Duration::from_millis(100)); }\\nlet films = db.query(",
+        "check::lab1_ex2(&films)?",
+        "loop { std::thread::sleep(Duration::from_millis(100)); }\\ncheck::lab1_ex2(&films)?",
     );
     assert_ne!(endless, solution);
     write(&dir.path().join("looper").join("01_sql.ipynb"), &endless);

@@ -139,13 +139,17 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("information_schema") && find("rentio"), "schemas listed: {cells:#?}");
     assert!(find("connect to MySQL/MariaDB at 127.0.0.1:1 as lab") && find("hint:"), "the error demo: {cells:#?}");
 
-    // 01_sql: every exercise's check passed, and the three UPDATEs reported their rows.
+    // 01_sql: every exercise's check passed, the SQL cells showed their tables and counts (the three UPDATEs
+    // reported their rows), and `execute` its counts.
     let cells = outputs(&read(&out.path().join("01_sql.ipynb")));
     for n in 1..=12 {
         assert!(cells.iter().any(|c| c.contains(&format!("✓ exercise {n}:"))), "exercise {n} did not pass: {cells:#?}");
     }
-    assert!(cells.iter().any(|c| c.contains("[3, 1, 1]")), "rows per UPDATE: {cells:#?}");
-    assert!(cells.iter().any(|c| c.contains("<table class=\"sourcelab-frame\"")), "HTML tables in lab 1");
+    let updates = "3 rows affected.\n1 row affected.\n1 row affected.";
+    assert!(cells.iter().any(|c| c.contains(updates)), "rows per UPDATE: {cells:#?}");
+    assert!(cells.iter().any(|c| c.contains("[3]")), "execute's count of the INSERT: {cells:#?}");
+    let sql_tables = cells.iter().filter(|c| c.contains("sourcelab-sql") && c.contains("sourcelab-frame")).count();
+    assert!(sql_tables >= 12, "tables shown by SQL cells in lab 1: {sql_tables}");
 
     // 02_dynamodb: every exercise passed, and the values the lab shows.
     let cells = outputs(&read(&out.path().join("02_dynamodb.ipynb")));

@@ -162,16 +162,24 @@ enum Lab4Cmd {
 
 #[derive(Subcommand)]
 enum KernelCmd {
-    /// Install evcxr_jupyter, register "Rust (sourcelab)" in the venv's Jupyter and pre-build it.
+    /// Register "Rust (sourcelab)" in the venv's Jupyter and pre-build the notebook crate.
     Install,
     /// Start a kernel (Jupyter calls this; you do not need to).
     Launch {
         /// The connection file Jupyter passes.
         connection_file: PathBuf,
     },
+    /// The kernel itself, as `launch` sets it up.
+    #[command(hide = true)]
+    Serve {
+        /// The connection file Jupyter passes.
+        connection_file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
+    // The kernel runs cells in a child process that is this binary: there this becomes evcxr's runtime.
+    sourcelab::kernel::child::hook();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
@@ -276,6 +284,10 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Kernel { command: KernelCmd::Launch { connection_file } } => match kernel::launch(&connection_file)? {},
+        Cmd::Kernel { command: KernelCmd::Serve { connection_file } } => {
+            kernel::serve(&connection_file)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -375,15 +387,9 @@ fn convert(file: Option<PathBuf>, from: Format, numbers: Numbers) -> sourcelab::
     Ok(ExitCode::SUCCESS)
 }
 
-/// Starts the stack and installs the kernel; evcxr_jupyter (a long compile the first time) installs meanwhile.
+/// Starts the stack and installs the kernel.
 fn set_up(stack: &Stack) -> sourcelab::Result<()> {
-    let evcxr = std::thread::spawn(kernel::ensure_evcxr);
-    let up = stack.up();
-    let evcxr = evcxr.join().map_err(|_| {
-        sourcelab::Error::new(sourcelab::ErrorKind::Setup, "install evcxr_jupyter", "the installer thread panicked")
-    })?;
-    up?;
-    evcxr?;
+    stack.up()?;
     kernel::install(stack)
 }
 
@@ -403,7 +409,7 @@ fn browser_check(
     };
     // The first code cell of the first notebook runs again after a restart (00's loads the settings).
     let first = notebooks[0].file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let opts = BrowserOptions { chromium, restart: Some((first, 0)), ..BrowserOptions::default() };
+    let opts = BrowserOptions { chromium, restart: Some((first, 0)), learner: true, ..BrowserOptions::default() };
     set_up(stack)?;
     let out = if out.is_absolute() { out } else { stack.home().join(out) };
     let seen = kernel::browser::check(stack, &notebooks, &out, &opts)?;
@@ -433,6 +439,11 @@ fn browser_check(
         for e in nb.errors() {
             println!("  error in {}: {e}", nb.notebook);
         }
+    }
+    if let Some(l) = &seen.learner {
+        let stopped =
+            l.cells.iter().position(|c| !c.ran()).map_or("nowhere".to_string(), |i| format!("before code cell {i}"));
+        println!("\nas a learner: Run All stopped {stopped}; db.qu + Tab offered {:?}, typed {:?}", l.offered, l.typed);
     }
     if let Some(r) = &seen.restart {
         let said = r.outputs.iter().map(|o| o.text.as_str()).collect::<Vec<_>>().join(" | ");

@@ -154,8 +154,24 @@ pub fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
     Ok(Passed("exercise 5: 3 rows inserted".into()))
 }
 
-/// Exercise 6: the three UPDATEs (3, 1 and 1 rows).
-pub fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
+/// The rows each statement of a SQL cell changed, from what `%%sql name <<` kept (`statement`, `rows_affected`).
+fn rows_affected(exercise: &str, kept: &DataFrame) -> Result<Vec<u64>> {
+    let column = kept.column("rows_affected").and_then(|c| c.cast(&polars::prelude::DataType::UInt64));
+    let counts: Option<Vec<u64>> =
+        column.ok().and_then(|c| c.u64().ok().map(|c| c.iter().map(|n| n.unwrap_or(0)).collect()));
+    counts.ok_or_else(|| {
+        fail(
+            exercise,
+            "the counts a SQL cell keeps (columns statement, rows_affected)",
+            format!("a table with columns {:?}", kept.get_column_names()),
+            "run the statements in a cell that keeps their counts: `%%sql name <<` then the statements",
+        )
+    })
+}
+
+/// Exercise 6: the three UPDATEs (3, 1 and 1 rows), as the SQL cell kept them.
+pub fn lab1_ex6(db: &Db, updated: &DataFrame) -> Result<Passed> {
+    let updated = &rows_affected("exercise 6", updated)?[..];
     let hint = "three statements: set every last_update to '2020-09-12 08:00:00'; set category_id = 2 where name is \
                 'Animation'; set name = 'Action' where category_id = 1";
     let (ids, names, stamps) = category_copy(db)?;
@@ -174,8 +190,9 @@ pub fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
     Ok(Passed("exercise 6: 3, 1 and 1 rows updated".into()))
 }
 
-/// Exercise 7: the row with `category_id` 20 deleted.
-pub fn lab1_ex7(db: &Db, deleted: &[u64]) -> Result<Passed> {
+/// Exercise 7: the row with `category_id` 20 deleted, as the SQL cell kept it.
+pub fn lab1_ex7(db: &Db, deleted: &DataFrame) -> Result<Passed> {
+    let deleted = &rows_affected("exercise 7", deleted)?[..];
     let hint = "DELETE FROM category_copy WHERE category_id = 20";
     let (ids, _, _) = category_copy(db)?;
     if deleted != [1] || ids != [1, 2] {

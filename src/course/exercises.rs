@@ -10,10 +10,12 @@
 //! )?;
 //! ```
 //!
-//! [`learner_copy`] replaces each marked region (markers included) by [`PLACEHOLDER`], a SQL string that still
-//! compiles, or by the text after a colon on the marker line (`// BEGIN SOLUTION: todo!("the key")`), and the
-//! learner copies go to `notebooks/exercises/`. `sourcelab exercises` writes them; the tests
-//! fail when a committed copy is not what the solution notebook gives now.
+//! In a `%%sql` cell the markers are SQL comments (`-- BEGIN SOLUTION`, `-- END SOLUTION`).
+//!
+//! [`learner_copy`] replaces each marked region (markers included) by a placeholder: in Rust [`PLACEHOLDER`], a SQL
+//! string that still compiles, in SQL [`SQL_PLACEHOLDER`], or the text after a colon on the marker line
+//! (`// BEGIN SOLUTION: todo!("the key")`); the learner copies go to `notebooks/exercises/`. `sourcelab exercises`
+//! writes them; the tests fail when a committed copy is not what the solution notebook gives now.
 
 use std::path::{Path, PathBuf};
 
@@ -21,12 +23,23 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Opens a region a learner writes.
+/// Opens a region a learner writes (in Rust; in SQL the same words after `--`).
 pub const BEGIN: &str = "// BEGIN SOLUTION";
 /// Closes it.
 pub const END: &str = "// END SOLUTION";
-/// What a learner finds instead (a SQL string: every marked region sits where a SQL text goes).
+/// What a learner finds instead in Rust (a SQL string: every marked region sits where a SQL text goes).
 pub const PLACEHOLDER: &str = "\"-- write your SQL here\"";
+/// What a learner finds instead in a SQL cell.
+pub const SQL_PLACEHOLDER: &str = "-- write your SQL here";
+
+/// The marker words after the comment start: `BEGIN SOLUTION` / `END SOLUTION`.
+fn marker<'a>(line: &'a str, which: &str) -> Option<(&'a str, bool)> {
+    let words = &which[3..];
+    line.strip_prefix("// ")
+        .and_then(|l| l.strip_prefix(words))
+        .map(|rest| (rest, false))
+        .or_else(|| line.strip_prefix("-- ").and_then(|l| l.strip_prefix(words)).map(|rest| (rest, true)))
+}
 
 /// The learner copy of a solution notebook's JSON text.
 pub fn learner_copy(notebook: &str, name: &str) -> Result<String> {
@@ -43,22 +56,23 @@ pub fn learner_copy(notebook: &str, name: &str) -> Result<String> {
             Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
             _ => continue,
         };
-        if !text.contains(BEGIN) {
+        if !text.contains(&BEGIN[3..]) {
             continue;
         }
         let mut out: Vec<String> = Vec::new();
         let mut inside = false;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim();
-            if let Some(rest) = trimmed.strip_prefix(BEGIN) {
+            if let Some((rest, sql)) = marker(trimmed, BEGIN) {
                 if inside {
                     return Err(bad(format!("cell {} opens a region twice", index + 1)));
                 }
                 inside = true;
                 let indent = &line[..line.len() - line.trim_start().len()];
-                let placeholder = rest.strip_prefix(':').map(str::trim).unwrap_or(PLACEHOLDER);
+                let given = if sql { SQL_PLACEHOLDER } else { PLACEHOLDER };
+                let placeholder = rest.strip_prefix(':').map(str::trim).unwrap_or(given);
                 out.push(format!("{indent}{placeholder}\n"));
-            } else if trimmed == END {
+            } else if marker(trimmed, END).is_some_and(|(rest, _)| rest.is_empty()) {
                 if !inside {
                     return Err(bad(format!("cell {} closes a region it never opened", index + 1)));
                 }
@@ -92,7 +106,7 @@ pub fn learner_copies(home: &Path) -> Result<Vec<(PathBuf, PathBuf, String)>> {
     let mut out = Vec::new();
     for nb in crate::kernel::lab_notebooks(&stack)? {
         let text = std::fs::read_to_string(&nb).map_err(|e| Error::io("read", &nb, e))?;
-        if !text.contains(BEGIN) {
+        if !text.contains(&BEGIN[3..]) {
             continue;
         }
         let name = nb.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -134,15 +148,22 @@ mod tests {
 
     #[test]
     fn marked_regions_become_the_placeholder() {
-        let src = "let df = db.query(\n    // BEGIN SOLUTION\n    \"SELECT 1\"\n    // END SOLUTION\n).await?;\ndf";
+        let src = "let df = db.query(\n    // BEGIN SOLUTION\n    \"SELECT 1\"\n    // END SOLUTION\n)?;\ndf";
         let copy = learner_copy(&nb(src), "x.ipynb").unwrap();
-        assert_eq!(source_of(&copy), "let df = db.query(\n    \"-- write your SQL here\"\n).await?;\ndf");
+        assert_eq!(source_of(&copy), "let df = db.query(\n    \"-- write your SQL here\"\n)?;\ndf");
+    }
+
+    #[test]
+    fn sql_regions_become_a_sql_comment() {
+        let src = "%%sql films <<\n-- BEGIN SOLUTION\nSELECT 1\n-- END SOLUTION";
+        let copy = learner_copy(&nb(src), "x.ipynb").unwrap();
+        assert_eq!(source_of(&copy), "%%sql films <<\n-- write your SQL here");
     }
 
     #[test]
     fn cells_without_markers_are_unchanged() {
-        let copy = learner_copy(&nb("db.tables().await?"), "x.ipynb").unwrap();
-        assert_eq!(source_of(&copy), "db.tables().await?");
+        let copy = learner_copy(&nb("db.tables()?"), "x.ipynb").unwrap();
+        assert_eq!(source_of(&copy), "db.tables()?");
     }
 
     #[test]

@@ -229,17 +229,9 @@ fn judge(cells: &[(usize, String)], report: &NotebookReport, exercise: &str, giv
     if let Some(passed) = &check.passed {
         return (Outcome::Passed, passed.clone());
     }
-    if let Some(e) = &check.returned {
-        let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
-        let mut message = format!("{}: {}", text("what"), text("cause"));
-        if let Some(h) = e["hint"].as_str() {
-            message.push_str(&format!(" (hint: {h})"));
-        }
-        let outcome = if text("what").starts_with("check ") { Outcome::Failed } else { Outcome::Errored };
-        return (outcome, message);
-    }
     if let Some(e) = &check.error {
-        return (Outcome::Errored, e.clone());
+        let outcome = if e.is_check() { Outcome::Failed } else { Outcome::Errored };
+        return (outcome, e.message());
     }
     if !check.executed {
         let why = match report.status.as_str() {

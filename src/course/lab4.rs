@@ -73,7 +73,8 @@ fn saved_path(stack: &Stack) -> PathBuf {
 fn load_saved(stack: &Stack) -> Result<Saved> {
     let path = saved_path(stack);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::io("read", &path, e).hint("set the lab up first: `sourcelab lab4 setup` or `Lab4::setup().await?`")
+        Error::io("read", &path, e)
+            .hint("set the lab up first: `sourcelab lab4 setup` or, in a cell, `let lab = Lab4::setup()?;`")
     })?;
     serde_json::from_str(&text).map_err(|e| {
         Error::new(ErrorKind::Config, format!("read {}", path.display()), e.to_string())

@@ -400,9 +400,9 @@ pub fn traffic(url: &str, seconds: u32, progress: Progress) -> Result<Traffic> {
             }
         }
         if progress == Progress::Print && (tick + 1) % 10 == 0 {
-            println!("traffic: {}/{seconds} s, {} requests", (tick + 1) / 10, out.requests);
+            crate::runtime::progress(&format!("traffic: {}/{seconds} s, {} requests", (tick + 1) / 10, out.requests));
         }
-        std::thread::sleep(Duration::from_millis(100));
+        crate::runtime::pause(Duration::from_millis(100))?;
     }
     if out.requests == 0 {
         return Err(Error::new(ErrorKind::Connect, what, format!("no request to {url} was answered"))

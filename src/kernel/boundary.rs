@@ -1,20 +1,15 @@
-//! The notebook boundary, library side: the C functions the kernel's notebook crate calls, and the values that
-//! stay here between cells.
+//! The notebook boundary, library side: the calls the notebook crate makes, and the values that stay here
+//! between cells.
 //!
 //! Cells compile against the thin crate `sourcelab-notebook` (`kernel/notebook/`), never against this library:
-//! its dependency graph (polars, sqlx, the AWS SDKs) would be linked into every cell. The kernel process loads
-//! this library once as `libsourcelab.so` (the `cdylib` the same `cargo build` makes) and the notebook crate calls
-//! three C functions:
-//!
-//! - `sourcelab_protocol()`: the protocol hash of the notebook crate this library was built with; the notebook
-//!   crate refuses to talk to a library built from other sources;
-//! - `sourcelab_call(name, args)`: runs one helper ([`super::calls`]) and answers `{"ok": …}` or `{"err": …}`
-//!   as JSON; a panic is caught here and answers as an error naming the call;
-//! - `sourcelab_free(buffer)`: frees an answer.
+//! its dependency graph (polars, sqlx, the AWS SDKs) would be linked into every cell. The library lives in the
+//! kernel's own process; cells reach it over a Unix socket ([`super::serve`]), and each call runs one helper
+//! ([`super::calls`]) through [`answer`].
 //!
 //! Values a cell keeps (a pool, a client, a query result) are registered here and cross as a handle number; the
-//! notebook crate frees them when the cell's value is dropped. Because the process has one copy of this library,
-//! it has one runtime, one pool per database and one SDK client per connection, shared by every cell.
+//! notebook crate frees them when the cell's value is dropped. Because the kernel has one copy of this library,
+//! it has one runtime, one pool per database and one SDK client per connection, shared by every cell and by the
+//! kernel's own SQL cells.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -141,6 +136,13 @@ pub(crate) fn get(id: u64) -> Result<Object> {
 pub(crate) fn free(id: u64) -> Result<()> {
     objects().lock().map_err(|_| lost_registry())?.1.remove(&id);
     Ok(())
+}
+
+/// Frees every value (the engine process that held their handles is gone).
+pub(crate) fn free_all() {
+    if let Ok(mut guard) = objects().lock() {
+        guard.1.clear();
+    }
 }
 
 /// How many values the cells hold now.
@@ -305,17 +307,17 @@ pub(crate) fn handle(object: Object) -> Result<Value> {
     Ok(json!({"handle": keep(object)?, "text": text}))
 }
 
-fn answer(name: &str, args: &[u8]) -> Value {
-    let args: Value = match serde_json::from_slice(args) {
-        Ok(v) => v,
-        Err(e) => {
-            let e = Error::new(ErrorKind::Input, format!("call {name}"), format!("the arguments are not JSON: {e}"));
-            return json!({"err": e.to_json()});
-        }
-    };
-    let run = std::panic::AssertUnwindSafe(|| super::calls::dispatch(&Args { call: name, v: &args }));
+/// Runs the call `name` with the JSON `args` and answers `{"ok": …}` or `{"err": …}`; a panic in the library is
+/// caught here and answers as an error naming the call.
+pub(crate) fn answer(name: &str, args: &Value) -> Value {
+    let run = std::panic::AssertUnwindSafe(|| super::calls::dispatch(&Args { call: name, v: args }));
     match std::panic::catch_unwind(run) {
         Ok(Ok(v)) => json!({"ok": v}),
+        // An interrupt names the call the cell made, not the library's inner step.
+        Ok(Err(e)) if e.kind() == ErrorKind::Interrupted => {
+            let e = Error::new(ErrorKind::Interrupted, name, e.cause()).hint(e.hint_text().unwrap_or_default());
+            json!({"err": e.to_json()})
+        }
         Ok(Err(e)) => json!({"err": e.to_json()}),
         Err(panic) => {
             let msg = panic
@@ -328,43 +330,4 @@ fn answer(name: &str, args: &[u8]) -> Value {
             json!({"err": e.to_json()})
         }
     }
-}
-
-/// The protocol hash of the notebook crate this library was built with.
-#[unsafe(no_mangle)]
-pub extern "C" fn sourcelab_protocol() -> u64 {
-    sourcelab_notebook::wire::PROTOCOL
-}
-
-/// Runs the call `name` with the JSON `args`; returns a buffer of `*out_len` bytes (JSON) to free with
-/// [`sourcelab_free`].
-///
-/// # Safety
-/// `name` and `args` must point to `name_len` and `args_len` readable bytes, and `out_len` to a writable `usize`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sourcelab_call(
-    name: *const u8,
-    name_len: usize,
-    args: *const u8,
-    args_len: usize,
-    out_len: *mut usize,
-) -> *mut u8 {
-    // SAFETY: the caller's contract above.
-    let (name, args) =
-        unsafe { (std::slice::from_raw_parts(name, name_len), std::slice::from_raw_parts(args, args_len)) };
-    let name = String::from_utf8_lossy(name);
-    let reply = answer(&name, args).to_string().into_bytes().into_boxed_slice();
-    // SAFETY: the caller's contract above.
-    unsafe { *out_len = reply.len() };
-    Box::into_raw(reply).cast::<u8>()
-}
-
-/// Frees a buffer [`sourcelab_call`] returned.
-///
-/// # Safety
-/// `ptr` and `len` must be exactly what one `sourcelab_call` returned, freed once.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sourcelab_free(ptr: *mut u8, len: usize) {
-    // SAFETY: the caller's contract above: this is the boxed slice `sourcelab_call` leaked.
-    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
 }

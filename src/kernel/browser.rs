@@ -7,7 +7,9 @@
 //!
 //! 1. open each notebook from the file browser; wait until the kernel it names, "Rust (sourcelab)", is idle;
 //! 2. Run > Run All Cells, wait for the last cell, File > Save Notebook, take a screenshot;
-//! 3. optionally Kernel > Restart Kernel… on one notebook and run one cell again: the kernel comes back and the
+//! 3. optionally, as a learner would: Run All on a notebook whose second cell fails (the rest must not run), then in
+//!    its last cell `db.qu`, Tab, Enter on the match, the arguments typed after it, and the cell run;
+//! 4. optionally Kernel > Restart Kernel… on one notebook and run one cell again: the kernel comes back and the
 //!    library answers.
 //!
 //! The [`BrowserReport`] holds what the page showed: each cell's prompt and outputs, the header row of every HTML
@@ -34,12 +36,51 @@ pub struct BrowserOptions {
     pub restart: Option<(String, usize)>,
     /// Longest time one notebook's Run All may take, in seconds.
     pub limit_seconds: u64,
+    /// Also try [`LEARNER_NOTEBOOK`] as a learner: Run All stopping at its failing cell, then Tab completion.
+    pub learner: bool,
 }
 
 impl Default for BrowserOptions {
     fn default() -> Self {
-        BrowserOptions { chromium: None, restart: None, limit_seconds: 900 }
+        BrowserOptions { chromium: None, restart: None, limit_seconds: 900, learner: false }
     }
+}
+
+/// The notebook the learner check writes: a cell that connects, one that fails (a closed port), one that must not
+/// run after it, and an empty cell to type into.
+pub const LEARNER_NOTEBOOK: &str = "learner_check.ipynb";
+
+fn learner_notebook() -> String {
+    let code = |src: &str| serde_json::json!({"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": src});
+    serde_json::json!({
+        "cells": [
+            code("let env = load_env()?;\nlet db = Db::connect_mysql(&env)?;"),
+            code("let closed = DbConfig { port: 1, ..env.mysql()? };\nDb::connect(&closed)?;"),
+            code("println!(\"this cell runs after the failing one\");"),
+            code(""),
+        ],
+        "metadata": {"kernelspec": {"display_name": super::KERNEL_DISPLAY_NAME, "language": "rust", "name": super::KERNEL_NAME}},
+        "nbformat": 4,
+        "nbformat_minor": 5
+    })
+    .to_string()
+}
+
+/// What a learner's try showed: Run All stopping at the failing cell, then a completed line.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LearnerCheck {
+    /// The notebook's cells after Run All.
+    pub cells: Vec<PageCell>,
+    /// What Tab offered after `db.`.
+    pub members: Vec<String>,
+    /// What the completer's documentation panel showed beside the selected member.
+    pub documentation: String,
+    /// What Tab offered after `db.qu` (empty when a single match went in at once).
+    pub offered: Vec<String>,
+    /// The last cell's text after Tab, Enter and the arguments.
+    pub typed: String,
+    /// That cell once it ran.
+    pub ran: PageCell,
 }
 
 /// What the page showed of one output.
@@ -149,6 +190,9 @@ pub struct BrowserReport {
     pub notebooks: Vec<BrowserNotebook>,
     /// The restart, when asked for.
     pub restart: Option<RestartCheck>,
+    /// The learner's try, when asked for.
+    #[serde(default)]
+    pub learner: Option<LearnerCheck>,
     /// Where the screenshots, executed copies and JupyterLab's log are.
     #[serde(skip_deserializing)]
     pub out: PathBuf,
@@ -201,6 +245,11 @@ pub fn check(stack: &Stack, notebooks: &[PathBuf], out: &Path, opts: &BrowserOpt
         .args(["--kernel", super::KERNEL_DISPLAY_NAME, "--limit", &opts.limit_seconds.to_string()]);
     if let Some((name, cell)) = &opts.restart {
         cmd.arg("--restart").arg(format!("{name}:{cell}"));
+    }
+    if opts.learner {
+        let path = work.join(LEARNER_NOTEBOOK);
+        std::fs::write(&path, learner_notebook()).map_err(|e| Error::io("write", &path, e))?;
+        cmd.arg("--learner").arg(LEARNER_NOTEBOOK);
     }
     let output = cmd
         .args(&names)

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, table};
 use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
+use crate::frame::Show;
 use crate::iam::{Credentials, Iam};
 use crate::kinesis::{Kinesis, StartAt};
 use crate::lab4::Lab4;
@@ -266,6 +267,14 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         }
 
         "db.session" => session_handle(a.db("db")?.session(a.str("name")?)?)?,
+        "sql.cell" => {
+            let engine = crate::config::Engine::from_scheme(a.str("engine")?)?;
+            let values: Vec<(String, SqlValue)> = (a.json("values").as_object().into_iter().flatten())
+                .map(|(name, v)| (name.clone(), SqlValue::from_json(v)))
+                .collect();
+            let script = crate::sql::script::cell(engine, a.str("sql")?, &values)?;
+            json!({"shown": sourcelab_notebook::wire::mime_to_json(&script.mime()), "kept": table(script.kept()?)?})
+        }
         "session.execute" => json!(a.session("session")?.execute(a.str("sql")?)?),
         "session.query" => table(a.session("session")?.query(a.str("sql")?)?)?,
         "session.begin" => json!(a.session("session")?.begin()?),
@@ -459,8 +468,8 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "check.lab1_ex3" => shown(&check::lab1_ex3(&a.frame("df")?)?),
         "check.lab1_ex4" => shown(&check::lab1_ex4(&a.frame("df")?)?),
         "check.lab1_ex5" => shown(&check::lab1_ex5(&a.db("db")?, &a.counts("inserted")?)?),
-        "check.lab1_ex6" => shown(&check::lab1_ex6(&a.db("db")?, &a.counts("updated")?)?),
-        "check.lab1_ex7" => shown(&check::lab1_ex7(&a.db("db")?, &a.counts("deleted")?)?),
+        "check.lab1_ex6" => shown(&check::lab1_ex6(&a.db("db")?, &a.frame("updated")?)?),
+        "check.lab1_ex7" => shown(&check::lab1_ex7(&a.db("db")?, &a.frame("deleted")?)?),
         "check.lab1_ex8" => shown(&check::lab1_ex8(&a.frame("df")?)?),
         "check.lab1_ex9" => shown(&check::lab1_ex9(&a.frame("df")?)?),
         "check.lab1_ex10" => shown(&check::lab1_ex10(&a.frame("df")?)?),

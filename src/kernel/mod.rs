@@ -1,27 +1,43 @@
-//! The Rust kernel: evcxr_jupyter, cells compiled against the thin notebook crate, the library loaded once.
+//! The Rust kernel "Rust (sourcelab)": our own Jupyter kernel on evcxr's engine, the library linked in.
 //!
-//! evcxr compiles every notebook cell into a small shared library and links it against the whole dependency
-//! graph of every crate the cell can see. Against this library (polars, sqlx, the AWS SDKs: ~380 crates) that cost
-//! 4.4 s a cell, and the kernel first built the whole graph once more at opt-level 0 (6.6 minutes). So cells see
-//! only `sourcelab-notebook` (`kernel/notebook/`, a dozen small crates), which calls this library through the
-//! C functions of [`boundary`]: the library is the `libsourcelab.so` that `cargo build` makes next to the
-//! `sourcelab` command, loaded once into the kernel process (`SOURCELAB_LIBRARY`, set by [`launch`]).
+//! `sourcelab kernel launch` is what the kernelspec runs. It becomes `sourcelab kernel serve` ([`jupyter::serve`]):
+//! the Jupyter protocol, the library (one tokio runtime, one pool per database, one AWS client per endpoint), and
+//! evcxr's engine ([`engine`]), which compiles each Rust cell against the thin crate `sourcelab-notebook`
+//! (`kernel/notebook/`) and runs it in a child process, the engine process ([`child`]). Cells call the library over
+//! a Unix socket ([`serve`], [`boundary`], [`calls`]): the library's dependency graph (polars, sqlx, the AWS SDKs,
+//! ~380 crates) never reaches a cell, so a cell compiles and links in a fraction of a second.
+//!
+//! ```text
+//! JupyterLab / nbclient / jupyter console
+//!         │  Jupyter messaging 5.3 (jupyter-protocol, jupyter-zmq-client)
+//!         ▼
+//! sourcelab kernel serve   errors, completion, %%sql, interrupt    ← the library lives here
+//!    ├─ evcxr's engine (CommandContext): rust-analyzer, cargo
+//!    │     └─ engine process: the cells' .so files and variables  ── calls over a Unix socket ──┐
+//!    └─ %%sql cells that only show a result: run here, nothing compiled                   ◄─────┘
+//! ```
 //!
 //! - **`kernel/init.evcxr`**: `:opt 0` (the notebook crate's code is glue; the work runs in the library, built
-//!   normally), `:offline 1` (cells never touch the network), and the `:dep` on the notebook crate.
-//! - **`kernel/prelude.rs`**: `use sourcelab_notebook::prelude::*;` and one `let` that loads the library while
-//!   the kernel starts, so rust-analyzer's first inference and the library's start are not the first cell's.
-//! - **A persistent work folder per running kernel** (`EVCXR_TMPDIR`): by default evcxr builds in a temporary
-//!   folder deleted when the kernel exits. [`launch`] gives each kernel a numbered folder under the cache
-//!   (`evcxr-work/0`, `1`, …) that no other running kernel uses, and keeps it, so a kernel starts in seconds.
+//!   normally), `:offline 1` (cells never touch the network), `:efmt {:#?}`, and the `:dep` on the notebook crate.
+//! - **`kernel/prelude.rs`**: `use sourcelab_notebook::prelude::*;` and one `let` that connects to the library
+//!   while the kernel starts, so rust-analyzer's first inference is not the first cell's.
+//! - **A persistent work folder per running kernel** (`EVCXR_TMPDIR`): [`launch`] gives each kernel a numbered
+//!   folder under the cache (`evcxr-work/0`, `1`, …) that no other running kernel uses, and keeps it, so a kernel
+//!   finds the notebook crate built and starts in seconds.
 //!
-//! [`install`] installs evcxr_jupyter (once), writes the config and the kernelspec, and builds the notebook crate
-//! in the first work folder with visible progress. Everything lives outside the checkout ([`crate::cache_dir`]).
+//! [`install`] writes the kernelspec and builds the notebook crate in the first work folder with visible progress.
+//! Everything slow to rebuild lives outside the checkout ([`crate::cache_dir`]).
 
 pub mod boundary;
 pub mod browser;
 mod calls;
+pub mod child;
+mod complete;
+mod engine;
+mod jupyter;
+mod magic;
 pub mod report;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,44 +46,12 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, ErrorKind, Result};
 use crate::local::{Stack, process, venv};
 
-/// The evcxr_jupyter version we install and test with.
+/// The evcxr version the kernel is built on (pinned in Cargo.toml).
 pub const EVCXR_VERSION: &str = "0.22.0";
 /// The kernel's name in Jupyter.
 pub const KERNEL_NAME: &str = "sourcelab";
 /// The name JupyterLab shows for it (`kernel/kernel.json`'s `display_name`).
 pub const KERNEL_DISPLAY_NAME: &str = "Rust (sourcelab)";
-
-/// Where evcxr_jupyter is installed (outside the checkout).
-pub fn evcxr_bin() -> PathBuf {
-    crate::cache_dir().join(format!("evcxr-{EVCXR_VERSION}")).join("bin").join("evcxr_jupyter")
-}
-
-/// Installs evcxr_jupyter with `cargo install --locked` unless it is there (about 7 minutes on 2 cores).
-pub fn ensure_evcxr() -> Result<PathBuf> {
-    let bin = evcxr_bin();
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    let root = crate::cache_dir().join(format!("evcxr-{EVCXR_VERSION}"));
-    eprintln!("sourcelab: installing evcxr_jupyter {EVCXR_VERSION} into {} (about 7 minutes, once)", root.display());
-    let status = Command::new(cargo())
-        .args(["install", "evcxr_jupyter", "--locked", "--version", EVCXR_VERSION, "--root"])
-        .arg(&root)
-        // Its own build folder: the checkout's builds (clippy, tests) can run at the same time without waiting for
-        // each other's lock.
-        .env("CARGO_TARGET_DIR", crate::cache_dir().join("evcxr-build"))
-        .status()
-        .map_err(|e| Error::new(ErrorKind::Setup, "run cargo install evcxr_jupyter", e.to_string()))?;
-    if !status.success() || !bin.is_file() {
-        return Err(Error::new(
-            ErrorKind::Setup,
-            format!("install evcxr_jupyter {EVCXR_VERSION}"),
-            format!("cargo install exited with {status}"),
-        )
-        .hint("read cargo's output above; evcxr needs Rust 1.95 or newer (`rustup update`)"));
-    }
-    Ok(bin)
-}
 
 fn cargo() -> PathBuf {
     std::env::var_os("CARGO").map(PathBuf::from).unwrap_or_else(|| "cargo".into())
@@ -91,25 +75,19 @@ fn render(template: &Path, pairs: &[(&str, &str)]) -> Result<String> {
     Ok(text)
 }
 
-/// Installs evcxr (once), writes the evcxr config and the "Rust (sourcelab)" kernelspec, installs mold when
-/// possible, and pre-builds the kernel (with progress) so the first notebook starts in seconds.
+/// Writes the "Rust (sourcelab)" kernelspec, installs mold when possible, and pre-builds the notebook crate
+/// (with progress) so the first notebook starts in seconds.
 pub fn install(stack: &Stack) -> Result<()> {
-    ensure_evcxr()?;
     if process::find_program("mold", &[]).is_none() && process::is_root() {
         // Optional: a faster first link. Without it evcxr uses the system linker.
         if let Err(e) = process::apt_install(&["mold"]) {
             eprintln!("sourcelab: mold not installed ({e}); using the system linker");
         }
     }
-    library_path_checked()?;
     let home = stack.home().to_string_lossy().to_string();
     let kernel_src = stack.home().join("kernel");
     let cfg = config_dir(stack);
     std::fs::create_dir_all(&cfg).map_err(|e| Error::io("create folder", &cfg, e))?;
-    let init = render(&kernel_src.join("init.evcxr"), &[("{{SOURCELAB_HOME}}", &home)])?;
-    write(&cfg.join("init.evcxr"), &init)?;
-    let prelude = render(&kernel_src.join("prelude.rs"), &[])?;
-    write(&cfg.join("prelude.rs"), &prelude)?;
     let exe = current_exe()?;
     let spec = render(
         &kernel_src.join("kernel.json"),
@@ -118,15 +96,37 @@ pub fn install(stack: &Stack) -> Result<()> {
     let spec_dir = kernelspec_dir(stack);
     std::fs::create_dir_all(&spec_dir).map_err(|e| Error::io("create folder", &spec_dir, e))?;
     write(&spec_dir.join("kernel.json"), &spec)?;
+    show_documentation_beside_completions(stack)?;
     // Warm once per notebook crate: later changes to it rebuild in seconds when a kernel starts.
-    let manifest = std::fs::read_to_string(kernel_src.join("notebook").join("Cargo.toml")).unwrap_or_default();
-    let key = crate::short_hash(&format!("{EVCXR_VERSION}\n{init}\n{prelude}\n{manifest}"));
+    let read = |name: &str| std::fs::read_to_string(kernel_src.join(name)).unwrap_or_default();
+    let key = crate::short_hash(&format!(
+        "{EVCXR_VERSION}\n{}\n{}\n{}",
+        read("init.evcxr").replace("{{SOURCELAB_HOME}}", &home),
+        read("prelude.rs"),
+        read("notebook/Cargo.toml")
+    ));
     let marker = work_root().join(format!("warm-{key:08x}"));
     if marker.is_file() && work_root().join("0").join("target").is_dir() {
         return Ok(());
     }
     warm(stack)?;
     write(&marker, "")
+}
+
+/// JupyterLab's default settings for the venv's JupyterLab (`share/jupyter/lab/settings/overrides.json`, which
+/// JupyterLab reads as the defaults a learner can still change): the completer shows its documentation panel, so
+/// beside the match Tab selects stand its signature and its doc comment (the kernel's `inspect_reply`).
+fn show_documentation_beside_completions(stack: &Stack) -> Result<()> {
+    let dir = venv::dir(stack).join("share").join("jupyter").join("lab").join("settings");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create folder", &dir, e))?;
+    let path = dir.join("overrides.json");
+    let mut overrides: serde_json::Value = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    overrides["@jupyterlab/completer-extension:manager"]["showDocumentationPanel"] = true.into();
+    write(&path, &serde_json::to_string_pretty(&overrides).unwrap_or_default())
 }
 
 /// This binary's path (rebuilt while it runs, Linux names the old file "… (deleted)"; the new one sits there).
@@ -137,23 +137,6 @@ fn current_exe() -> Result<PathBuf> {
         Some(p) => PathBuf::from(p),
         None => exe,
     })
-}
-
-/// The library the kernel loads: `libsourcelab.so`, which `cargo build` writes next to the `sourcelab` binary.
-pub fn library_path() -> Result<PathBuf> {
-    let exe = current_exe()?;
-    // Test binaries live one folder down, in `deps/`.
-    let dir = exe.parent().map(|d| if d.ends_with("deps") { d.parent().unwrap_or(d) } else { d });
-    Ok(dir.unwrap_or(Path::new(".")).join("libsourcelab.so"))
-}
-
-fn library_path_checked() -> Result<PathBuf> {
-    let lib = library_path()?;
-    if !lib.is_file() {
-        return Err(Error::new(ErrorKind::Setup, "find the library the kernel loads", format!("no {}", lib.display()))
-            .hint("build it with `cargo build` in the checkout (scripts/labs.sh does), then run this again"));
-    }
-    Ok(lib)
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -180,11 +163,11 @@ fn claim_work_dir() -> Result<PathBuf> {
                 return Ok(root.join(n.to_string()));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                // Taken while its owner runs: as evcxr, or still as `sourcelab kernel launch` on its way to exec;
+                // Taken while its owner runs (`sourcelab kernel launch`, then `serve` in the same process);
                 // a file without a pid yet was created a moment ago by a launcher that is writing it.
                 let owner = std::fs::read_to_string(&pid_file).ok().and_then(|t| t.trim().parse::<u32>().ok());
                 let alive = match owner {
-                    Some(p) => p != me && (process::is_running(p, "evcxr") || process::is_running(p, "sourcelab")),
+                    Some(p) => p != me && process::is_running(p, "sourcelab"),
                     None => std::fs::metadata(&pid_file)
                         .and_then(|m| m.modified())
                         .ok()
@@ -206,14 +189,18 @@ fn claim_work_dir() -> Result<PathBuf> {
     Err(Error::new(ErrorKind::Setup, "start a kernel", "64 kernels are already running").hint("shut some down"))
 }
 
-/// What a kernelspec runs: picks a free work folder, points evcxr at it and at our config, and becomes
-/// evcxr_jupyter (same pid, so Jupyter's signals reach it).
+/// What a kernelspec runs: picks a free work folder and a private folder for the call socket, sets up the
+/// environment evcxr's engine needs, and becomes `sourcelab kernel serve` (same pid, so Jupyter's signals reach
+/// it).
 pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
     use std::os::unix::process::CommandExt;
     let stack = Stack::new();
     let work = claim_work_dir()?;
     std::fs::create_dir_all(&work).map_err(|e| Error::io("create folder", &work, e))?;
-    let mut cmd = Command::new(evcxr_bin());
+    let config = config_dir(&stack);
+    std::fs::create_dir_all(&config).map_err(|e| Error::io("create folder", &config, e))?;
+    let socket = serve::private_dir()?.join("calls.sock");
+    let mut cmd = Command::new(current_exe()?);
     // Build settings of whoever started Jupyter (cargo test, a shell with CARGO_TARGET_DIR, ...) must not reach
     // evcxr's cargo: they change build fingerprints and make the kernel recompile its dependencies.
     for (key, _) in std::env::vars_os() {
@@ -225,17 +212,60 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
             cmd.env_remove(&*key);
         }
     }
+    let sysroot = sysroot();
     let err = cmd
-        .arg("--control_file")
+        .args(["kernel", "serve"])
         .arg(connection_file)
-        .env("LD_LIBRARY_PATH", loader_path())
-        .env("SOURCELAB_LIBRARY", library_path()?)
+        .env("LD_LIBRARY_PATH", loader_path(sysroot.as_deref()))
+        .env("PATH", tool_path(sysroot.as_deref()))
+        .env(sourcelab_notebook::client::SOCKET_VAR, &socket)
         .env("EVCXR_TMPDIR", &work)
-        .env("EVCXR_CONFIG_DIR", config_dir(&stack))
-        .env("XDG_CACHE_HOME", crate::cache_dir())
+        // An empty config folder of ours: a learner's own ~/.config/evcxr must not change the kernel.
+        .env("EVCXR_CONFIG_DIR", &config)
         .exec();
-    Err(Error::new(ErrorKind::Setup, "start evcxr_jupyter", err.to_string())
-        .hint("run `sourcelab kernel install` to install it"))
+    Err(Error::new(ErrorKind::Setup, "start the kernel", err.to_string())
+        .hint("run `cargo build` in the checkout, then `sourcelab kernel install`"))
+}
+
+/// The call socket cells reach the library through, served by this process until dropped. The kernel makes one;
+/// tests and tools that drive the notebook crate without a kernel make their own (`tests/boundary.rs`) and point
+/// `SOURCELAB_SOCKET` at [`CallServer::socket`].
+#[derive(Debug)]
+pub struct CallServer {
+    _server: serve::Server,
+    socket: PathBuf,
+}
+
+impl CallServer {
+    /// Starts serving calls on a new socket in a private folder.
+    pub fn start() -> Result<CallServer> {
+        let socket = serve::private_dir()?.join("calls.sock");
+        Ok(CallServer { _server: serve::Server::start(&socket)?, socket })
+    }
+
+    /// The socket's path.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+}
+
+/// `sourcelab kernel serve`: the kernel itself, as [`launch`] set it up.
+pub fn serve(connection_file: &Path) -> Result<()> {
+    let socket = std::env::var_os(sourcelab_notebook::client::SOCKET_VAR).map(PathBuf::from).ok_or_else(|| {
+        Error::new(ErrorKind::Setup, "start the kernel", "it was not started by `sourcelab kernel launch`")
+            .hint("pick the kernel \"Rust (sourcelab)\" in Jupyter (`sourcelab kernel install` registers it)")
+    })?;
+    jupyter::serve(connection_file, &socket)
+}
+
+/// The Rust toolchain's folder (`rustc --print sysroot`).
+fn sysroot() -> Option<PathBuf> {
+    Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
 }
 
 /// `LD_LIBRARY_PATH` for the kernel: the toolchain's own libraries first.
@@ -244,16 +274,10 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
 /// `deps/` folder, but evcxr loads the copy one folder up. When the work folder and the toolchain share a parent
 /// (both under `~`, as `~/.cache` and `~/.rustup` do), that relative path points one level too high and loading
 /// the cell fails with "dlopen failed". Naming the toolchain's library folder explicitly fixes it anywhere.
-fn loader_path() -> std::ffi::OsString {
-    let sysroot = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+fn loader_path(sysroot: Option<&Path>) -> std::ffi::OsString {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(root) = sysroot {
-        let lib = Path::new(&root).join("lib");
+        let lib = root.join("lib");
         let target_libs = std::fs::read_dir(lib.join("rustlib"))
             .map(|rd| rd.flatten().map(|e| e.path().join("lib")).filter(|p| p.is_dir()).collect::<Vec<_>>())
             .unwrap_or_default();
@@ -261,6 +285,17 @@ fn loader_path() -> std::ffi::OsString {
         dirs.extend(target_libs);
     }
     if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        dirs.extend(std::env::split_paths(&existing));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// `PATH` for the kernel: the toolchain's `bin/` first. With rustup, `cargo` and `rustc` on the usual `PATH` are
+/// its proxies, which choose the toolchain on every call (about 40 ms each); evcxr and its rust-analyzer call them
+/// some 50 times while a kernel starts, and every cell twice.
+fn tool_path(sysroot: Option<&Path>) -> std::ffi::OsString {
+    let mut dirs: Vec<PathBuf> = sysroot.map(|r| r.join("bin")).into_iter().collect();
+    if let Some(existing) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&existing));
     }
     std::env::join_paths(dirs).unwrap_or_default()
@@ -398,10 +433,36 @@ pub struct CheckCell {
     pub executed: bool,
     /// The `✓ …` line it printed.
     pub passed: Option<String>,
-    /// The error it returned (`kind`, `what`, `cause`, `hint`), as the notebook crate recorded it.
-    pub returned: Option<serde_json::Value>,
-    /// The error the kernel reported (a compile error, a panic).
-    pub error: Option<String>,
+    /// The error the kernel reported for it: a check that failed, or a compile error, a panic, another error.
+    pub error: Option<CellError>,
+}
+
+/// A cell's error as the kernel reports it (Jupyter's `error` output).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct CellError {
+    /// A sourcelab error's kind (`Input`, `Service`, …), or `CompileError`, `Panic`, `Interrupted`, ….
+    pub ename: String,
+    /// Its first line: for a sourcelab error, what failed and why (`check lab1_ex2: expected …, got …`).
+    pub evalue: String,
+    /// The whole text, the hint included.
+    #[serde(default)]
+    pub traceback: Vec<String>,
+}
+
+impl CellError {
+    /// Whether it is an exercise check's verdict (the check ran and the answer was wrong).
+    pub fn is_check(&self) -> bool {
+        self.evalue.starts_with("check ")
+    }
+
+    /// The first line, with the hint when there is one: `… (hint: …)`.
+    pub fn message(&self) -> String {
+        let hint = self.traceback.iter().find_map(|l| l.trim_start().strip_prefix("hint: "));
+        match hint {
+            Some(h) => format!("{} (hint: {h})", self.evalue),
+            None => self.evalue.clone(),
+        }
+    }
 }
 
 /// The outcome of one notebook.

@@ -9,15 +9,9 @@ use std::process::Command;
 use super::{Stack, process};
 use crate::error::{Error, ErrorKind, Result};
 
-/// What the venv holds, pinned. A change here makes the next `up` install again.
-pub const REQUIREMENTS: &[&str] = &[
-    "jupyterlab==4.6.6",
-    "nbclient==0.11.0",
-    "nbconvert==7.17.2",
-    "nbformat==5.11.1",
-    "moto[server]==5.2.5",
-    "boto3==1.44.8",
-];
+/// What the venv holds, pinned, one package a line: `kernel/requirements.txt`, which `scripts/labs.sh` also installs
+/// while the first build runs. A change there makes the next `up` install again.
+pub const REQUIREMENTS: &str = include_str!("../../kernel/requirements.txt");
 
 /// The venv folder.
 pub fn dir(stack: &Stack) -> PathBuf {
@@ -35,7 +29,8 @@ pub const BROWSER_REQUIREMENTS: &[&str] = &["playwright==1.65.2"];
 
 /// Creates the venv and installs [`REQUIREMENTS`] when they are not installed yet.
 pub fn ensure(stack: &Stack) -> Result<()> {
-    install_pinned(stack, "requirements", REQUIREMENTS, "JupyterLab, nbclient, moto")
+    let packages: Vec<&str> = REQUIREMENTS.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    install_pinned(stack, "requirements", &packages, "JupyterLab, nbclient, moto")
 }
 
 /// Installs [`BROWSER_REQUIREMENTS`] into the venv (created first when missing) when they are not there yet.
@@ -44,11 +39,12 @@ pub fn ensure_browser(stack: &Stack) -> Result<()> {
     install_pinned(stack, "browser", BROWSER_REQUIREMENTS, "Playwright")
 }
 
-/// Installs `packages` unless the marker file `sourcelab-{set}.txt` in the venv lists exactly them.
+/// Installs `packages` unless the marker file `sourcelab-{set}.txt` in the venv lists exactly them (one a line).
 fn install_pinned(stack: &Stack, set: &str, packages: &[&str], what: &str) -> Result<()> {
     let marker = dir(stack).join(format!("sourcelab-{set}.txt"));
     let wanted = packages.join("\n");
-    if bin(stack, "python").is_file() && std::fs::read_to_string(&marker).is_ok_and(|t| t == wanted) {
+    let listed = |t: String| t.lines().map(str::trim).filter(|l| !l.is_empty()).eq(packages.iter().copied());
+    if bin(stack, "python").is_file() && std::fs::read_to_string(&marker).is_ok_and(listed) {
         return Ok(());
     }
     let python = process::require_program("python3", "python3-venv", &[])?;

@@ -40,6 +40,7 @@ use std::time::Duration;
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};
 use sqlx::ConnectOptions;
 
+use super::script::returns_rows;
 use super::{execute_mysql, execute_pg, mysql_options, pg_options, query_mysql, query_pg};
 use crate::config::{DbConfig, Engine};
 use crate::error::{Error, ErrorKind, Result};
@@ -185,12 +186,6 @@ impl fmt::Debug for Session {
 fn is_control(sql: &str) -> bool {
     let first = sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
     matches!(first.as_str(), "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "SET" | "SAVEPOINT" | "RELEASE")
-}
-
-/// Whether a statement returns rows (what [`Session::submit`] collects as a table).
-fn returns_rows(sql: &str) -> bool {
-    let first = sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
-    matches!(first.as_str(), "SELECT" | "WITH" | "SHOW" | "VALUES" | "TABLE" | "DESCRIBE" | "EXPLAIN")
 }
 
 fn cell_text(v: &serde_json::Value) -> String {

@@ -1,93 +1,84 @@
-//! The client side of the boundary: the library, loaded once into the kernel's process, and calls into it.
+//! The client side of the boundary: calls into the library, which lives in the kernel's own process.
 //!
-//! The kernel's launcher sets `SOURCELAB_LIBRARY` to `libsourcelab.so`, which the same `cargo build` as the
-//! `sourcelab` command makes. Every cell links its own copy of this crate, but the operating system loads a shared
-//! library once per process, so all cells talk to one library: one tokio runtime, one pool per database, one
-//! client per endpoint, and every value a handle names, for as long as the kernel runs.
+//! The kernel (`sourcelab kernel launch`) links the library: one tokio runtime, one pool per database, one client
+//! per endpoint, and every value a handle names. Cells run in evcxr's engine process, a child of the kernel; the
+//! kernel passes it `SOURCELAB_SOCKET`, a Unix socket in a folder only its user can open, and every call is one
+//! frame each way on it: a big-endian `u32` length, then JSON (`{"call": name, "args": {…}}` out, `{"ok": …}` or
+//! `{"err": …}` back, see [`crate::wire`]). A round trip costs tens of microseconds; a cell costs a compile.
+//!
+//! Because the values stay in the kernel, a crash or a restart of the engine loses the cells' variables but no
+//! connection, and Kernel → Interrupt cancels a call the kernel is running instead of killing the process that
+//! waits for it.
+//!
+//! evcxr links this crate into every cell, so each cell has its own copy of the connection below; each copy
+//! connects on its first call (and checks that the kernel was built from the same sources, [`PROTOCOL`]).
 
-use std::sync::{Arc, OnceLock};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::PROTOCOL;
 
-type CallFn = unsafe extern "C" fn(*const u8, usize, *const u8, usize, *mut usize) -> *mut u8;
-type FreeFn = unsafe extern "C" fn(*mut u8, usize);
-type ProtocolFn = unsafe extern "C" fn() -> u64;
-
-struct Library {
-    call: CallFn,
-    free: FreeFn,
-    // Kept open for the process's life (dropping it would close the library under live handles).
-    _lib: libloading::Library,
-}
+/// The environment variable naming the kernel's socket.
+pub const SOCKET_VAR: &str = "SOURCELAB_SOCKET";
 
 fn setup_error(cause: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Setup, "load the sourcelab library", cause)
-        .hint("run `sourcelab kernel install` (after `cargo build` in the checkout), then run the cell again")
+    Error::new(ErrorKind::Setup, "reach the sourcelab library in the kernel", cause)
+        .hint("pick the kernel \"Rust (sourcelab)\" (Kernel → Change Kernel); if it is the one, restart it")
 }
 
-fn open() -> Result<Library> {
-    let path = std::env::var_os("SOURCELAB_LIBRARY").filter(|p| !p.is_empty()).ok_or_else(|| {
-        setup_error("SOURCELAB_LIBRARY is not set: this kernel was not started by `sourcelab kernel launch`")
-            .hint("pick the kernel \"Rust (sourcelab)\" (`sourcelab kernel install` registers it)")
-    })?;
+/// Whether this process is the engine process of a sourcelab kernel, where cells run (evcxr marks it with
+/// `EVCXR_IS_RUNTIME`): there a cell's returned error or panic is reported to the kernel, which shows it.
+pub fn in_engine() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some() && std::env::var_os(SOCKET_VAR).is_some_and(|p| !p.is_empty())
+}
+
+fn connect() -> Result<UnixStream> {
+    let path = std::env::var_os(SOCKET_VAR)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| setup_error(format!("{SOCKET_VAR} is not set: this code does not run in a sourcelab kernel")))?;
     let shown = std::path::Path::new(&path).display().to_string();
-    // SAFETY: the library is ours; loading it runs no initialisers beyond Rust's own.
-    let lib = unsafe { libloading::Library::new(&path) }.map_err(|e| setup_error(format!("{shown}: {e}")))?;
-    // SAFETY: the symbols have these signatures in `sourcelab::kernel::boundary`; the protocol check below
-    // refuses a library built from other sources.
-    unsafe {
-        let shown = shown.as_str();
-        let symbol = |name: &'static str| {
-            move |e: libloading::Error| {
-                setup_error(format!("{shown} is not sourcelab's library: no function {name} ({e})"))
-            }
-        };
-        let protocol = *lib.get::<ProtocolFn>(b"sourcelab_protocol").map_err(symbol("sourcelab_protocol"))?;
-        let theirs = protocol();
-        if theirs != PROTOCOL {
-            return Err(setup_error(format!(
-                "{shown} was built from other sources than this kernel's notebook crate (protocol {theirs:016x}, \
-                 expected {PROTOCOL:016x})"
-            )));
-        }
-        let call = *lib.get::<CallFn>(b"sourcelab_call").map_err(symbol("sourcelab_call"))?;
-        let free = *lib.get::<FreeFn>(b"sourcelab_free").map_err(symbol("sourcelab_free"))?;
-        Ok(Library { call, free, _lib: lib })
+    let mut stream = UnixStream::connect(&path).map_err(|e| setup_error(format!("{shown}: {e}")))?;
+    let hello = exchange(&mut stream, "hello", json!({ "protocol": PROTOCOL }))
+        .map_err(|e| setup_error(format!("{shown}: {e}")))?;
+    if let Some(err) = hello.get("err") {
+        return Err(Error::from_json(err));
     }
+    Ok(stream)
 }
 
-/// The library, opened on first use. A failure is not kept: once the cause is fixed (`sourcelab kernel install`),
-/// the next call opens it without a kernel restart.
-fn library() -> Result<&'static Library> {
-    static LIBRARY: OnceLock<Library> = OnceLock::new();
-    if let Some(lib) = LIBRARY.get() {
-        return Ok(lib);
-    }
-    let lib = open()?;
-    Ok(LIBRARY.get_or_init(|| lib))
+/// One frame out, one frame back.
+fn exchange(stream: &mut UnixStream, name: &str, args: Value) -> std::io::Result<Value> {
+    let body = json!({ "call": name, "args": args }).to_string().into_bytes();
+    let len = u32::try_from(body.len()).map_err(|_| std::io::Error::other("the arguments are larger than 4 GiB"))?;
+    stream.write_all(&len.to_be_bytes())?;
+    stream.write_all(&body)?;
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len)?;
+    let mut reply = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut reply)?;
+    serde_json::from_slice(&reply).map_err(std::io::Error::other)
 }
 
 /// Calls `name` in the library with `args`; the library's answer, or its error.
 pub fn call(name: &str, args: Value) -> Result<Value> {
-    let lib = library()?;
-    let args = args.to_string();
-    let mut len = 0usize;
-    // SAFETY: both buffers live across the call; the library returns a buffer of `len` bytes that we hand back
-    // to its own `free`.
-    let reply = unsafe {
-        let ptr = (lib.call)(name.as_ptr(), name.len(), args.as_ptr(), args.len(), &mut len);
-        if ptr.is_null() {
-            return Err(setup_error(format!("the call {name} returned nothing")));
+    static CONNECTION: Mutex<Option<UnixStream>> = Mutex::new(None);
+    let mut guard = CONNECTION.lock().unwrap_or_else(|p| p.into_inner());
+    if guard.is_none() {
+        *guard = Some(connect()?);
+    }
+    let Some(stream) = guard.as_mut() else { return Err(setup_error("no connection")) };
+    let mut reply = match exchange(stream, name, args) {
+        Ok(reply) => reply,
+        Err(e) => {
+            // A broken connection is not kept: the next call connects again.
+            *guard = None;
+            return Err(setup_error(format!("the call {name} got no answer ({e})")));
         }
-        let bytes = std::slice::from_raw_parts(ptr, len).to_vec();
-        (lib.free)(ptr, len);
-        bytes
     };
-    let mut reply: Value =
-        serde_json::from_slice(&reply).map_err(|e| setup_error(format!("the answer to {name} is not JSON ({e})")))?;
     match reply.get("err") {
         Some(err) => Err(Error::from_json(err)),
         None => Ok(reply["ok"].take()),

@@ -46,14 +46,14 @@ pub mod check {
         passed(call("check.lab1_ex5", json!({"db": db.arg(), "inserted": json!(inserted)})))
     }
 
-    /// Exercise 6: the three UPDATEs (3, 1 and 1 rows).
-    pub fn lab1_ex6(db: &Db, updated: &[u64]) -> Result<Passed> {
-        passed(call("check.lab1_ex6", json!({"db": db.arg(), "updated": json!(updated)})))
+    /// Exercise 6: the three UPDATEs (3, 1 and 1 rows), as the SQL cell kept them (`%%sql updated <<`).
+    pub fn lab1_ex6(db: &Db, updated: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex6", json!({"db": db.arg(), "updated": updated.arg()})))
     }
 
-    /// Exercise 7: the row with `category_id` 20 deleted.
-    pub fn lab1_ex7(db: &Db, deleted: &[u64]) -> Result<Passed> {
-        passed(call("check.lab1_ex7", json!({"db": db.arg(), "deleted": json!(deleted)})))
+    /// Exercise 7: the row with `category_id` 20 deleted, as the SQL cell kept it (`%%sql deleted <<`).
+    pub fn lab1_ex7(db: &Db, deleted: &Table) -> Result<Passed> {
+        passed(call("check.lab1_ex7", json!({"db": db.arg(), "deleted": deleted.arg()})))
     }
 
     /// Exercise 8: aliases `film_title`, `film_length`, `film_release_year`, 10 rows.

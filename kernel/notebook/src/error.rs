@@ -47,6 +47,8 @@ pub enum ErrorKind {
     Timeout,
     /// A local-stack program is missing or did not start.
     Setup,
+    /// Stopped on request (Kernel → Interrupt) before it finished.
+    Interrupted,
 }
 
 /// The error of every fallible sourcelab function.
@@ -117,7 +119,7 @@ impl Error {
 
 impl ErrorKind {
     /// Every kind, for reading one back by name.
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Config,
         ErrorKind::Input,
         ErrorKind::Io,
@@ -127,6 +129,7 @@ impl ErrorKind {
         ErrorKind::Service,
         ErrorKind::Timeout,
         ErrorKind::Setup,
+        ErrorKind::Interrupted,
     ];
 
     /// The kind's name, as `Debug` prints it.
@@ -177,22 +180,18 @@ impl fmt::Display for Error {
     }
 }
 
-/// The MIME type of the record a failed cell leaves in the notebook: the error as [`Error::to_json`] writes it.
-pub const ERROR_MIME: &str = "application/vnd.sourcelab.error+json";
-
 /// Debug shows the same text as Display plus the kind, so `unwrap()` and `{:?}` in a notebook stay readable.
 ///
-/// The alternate form, `{:#?}`, is how the kernel prints an error that a cell returned with `?` (`:efmt {:#?}` in
-/// `kernel/init.evcxr`): the same text, and a record of the error among the cell's outputs ([`ERROR_MIME`]). evcxr
-/// treats such a cell as finished normally, so without the record a headless run (`sourcelab run`, `sourcelab
-/// grade`) could not tell a failed cell from a passed one.
+/// The alternate form, `{:#?}`, is how evcxr prints an error that a cell returned with `?`. In a sourcelab kernel
+/// it hands the error to the kernel instead ([`Error::to_json`]), which shows it as the cell's error — kind, first
+/// line, the whole text with the hint — and stops Run All there; it prints nothing itself, so the text is not
+/// shown twice. Elsewhere it writes the same text as Display.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if f.alternate() {
-            crate::wire::print_mime(&[
-                (ERROR_MIME.into(), self.to_json().to_string()),
-                ("text/plain".into(), String::new()),
-            ]);
+            if crate::client::in_engine() && crate::client::call("cell.error", self.to_json()).is_ok() {
+                return Ok(());
+            }
             return write!(f, "{self}");
         }
         write!(f, "{self} [{:?}]", self.kind)

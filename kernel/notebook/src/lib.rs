@@ -3,12 +3,12 @@
 //! evcxr compiles every cell into a small shared library and links it against the whole dependency graph of every
 //! crate the cell can see. With the `sourcelab` library itself in view (polars, sqlx, the AWS SDKs: ~380 crates)
 //! that link alone took 2–3 s a cell. So cells see only this crate, whose graph is serde_json, base64 and
-//! libloading, and a cell compiles and links in a fraction of a second.
+//! ipnet, and a cell compiles and links in a fraction of a second.
 //!
-//! The work happens in the library, built once by the same `cargo build` as the `sourcelab` command and loaded
-//! once into the kernel's process ([`client`]): one tokio runtime, one pool per database, one SDK client per
-//! endpoint, alive across cells. Each function here is a plain blocking call with the same name and arguments as
-//! the library's helper, so a cell copied into a script's `main` works against `sourcelab` unchanged:
+//! The work happens in the library, built by the same `cargo build` as the `sourcelab` command and linked into the
+//! kernel itself: one tokio runtime, one pool per database, one SDK client per endpoint, alive across cells. Cells
+//! reach it over a Unix socket ([`client`]). Each function here is a plain blocking call with the same name and
+//! arguments as the library's helper, so a cell copied into a script's `main` works against `sourcelab` unchanged:
 //!
 //! ```no_run
 //! use sourcelab_notebook::prelude::*;
@@ -25,7 +25,8 @@
 //! notebooks and checks ask (height, columns, a value, rows as JSON). Dropping a handle frees the value.
 //!
 //! Errors are the library's own [`Error`] — kind, what failed, why and what to do — and a panic in the library
-//! comes back as an error naming the call, never as a crash of the kernel.
+//! comes back as an error naming the call, never as a crash of the kernel. A cell that returns an error with `?`
+//! hands it to the kernel, which shows it as the cell's error and stops Run All there.
 //!
 //! Some small values are plain Rust on both sides and live here, so a cell uses them without a call: [`Secret`],
 //! [`SqlValue`], [`Progress`], [`Engine`], [`net::Cidr`] and the [`Error`] type itself.
@@ -58,13 +59,32 @@ pub use iam::{Credentials, Iam};
 pub use kinesis::{Kinesis, Reader, StartAt};
 pub use lab4::Lab4;
 pub use s3::S3;
-pub use sql::{Db, Session};
+pub use sql::{Db, Session, cell as sql_cell};
 pub use sqs::{Messages, Sqs};
-pub use values::{Engine, Progress, Secret, SqlValue};
+pub use values::{Engine, Progress, Secret, SqlParam, SqlValue};
 
-/// Loads the library and checks it matches this crate; the kernel calls it while it starts, so the first cell
-/// finds everything ready. `false` when it cannot (the first call of a notebook then says why).
+/// Connects to the library in the kernel and checks it matches this crate; the kernel calls it while it starts
+/// (and after the engine restarts), so the first cell finds everything ready. It also routes panics to the kernel,
+/// which shows them as the cell's error. `false` when the library cannot be reached (the first call of a notebook
+/// then says why).
 pub fn ready() -> bool {
+    if client::in_engine() {
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+            let thread = std::thread::current().name().unwrap_or("").to_string();
+            let reported =
+                client::call("cell.panic", serde_json::json!({"message": message, "at": at, "thread": thread}));
+            if reported.is_err() {
+                eprintln!("panicked: {message}");
+            }
+        }));
+    }
     client::call("hello", serde_json::json!({})).is_ok()
 }
 

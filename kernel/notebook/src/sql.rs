@@ -12,6 +12,7 @@ use crate::config::{DbConfig, EnvFile};
 use crate::error::Result;
 use crate::frame::Table;
 use crate::values::SqlValue;
+use crate::wire::{mime_from_json, print_mime};
 
 /// A pool of connections to one database. Cheap to clone; `Debug` and `Display` hide the password.
 #[derive(Clone)]
@@ -259,4 +260,16 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Session({})", self.text)
     }
+}
+
+/// What a `%%sql` cell runs when it keeps its result (`%%sql films <<`) or uses Rust values (`{name}`); the kernel
+/// writes the call. Runs the SQL on the env file's database for `engine` (`"mysql"`, `"postgres"`), each
+/// `{name}` replaced by its value from `values` as a SQL literal (`sourcelab::sql::script`); shows each
+/// statement's rows or count; returns the rows of the last statement that returned rows (or one row per statement
+/// with the rows it changed).
+pub fn cell(engine: &str, sql: &str, values: &[(&str, SqlValue)]) -> Result<Table> {
+    let values: serde_json::Map<String, Value> = values.iter().map(|(n, v)| (n.to_string(), v.to_json())).collect();
+    let mut reply = call("sql.cell", json!({"engine": engine, "sql": sql, "values": values}))?;
+    print_mime(&mime_from_json(&reply["shown"]));
+    Table::from_reply(reply["kept"].take())
 }

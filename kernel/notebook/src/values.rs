@@ -124,7 +124,59 @@ impl From<String> for SqlValue {
     }
 }
 
+/// A Rust value that `{name}` in a `%%sql` cell can put into the SQL: text, a number or a boolean.
+pub trait SqlParam {
+    /// The value as a [`SqlValue`].
+    fn sql_value(&self) -> SqlValue;
+}
+
+impl SqlParam for str {
+    fn sql_value(&self) -> SqlValue {
+        SqlValue::Text(self.to_string())
+    }
+}
+impl SqlParam for String {
+    fn sql_value(&self) -> SqlValue {
+        SqlValue::Text(self.clone())
+    }
+}
+impl SqlParam for bool {
+    fn sql_value(&self) -> SqlValue {
+        SqlValue::Bool(*self)
+    }
+}
+impl SqlParam for SqlValue {
+    fn sql_value(&self) -> SqlValue {
+        self.clone()
+    }
+}
+impl<T: SqlParam + ?Sized> SqlParam for &T {
+    fn sql_value(&self) -> SqlValue {
+        (**self).sql_value()
+    }
+}
+macro_rules! sql_param_numbers {
+    (int: $($i:ty),*; float: $($f:ty),*) => {
+        $(impl SqlParam for $i {
+            fn sql_value(&self) -> SqlValue {
+                i64::try_from(*self).map(SqlValue::Int).unwrap_or_else(|_| SqlValue::Text(self.to_string()))
+            }
+        })*
+        $(impl SqlParam for $f {
+            fn sql_value(&self) -> SqlValue {
+                SqlValue::Float(f64::from(*self))
+            }
+        })*
+    };
+}
+sql_param_numbers!(int: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize; float: f32, f64);
+
 impl SqlValue {
+    /// The SQL value of a Rust string, number or boolean (what `{name}` in a `%%sql` cell sends).
+    pub fn of<T: SqlParam + ?Sized>(value: &T) -> SqlValue {
+        value.sql_value()
+    }
+
     /// The value as JSON (`null`, a boolean, a number or a string), to cross the notebook boundary.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
