@@ -62,7 +62,7 @@ fn a_message_not_deleted_comes_back_after_the_visibility_timeout() {
 }
 
 #[test]
-fn competing_consumers_share_the_messages_and_each_is_taken_once() {
+fn competing_consumers_share_the_messages_and_none_is_lost() {
     let sqs = sqs();
     let q = fresh_queue(&sqs, "t7compete-q", 30);
     let events = lab7::clicks(300);
@@ -71,7 +71,11 @@ fn competing_consumers_share_the_messages_and_each_is_taken_once() {
     let t = sqs.consume_all(&q, 2, sourcelab::Progress::Quiet).unwrap();
     let taken: Vec<u64> = t.column("messages").unwrap().u64().unwrap().into_no_null_iter().collect();
     assert_eq!(taken.len(), 2, "{t}");
-    assert_eq!(taken.iter().sum::<u64>(), 300, "{t}");
+    assert!(taken.iter().all(|&n| n > 0), "both consumers take a share: {t}");
+    // A standard queue delivers at least once: two receives at the same moment may both get a message (moto's
+    // server does it under load, AWS does it rarely), so a consumer must tolerate a duplicate. None is lost.
+    let sum = taken.iter().sum::<u64>();
+    assert!((300..=310).contains(&sum), "every message taken, at most a few twice: {t}");
     assert_eq!(sqs.counts(&q).unwrap(), Counts::default(), "nothing is left in a queue once consumed");
     sqs.delete_queue(&q).unwrap();
 }
