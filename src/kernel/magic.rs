@@ -14,6 +14,7 @@
 
 use crate::config::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::sql::script::placeholders;
 
 /// A `%%sql` cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +74,8 @@ pub(crate) fn sql_cell(code: &str) -> Result<Option<SqlCell>> {
         return Err(Error::new(ErrorKind::Input, "run the SQL cell", "it has no SQL below the `%%sql` line")
             .hint("write the statements on the lines after `%%sql`"));
     }
-    let uses = names_used(body);
+    // The names interpolate will ask for; one that is a Rust keyword cannot be a variable (the run says it has no value).
+    let uses = placeholders(body, engine).into_iter().filter(|n| variable_name(n).is_ok()).collect();
     Ok(Some(SqlCell { engine, keep, sql: body.to_string(), uses }))
 }
 
@@ -95,30 +97,6 @@ const KEYWORDS: &[&str] = &[
     "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
     "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "gen",
 ];
-
-/// The `{name}`s of the SQL (a Rust identifier between single braces), each once.
-fn names_used(sql: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut rest = sql;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        if let Some(escaped) = after.strip_prefix('{') {
-            rest = escaped;
-            continue;
-        }
-        match after.find('}') {
-            Some(close) => {
-                let name = &after[..close];
-                if variable_name(name).is_ok() && !out.iter().any(|n| n == name) {
-                    out.push(name.to_string());
-                }
-                rest = &after[close + 1..];
-            }
-            None => break,
-        }
-    }
-    out
-}
 
 /// Types whose values `{name}` can put into SQL (evcxr's names for them).
 const PARAM_TYPES: &[&str] = &[
@@ -322,6 +300,8 @@ mod tests {
         assert!(!cell.runs_in_kernel());
         assert_eq!(sql_cell("%%sql films<<\nSELECT 1").unwrap().unwrap().keep.as_deref(), Some("films"));
         assert_eq!(sql_cell("let x = 1;").unwrap(), None);
+        // A `{name}` in a comment is not a variable the cell uses (interpolate leaves it alone too).
+        assert_eq!(sql_cell("%%sql\nSELECT {a} -- not {b}\n/* {c} */").unwrap().unwrap().uses, ["a"]);
         for bad in ["%%sql\n", "%%sql films\nSELECT 1", "%%sql 1x <<\nSELECT 1", "%%sql fn <<\nSELECT 1", "%%bash\nls"]
         {
             assert!(sql_cell(bad).is_err(), "{bad}");

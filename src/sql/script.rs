@@ -248,6 +248,38 @@ pub fn split_statements(script: &str, engine: Engine) -> Vec<&str> {
 /// doubled (and, for MySQL, its backslashes too), numbers as written, `TRUE`/`FALSE`, `NULL`. `{{` and `}}` are a
 /// literal brace (in strings too). A `{name}` inside a quoted string, or one with no value, is an error that says so.
 pub fn interpolate(script: &str, engine: Engine, values: &[(String, SqlValue)]) -> Result<String> {
+    fill(script, engine, |name, kind| {
+        if kind == Kind::Quoted {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!("put the value of `{name}` into the SQL"),
+                format!("{{{name}}} stands inside quotes"),
+            )
+            .hint(format!("write {{{name}}} without quotes around it: its value is quoted for you")));
+        }
+        let value = values.iter().find(|(n, _)| n == name).map(|(_, v)| v).ok_or_else(|| {
+            Error::new(ErrorKind::Input, format!("put the value of `{name}` into the SQL"), "it has no value")
+                .hint(format!("set it in a Rust cell first, e.g. `let {name} = \"…\";`"))
+        })?;
+        literal(value, engine, name)
+    })
+}
+
+/// The names of `script`'s `{name}`s, each once, in order: exactly those [`interpolate`] asks a value for (none in
+/// a comment, none escaped as `{{`).
+pub fn placeholders(script: &str, engine: Engine) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let _ = fill(script, engine, |name, _| {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        Ok(String::new())
+    });
+    names
+}
+
+/// `script` with `{{`/`}}` made single braces and each `{name}` outside comments replaced by `value(name, kind)`.
+fn fill(script: &str, engine: Engine, mut value: impl FnMut(&str, Kind) -> Result<String>) -> Result<String> {
     let mut out = String::with_capacity(script.len());
     let chars: Vec<(usize, char, Kind)> = Lexer::new(script, engine).collect();
     let mut k = 0;
@@ -264,20 +296,7 @@ pub fn interpolate(script: &str, engine: Engine, values: &[(String, SqlValue)]) 
             && let Some(end) = script[i + 1..].find('}')
             && is_identifier(&script[i + 1..i + 1 + end])
         {
-            let name = &script[i + 1..i + 1 + end];
-            if kind == Kind::Quoted {
-                return Err(Error::new(
-                    ErrorKind::Input,
-                    format!("put the value of `{name}` into the SQL"),
-                    format!("{{{name}}} stands inside quotes"),
-                )
-                .hint(format!("write {{{name}}} without quotes around it: its value is quoted for you")));
-            }
-            let value = values.iter().find(|(n, _)| n == name).map(|(_, v)| v).ok_or_else(|| {
-                Error::new(ErrorKind::Input, format!("put the value of `{name}` into the SQL"), "it has no value")
-                    .hint(format!("set it in a Rust cell first, e.g. `let {name} = \"…\";`"))
-            })?;
-            out.push_str(&literal(value, engine, name)?);
+            out.push_str(&value(&script[i + 1..i + 1 + end], kind)?);
             // Skip the name and the closing brace.
             let stop = i + 1 + end;
             while k < chars.len() && chars[k].0 <= stop {
