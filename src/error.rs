@@ -19,6 +19,33 @@ where
     move |e| aws(what, endpoint.as_deref(), e)
 }
 
+/// An AWS service client of ours (SQS, Kinesis, IAM): [`AwsClient::run`] runs one SDK request on the library's
+/// runtime, and its error names `what`, the endpoint and the service's code and message ([`aws`]), plus the
+/// client's own hint.
+pub(crate) trait AwsClient {
+    /// The endpoint the env file names (`None`: AWS itself).
+    fn endpoint(&self) -> Option<&str>;
+
+    /// Adds what to do for this service's common errors (a queue or stream that does not exist).
+    fn hint(&self, e: Error) -> Error {
+        e
+    }
+
+    /// Runs `request` and waits for it.
+    fn run<T, E, R>(
+        &self,
+        what: impl Into<String>,
+        request: impl std::future::Future<Output = std::result::Result<T, aws_sdk_s3::error::SdkError<E, R>>> + Send,
+    ) -> Result<T>
+    where
+        T: Send,
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        crate::block_on(request)?.map_err(|e| self.hint(aws(what, self.endpoint(), e)))
+    }
+}
+
 /// Whether `url` points at this machine (`http://127.0.0.1:5000`, `http://localhost:…`, `[::1]`).
 pub(crate) fn is_local_url(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);

@@ -94,37 +94,83 @@ fn column_of<'a>(df: &'a DataFrame, column: &str) -> crate::Result<&'a polars::p
     })
 }
 
-/// The value at `row` of `column`, as JSON ([`value_to_json`]).
-pub fn value_json(df: &DataFrame, row: usize, column: &str) -> crate::Result<serde_json::Value> {
-    let c = column_of(df, column)?;
-    let v = c.get(row).map_err(|_| {
-        crate::Error::new(
-            crate::ErrorKind::NotFound,
-            format!("read row {row} of `{column}`"),
-            format!("the table has {} rows (0 to {})", df.height(), df.height().saturating_sub(1)),
-        )
-    })?;
-    Ok(value_to_json(&v))
+/// What a cell asks a table — a query result, a scan, a listing — and a script asks the library's `DataFrame`, with
+/// the same names, arguments and results (`use sourcelab::prelude::*` brings it into scope; in a notebook the
+/// same methods are on `Table`). Numbers stay exact and dates are text in the JSON ([`value_to_json`]).
+///
+/// ```
+/// use sourcelab::prelude::*;
+/// # fn main() -> sourcelab::Result<()> {
+/// let films = polars::df!("title" => ["ALIEN CENTER", "ZORRO ARK"], "length" => [46i64, 50]).unwrap();
+/// assert_eq!(films.value(1, "length")?, 50);
+/// assert_eq!(films.column_names(), ["title", "length"]);
+/// let long = films.sql("SELECT title FROM self WHERE length > 48")?;
+/// assert_eq!(long.column_values("title")?, json!(["ZORRO ARK"]));
+/// # Ok(()) }
+/// ```
+pub trait TableExt {
+    /// The column names, in order.
+    fn column_names(&self) -> Vec<String>;
+
+    /// Each column's type as polars names it (`i64`, `str`, `datetime[μs]`, …).
+    fn column_types(&self) -> Vec<String>;
+
+    /// One value as JSON (`null` for SQL NULL; numbers exact, dates as text).
+    fn value(&self, row: usize, column: &str) -> crate::Result<serde_json::Value>;
+
+    /// Every row as a JSON object (column → value), in order.
+    fn rows(&self) -> crate::Result<serde_json::Value>;
+
+    /// One column's values as a JSON array.
+    fn column_values(&self, column: &str) -> crate::Result<serde_json::Value>;
+
+    /// SQL over this table, which the query calls `self` (run by polars):
+    /// `clicks.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page")`.
+    fn sql(&self, sql: &str) -> crate::Result<DataFrame>;
 }
 
-/// Every value of `column`, as a JSON array.
-pub fn column_json(df: &DataFrame, column: &str) -> crate::Result<serde_json::Value> {
-    let c = column_of(df, column)?;
-    Ok((0..df.height()).map(|i| c.get(i).map(|v| value_to_json(&v)).unwrap_or_default()).collect())
-}
+impl TableExt for DataFrame {
+    fn column_names(&self) -> Vec<String> {
+        self.get_column_names().iter().map(|c| c.to_string()).collect()
+    }
 
-/// Every row as a JSON object (column → value), in order.
-pub fn rows_json(df: &DataFrame) -> crate::Result<serde_json::Value> {
-    let columns = df.columns();
-    Ok((0..df.height())
-        .map(|i| {
-            let row: serde_json::Map<String, serde_json::Value> = columns
-                .iter()
-                .map(|c| (c.name().to_string(), c.get(i).map(|v| value_to_json(&v)).unwrap_or_default()))
-                .collect();
-            serde_json::Value::Object(row)
-        })
-        .collect())
+    fn column_types(&self) -> Vec<String> {
+        self.dtypes().iter().map(|t| t.to_string()).collect()
+    }
+
+    fn value(&self, row: usize, column: &str) -> crate::Result<serde_json::Value> {
+        let c = column_of(self, column)?;
+        let v = c.get(row).map_err(|_| {
+            crate::Error::new(
+                crate::ErrorKind::NotFound,
+                format!("read row {row} of `{column}`"),
+                format!("the table has {} rows (0 to {})", self.height(), self.height().saturating_sub(1)),
+            )
+        })?;
+        Ok(value_to_json(&v))
+    }
+
+    fn rows(&self) -> crate::Result<serde_json::Value> {
+        let columns = self.columns();
+        Ok((0..self.height())
+            .map(|i| {
+                let row: serde_json::Map<String, serde_json::Value> = columns
+                    .iter()
+                    .map(|c| (c.name().to_string(), c.get(i).map(|v| value_to_json(&v)).unwrap_or_default()))
+                    .collect();
+                serde_json::Value::Object(row)
+            })
+            .collect())
+    }
+
+    fn column_values(&self, column: &str) -> crate::Result<serde_json::Value> {
+        let c = column_of(self, column)?;
+        Ok((0..self.height()).map(|i| c.get(i).map(|v| value_to_json(&v)).unwrap_or_default()).collect())
+    }
+
+    fn sql(&self, sql: &str) -> crate::Result<DataFrame> {
+        sql_as(self.clone(), "self", sql)
+    }
 }
 
 /// The HTML table (at most [`MAX_ROWS`] rows).
@@ -187,11 +233,6 @@ pub fn sql_as(df: DataFrame, name: &str, sql: &str) -> crate::Result<DataFrame> 
             .join()
             .unwrap_or_else(|_| Err(failed("the query thread panicked".into())))
     })
-}
-
-/// SQL over a DataFrame, which the query calls `self`: `SELECT page, COUNT(*) AS clicks FROM self GROUP BY page`.
-pub fn sql(df: DataFrame, sql: &str) -> crate::Result<DataFrame> {
-    sql_as(df, "self", sql)
 }
 
 #[cfg(test)]

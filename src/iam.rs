@@ -31,7 +31,7 @@ use polars::prelude::{Column, DataFrame};
 use serde_json::Value;
 
 use crate::config::{EnvFile, Secret};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{AwsClient, Error, ErrorKind, Result};
 pub use policy::{Decision, Policy};
 
 pub use sourcelab_notebook::iam::{PREFIX, s3_arn};
@@ -132,6 +132,12 @@ fn doc_text(source: &str, doc: &Value) -> Result<String> {
     Ok(doc.to_string())
 }
 
+impl AwsClient for Iam {
+    fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+}
+
 impl Iam {
     /// Connects as the lab's administrator and checks who that is (STS `GetCallerIdentity`).
     ///
@@ -157,20 +163,6 @@ impl Iam {
             _ => e,
         })?;
         Ok(iam)
-    }
-
-    /// Runs one IAM or STS request on the library's runtime; an error names `what` and the endpoint.
-    fn run<T, E, R>(
-        &self,
-        what: impl Into<String>,
-        request: impl std::future::Future<Output = std::result::Result<T, aws_sdk_iam::error::SdkError<E, R>>> + Send,
-    ) -> Result<T>
-    where
-        T: Send,
-        E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
-    {
-        crate::block_on(request)?.map_err(|e| crate::error::aws(what, self.endpoint.as_deref(), e))
     }
 
     /// The administrator's settings, for the other helpers: `S3::connect(&iam.env()?)`. (Never fails here; a

@@ -31,7 +31,7 @@ use polars::prelude::{Column, DataFrame, DataType, TimeUnit, TimeZone};
 
 use crate::Progress;
 use crate::config::EnvFile;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{AwsClient, Error, ErrorKind, Result};
 use crate::frame::Show;
 
 pub use sourcelab_notebook::kinesis::{Placed, StartAt};
@@ -59,6 +59,20 @@ fn table(what: &str, columns: Vec<Column>) -> Result<DataFrame> {
         .map_err(|e| Error::new(ErrorKind::Service, format!("tabulate {what}"), e.to_string()))
 }
 
+impl AwsClient for Kinesis {
+    fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    fn hint(&self, e: Error) -> Error {
+        if e.cause().starts_with("ResourceNotFoundException") {
+            e.hint("create the stream first (`kinesis.create_stream`), or check its name: `kinesis.list_streams()`")
+        } else {
+            e
+        }
+    }
+}
+
 impl Kinesis {
     /// Connects with the env file's AWS settings and checks that Kinesis answers.
     pub fn connect(env: &EnvFile) -> Result<Kinesis> {
@@ -68,32 +82,6 @@ impl Kinesis {
         let k = Kinesis { client, endpoint };
         k.list_streams()?;
         Ok(k)
-    }
-
-    fn run<T, E, R>(
-        &self,
-        what: impl Into<String>,
-        request: impl std::future::Future<Output = std::result::Result<T, aws_sdk_kinesis::error::SdkError<E, R>>> + Send,
-    ) -> Result<T>
-    where
-        T: Send,
-        E: aws_sdk_kinesis::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
-    {
-        crate::block_on(request)?.map_err(|e| self.error(what, e))
-    }
-
-    fn error<E, R>(&self, what: impl Into<String>, e: aws_sdk_kinesis::error::SdkError<E, R>) -> Error
-    where
-        E: aws_sdk_kinesis::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
-    {
-        let e = crate::error::aws(what, self.endpoint.as_deref(), e);
-        if e.cause().starts_with("ResourceNotFoundException") {
-            e.hint("create the stream first (`kinesis.create_stream`), or check its name: `kinesis.list_streams()`")
-        } else {
-            e
-        }
     }
 
     /// The names of every stream.

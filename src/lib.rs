@@ -74,6 +74,8 @@ mod runtime;
 pub(crate) use runtime::{block_on, wait};
 
 pub use error::{Error, ErrorKind, Result};
+pub use sql::SqlValue;
+pub use sql::script::sql_cell;
 
 /// What notebooks import: `use sourcelab::prelude::*;` (the kernel does it for you).
 pub mod prelude {
@@ -82,7 +84,9 @@ pub mod prelude {
     pub use crate::config::{DbConfig, EnvFile, Secret, load as load_env};
     pub use crate::dynamo::{Dynamo, TableSpec};
     pub use crate::error::{Error, ErrorKind, Result};
-    pub use crate::frame::{DataFrame, Png, Show};
+    pub use crate::frame::{DataFrame, Png, Show, TableExt};
+    /// A query result, a scan, a listing: what a notebook calls `Table` is polars' `DataFrame` in a script.
+    pub type Table = DataFrame;
     pub use crate::iam::{Credentials, Iam};
     pub use crate::kinesis::{Kinesis, Reader, StartAt};
     pub use crate::lab4::Lab4;

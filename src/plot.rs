@@ -140,11 +140,11 @@ fn draw(df: &DataFrame, x: &str, y: &str, title: &str, bars: bool) -> Result<Plo
 }
 
 /// A bar chart: one bar per row, `x` under it, height `y`.
-pub fn bars(df: &DataFrame, x: &str, y: &str, title: &str) -> Result<Plot> {
-    draw(df, x, y, title, true)
+pub fn bars(table: &DataFrame, x: &str, y: &str, title: &str) -> Result<Plot> {
+    draw(table, x, y, title, true)
 }
 
 /// A line chart: one point per row, in the table's order, joined.
-pub fn line(df: &DataFrame, x: &str, y: &str, title: &str) -> Result<Plot> {
-    draw(df, x, y, title, false)
+pub fn line(table: &DataFrame, x: &str, y: &str, title: &str) -> Result<Plot> {
+    draw(table, x, y, title, false)
 }

@@ -1202,7 +1202,7 @@ impl S3 {
     /// `SELECT * FROM s3object s WHERE s."productline" = 'Trains' LIMIT 20`.
     pub fn query_csv(&self, bucket: &str, key: &str, sql: &str) -> Result<DataFrame> {
         let df = self.read_csv(bucket, key)?;
-        query_frame(df, sql)
+        query_frame(&df, sql)
     }
 
     /// The multipart uploads of `bucket` that were started and neither completed nor aborted, as
@@ -1272,8 +1272,8 @@ pub fn read_csv_file(path: impl AsRef<Path>) -> Result<DataFrame> {
 }
 
 /// SQL over a DataFrame registered as `s3object`, run locally by polars.
-pub fn query_frame(df: DataFrame, sql: &str) -> Result<DataFrame> {
-    crate::frame::sql_as(df, "s3object", sql)
+pub fn query_frame(table: &DataFrame, sql: &str) -> Result<DataFrame> {
+    crate::frame::sql_as(table.clone(), "s3object", sql)
 }
 
 fn content_type(key: &str) -> &'static str {
@@ -1464,9 +1464,9 @@ mod tests {
                 .to_vec();
         let df = csv_frame(csv, "test").unwrap();
         let trains =
-            query_frame(df, "SELECT * FROM s3object AS s WHERE s.\"productline\" = 'Trains' LIMIT 20").unwrap();
+            query_frame(&df, "SELECT * FROM s3object AS s WHERE s.\"productline\" = 'Trains' LIMIT 20").unwrap();
         assert_eq!(trains.height(), 2);
-        let e = query_frame(csv_frame(b"a\n1\n".to_vec(), "t").unwrap(), "SELECT nope FROM s3object").unwrap_err();
+        let e = query_frame(&csv_frame(b"a\n1\n".to_vec(), "t").unwrap(), "SELECT nope FROM s3object").unwrap_err();
         assert!(e.to_string().contains("run SQL over s3object"), "{e}");
     }
 }

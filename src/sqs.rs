@@ -34,7 +34,7 @@ use serde::Serialize;
 
 use crate::Progress;
 use crate::config::EnvFile;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{AwsClient, Error, ErrorKind, Result};
 use crate::frame::Show;
 
 /// The most messages one SendMessageBatch, ReceiveMessage or DeleteMessageBatch call may carry.
@@ -69,6 +69,21 @@ impl Messages {
     /// The bodies, in order.
     pub fn bodies(&self) -> Vec<String> {
         self.messages.iter().map(|m| m.body.clone()).collect()
+    }
+
+    /// How many times each message has been received, this time included.
+    pub fn receive_counts(&self) -> Vec<u64> {
+        self.messages.iter().map(|m| u64::from(m.receive_count)).collect()
+    }
+
+    /// How many messages.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether the receive found nothing waiting.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
     }
 
     /// A table: `id`, `body`, `receive_count`, `group`.
@@ -132,6 +147,20 @@ pub fn is_fifo(queue: &str) -> bool {
     queue.ends_with(".fifo")
 }
 
+impl AwsClient for Sqs {
+    fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    fn hint(&self, e: Error) -> Error {
+        if e.cause().contains("NonExistentQueue") || e.cause().contains("does not exist") {
+            e.hint("create the queue first (`sqs.create_queue`), or check its name: `sqs.list_queues(\"\")`")
+        } else {
+            e
+        }
+    }
+}
+
 impl Sqs {
     /// Connects with the env file's AWS settings and checks that SQS answers.
     pub fn connect(env: &EnvFile) -> Result<Sqs> {
@@ -141,26 +170,6 @@ impl Sqs {
         let sqs = Sqs { client, endpoint };
         sqs.list_queues("")?;
         Ok(sqs)
-    }
-
-    fn run<T, E, R>(
-        &self,
-        what: impl Into<String>,
-        request: impl std::future::Future<Output = std::result::Result<T, aws_sdk_sqs::error::SdkError<E, R>>> + Send,
-    ) -> Result<T>
-    where
-        T: Send,
-        E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
-    {
-        crate::block_on(request)?.map_err(|e| {
-            let e = crate::error::aws(what, self.endpoint.as_deref(), e);
-            if e.cause().contains("NonExistentQueue") || e.cause().contains("does not exist") {
-                e.hint("create the queue first (`sqs.create_queue`), or check its name: `sqs.list_queues(\"\")`")
-            } else {
-                e
-            }
-        })
     }
 
     /// The URL of queue `name`.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use sourcelab::frame::TableExt;
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::json;
@@ -20,7 +21,7 @@ fn lab() -> (MutexGuard<'static, ()>, Db) {
 }
 
 fn number(df: &polars::prelude::DataFrame, column: &str) -> i64 {
-    sourcelab::frame::value_json(df, 0, column).unwrap().as_i64().unwrap_or_else(|| panic!("{column}: {df}"))
+    df.value(0, column).unwrap().as_i64().unwrap_or_else(|| panic!("{column}: {df}"))
 }
 
 fn stock(db: &Db, id: u32) -> i64 {
@@ -28,7 +29,7 @@ fn stock(db: &Db, id: u32) -> i64 {
 }
 
 fn texts(df: &polars::prelude::DataFrame, column: &str) -> Vec<String> {
-    let values = sourcelab::frame::column_json(df, column).unwrap();
+    let values = df.column_values(column).unwrap();
     values.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
 }
 

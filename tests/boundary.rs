@@ -42,7 +42,7 @@ fn a_query_crosses_as_a_handle_that_shows_and_answers() {
     assert_eq!(films.value(0, "film_id").unwrap(), json!(1));
     assert!(films.value(0, "title").unwrap().is_string());
     assert_eq!(films.rows().unwrap().as_array().unwrap().len(), 12);
-    assert_eq!(films.column("film_id").unwrap()[11], json!(12));
+    assert_eq!(films.column_values("film_id").unwrap()[11], json!(12));
     let err = films.value(0, "nope").unwrap_err();
     assert!(err.to_string().contains("film_id, title, rental_rate"), "{err}");
     assert!(films.to_string().contains("shape: (12, 3)"), "polars' text table: {films}");

@@ -5,6 +5,7 @@
 mod common;
 
 use sourcelab::acid;
+use sourcelab::frame::TableExt;
 use sourcelab::sql::Db;
 
 #[test]
@@ -28,7 +29,7 @@ fn a_crash_keeps_what_was_committed_and_loses_what_was_not() {
 
     // The pool reconnects by itself; only the committed row is there.
     let notes = db.query("SELECT note FROM ledger ORDER BY id").unwrap();
-    assert_eq!(sourcelab::frame::column_json(&notes, "note").unwrap(), serde_json::json!(["committed"]));
+    assert_eq!(notes.column_values("note").unwrap(), serde_json::json!(["committed"]));
     // B's connection died with the server, and says so.
     let e = b.commit().unwrap_err();
     assert!(e.to_string().contains("connection is gone"), "{e}");
@@ -36,7 +37,7 @@ fn a_crash_keeps_what_was_committed_and_loses_what_was_not() {
     let after = common::stack().status().unwrap();
     assert!(after.iter().all(|s| s.healthy), "{after:?}");
     let films = Db::connect_mysql(&common::env()).unwrap().query("SELECT COUNT(*) AS n FROM film").unwrap();
-    assert_eq!(sourcelab::frame::value_json(&films, 0, "n").unwrap(), 1000);
+    assert_eq!(films.value(0, "n").unwrap(), 1000);
     assert_eq!(common::env().mysql().unwrap().port, env.mysql().unwrap().port, "same port after the restart");
 }
 

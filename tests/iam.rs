@@ -4,6 +4,7 @@
 
 mod common;
 
+use sourcelab::frame::TableExt;
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::json;
@@ -30,7 +31,7 @@ fn analyst(iam: &Iam) -> Credentials {
 }
 
 fn column(df: &polars::prelude::DataFrame, name: &str) -> Vec<serde_json::Value> {
-    sourcelab::frame::column_json(df, name).unwrap().as_array().unwrap().clone()
+    df.column_values(name).unwrap().as_array().unwrap().clone()
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use sourcelab::frame::TableExt;
 use std::io::Write as _;
 
 use polars::prelude::DataFrame;
@@ -16,12 +17,12 @@ fn file(text: &str) -> tempfile::NamedTempFile {
 }
 
 fn strings(df: &DataFrame, column: &str) -> Vec<String> {
-    let v = sourcelab::frame::column_json(df, column).unwrap();
+    let v = df.column_values(column).unwrap();
     v.as_array().unwrap().iter().map(|s| s.as_str().map_or(s.to_string(), str::to_string)).collect()
 }
 
 fn ints(df: &DataFrame, column: &str) -> Vec<i64> {
-    let v = sourcelab::frame::column_json(df, column).unwrap();
+    let v = df.column_values(column).unwrap();
     v.as_array().unwrap().iter().map(|n| n.as_i64().unwrap_or(-1)).collect()
 }
 
@@ -44,7 +45,7 @@ fn the_access_log_reader_types_the_fields_and_keeps_bad_lines_with_their_numbers
     assert_eq!(ints(&p.rows, "bytes"), [512, -1, 12]);
     assert!(p.rows.column("time").unwrap().dtype().is_temporal());
     // +0200: two hours before UTC.
-    assert_eq!(sourcelab::frame::value_json(&p.rows, 1, "time").unwrap(), "2024-05-06 07:00:02 UTC");
+    assert_eq!(p.rows.value(1, "time").unwrap(), "2024-05-06 07:00:02 UTC");
     assert_eq!(ints(&p.unparsed, "line"), [3, 5, 6]);
     assert!(p.to_string().contains("3 entries, 3 unparsed"), "{p}");
 }
@@ -91,7 +92,7 @@ fn the_other_readers_parse_their_formats_and_keep_what_does_not_fit() {
     ));
     let p = logs::read_mariadb_general(general.path()).unwrap();
     assert_eq!(strings(&p.rows, "command"), ["Connect", "Query", "Connect", "Quit", "Query", "Query"]);
-    let shown = format!("{}{}", p.rows, sourcelab::frame::rows_json(&p.rows).unwrap());
+    let shown = format!("{}{}", p.rows, p.rows.rows().unwrap());
     assert!(!shown.contains("hunter2") && !shown.contains("hunter3"), "a password in the table: {shown}");
     assert_eq!(strings(&p.rows, "argument")[4], "ALTER USER 'lab'@'%' IDENTIFIED BY '***'");
     assert_eq!(strings(&p.rows, "argument")[5], "SET PASSWORD FOR 'x' = PASSWORD('***')");
@@ -147,58 +148,46 @@ fn the_shop_and_the_databases_write_what_happened_and_the_checks_agree() {
     let access = logs::read_access(&files.access).unwrap();
     assert_eq!(access.rows.height() - before, sent.requests as usize, "{sent}");
     assert_eq!(access.unparsed.height(), 0);
-    let clients =
-        sourcelab::frame::sql(access.rows.clone(), "SELECT DISTINCT client FROM self ORDER BY client").unwrap();
+    let clients = access.rows.sql("SELECT DISTINCT client FROM self ORDER BY client").unwrap();
     let clients = strings(&clients, "client");
     assert!(clients.contains(&lab8::ATTACKER.to_string()) && clients.contains(&"127.0.0.2".to_string()), "{clients:?}");
     // The security log: the attacker on top.
     let auth = logs::read_auth(&files.auth).unwrap();
     let sql =
         "SELECT client, COUNT(*) AS failures FROM self WHERE outcome = 'failed' GROUP BY client ORDER BY failures DESC";
-    let by_client = sourcelab::frame::sql(auth.rows.clone(), sql).unwrap();
+    let by_client = auth.rows.sql(sql).unwrap();
     assert_eq!(strings(&by_client, "client")[0], lab8::ATTACKER);
     check::lab8_ex4(&auth.rows, &by_client).unwrap();
-    let wrong = sourcelab::frame::sql(
-        auth.rows.clone(),
-        "SELECT client, COUNT(*) AS failures FROM self GROUP BY client ORDER BY failures DESC",
-    )
-    .unwrap();
+    let wrong =
+        auth.rows.sql("SELECT client, COUNT(*) AS failures FROM self GROUP BY client ORDER BY failures DESC").unwrap();
     assert!(check::lab8_ex4(&auth.rows, &wrong).is_err(), "accepted logins are not failures");
     // Refused database logins, in each server's own log.
     assert_eq!(lab8::failed_logins(&env, 2).unwrap(), 4);
     let pg = logs::read_postgres(&files.postgres).unwrap();
-    let fatal = sourcelab::frame::sql(
-        pg.rows.clone(),
-        "SELECT \"user\", client FROM self WHERE severity = 'FATAL' AND message LIKE 'password authentication failed%'",
+    let fatal = pg.rows.sql("SELECT \"user\", client FROM self WHERE severity = 'FATAL' AND message LIKE 'password authentication failed%'",
     )
     .unwrap();
     assert!(fatal.height() >= 2 && strings(&fatal, "user").contains(&"lab".to_string()), "{fatal}");
-    let refused = sourcelab::frame::sql(pg.rows.clone(), "SELECT \"user\", COUNT(*) AS failures FROM self WHERE severity = 'FATAL' AND message LIKE 'password authentication failed%' GROUP BY \"user\" ORDER BY failures DESC").unwrap();
+    let refused = pg.rows.sql("SELECT \"user\", COUNT(*) AS failures FROM self WHERE severity = 'FATAL' AND message LIKE 'password authentication failed%' GROUP BY \"user\" ORDER BY failures DESC").unwrap();
     check::lab8_ex2(&pg.rows, &refused).unwrap();
     let general = logs::read_mariadb_general(&files.mariadb).unwrap();
-    let denied = sourcelab::frame::sql(general.rows.clone(), "SELECT argument FROM self WHERE level = 'warn'").unwrap();
+    let denied = general.rows.sql("SELECT argument FROM self WHERE level = 'warn'").unwrap();
     assert!(strings(&denied, "argument").iter().any(|a| a.contains("Access denied for user 'lab'")), "{denied}");
-    let films = sourcelab::frame::sql(
-        general.rows.clone(),
-        "SELECT thread, argument FROM self WHERE command IN ('Query', 'Execute') AND argument LIKE '%film%'",
-    )
-    .unwrap();
+    let films = general
+        .rows
+        .sql("SELECT thread, argument FROM self WHERE command IN ('Query', 'Execute') AND argument LIKE '%film%'")
+        .unwrap();
     assert!(films.height() >= 1, "lab8::setup queries the film table");
     check::lab8_ex1(&general.rows, &films).unwrap();
-    let reversed =
-        sourcelab::frame::sql(films.clone(), "SELECT * FROM self ORDER BY thread DESC, argument DESC").unwrap();
+    let reversed = films.sql("SELECT * FROM self ORDER BY thread DESC, argument DESC").unwrap();
     if films.height() > 1 && strings(&films, "argument") != strings(&reversed, "argument") {
         assert!(check::lab8_ex1(&general.rows, &reversed).is_err(), "log order matters");
     }
     // Levels over every source.
     let all = logs::combine(&[&general.rows, &pg.rows, &access.rows, &auth.rows]).unwrap();
-    let per_level = sourcelab::frame::sql(
-        all.clone(),
-        "SELECT level, COUNT(*) AS lines FROM self GROUP BY level ORDER BY lines DESC",
-    )
-    .unwrap();
+    let per_level = all.sql("SELECT level, COUNT(*) AS lines FROM self GROUP BY level ORDER BY lines DESC").unwrap();
     check::lab8_ex5(&all, &per_level).unwrap();
-    let ascending = sourcelab::frame::sql(per_level.clone(), "SELECT * FROM self ORDER BY lines").unwrap();
+    let ascending = per_level.sql("SELECT * FROM self ORDER BY lines").unwrap();
     assert!(check::lab8_ex5(&all, &ascending).unwrap_err().to_string().contains("ordered by lines"));
     // A damaged copy reads: the good lines all there, the bad ones kept with their numbers.
     let damaged = logs::read_access(lab8::damaged_copy(&files.access).unwrap()).unwrap();

@@ -3,6 +3,7 @@
 
 mod common;
 
+use sourcelab::frame::TableExt;
 use std::process::Command;
 
 use serde_json::json;
@@ -26,7 +27,7 @@ fn reset(lab: &str) -> String {
 
 fn first_title(db: &Db) -> String {
     let t = db.query("SELECT title FROM film WHERE film_id = 1").unwrap();
-    sourcelab::frame::value_json(&t, 0, "title").unwrap().as_str().unwrap().to_string()
+    t.value(0, "title").unwrap().as_str().unwrap().to_string()
 }
 
 #[test]
@@ -71,7 +72,7 @@ fn reset_all_puts_every_lab_back_and_a_later_lab_leaves_the_earlier_ones_alone()
     assert!(said.contains("labs 7, 8 are back at their start"), "{said}");
     assert_eq!(first_title(&db), "EDITED BY A LEARNER");
     assert!(ddb.list_tables().unwrap().contains(&table));
-    let names = sourcelab::frame::column_json(&s3.list_buckets().unwrap(), "name").unwrap();
+    let names = s3.list_buckets().unwrap().column_values("name").unwrap();
     assert!(names.as_array().unwrap().contains(&json!(LAB3_BUCKET)), "{names}");
 
     // All: every lab, in course order, says what it removed.
@@ -95,12 +96,12 @@ fn reset_all_puts_every_lab_back_and_a_later_lab_leaves_the_earlier_ones_alone()
     assert_eq!(first_title(&db), title);
     assert!(!db.has_table("category_copy").unwrap());
     let payments = db.query("SELECT COUNT(*) AS n FROM payment").unwrap();
-    let n = sourcelab::frame::value_json(&payments, 0, "n").unwrap();
+    let n = payments.value(0, "n").unwrap();
     let expected = sourcelab::rentio::ROW_COUNTS.iter().find(|(t, _)| *t == "payment").unwrap().1;
     assert_eq!(n.as_u64(), Some(expected as u64));
     assert!(!ddb.list_tables().unwrap().iter().any(|t| t.starts_with(LAB2_PREFIX)));
     let buckets = s3.list_buckets().unwrap();
-    let names = sourcelab::frame::column_json(&buckets, "name").unwrap();
+    let names = buckets.column_values("name").unwrap();
     assert!(!names.as_array().unwrap().contains(&json!(LAB3_BUCKET)), "{names}");
     assert!(!stack.home().join("notebooks").join(LAB3_DOWNLOADS[0]).exists());
     let access = stack.logs_dir().join(sourcelab::lab8::ACCESS_LOG);

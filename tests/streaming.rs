@@ -6,6 +6,7 @@
 
 mod common;
 
+use sourcelab::frame::TableExt;
 use std::time::Duration;
 
 use sourcelab::ErrorKind;
@@ -35,7 +36,7 @@ fn fresh_stream(k: &Kinesis, name: &str, shards: u32) -> String {
 }
 
 fn strings(df: &polars::prelude::DataFrame, column: &str) -> Vec<String> {
-    let v = sourcelab::frame::column_json(df, column).unwrap();
+    let v = df.column_values(column).unwrap();
     v.as_array().unwrap().iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect()
 }
 
@@ -137,12 +138,10 @@ fn a_stream_keeps_order_per_shard_and_every_reader_sees_every_record() {
     assert_eq!(a.read(10_000).unwrap().height(), 0, "a reader moves past what it read");
     // Same key, same shard, in the order written.
     let clicks = lab7::clicks_table(&ra).unwrap();
-    let by_user = sourcelab::frame::sql(
-        clicks.clone(),
-        "SELECT \"user\", COUNT(DISTINCT shard) AS shards FROM self GROUP BY \"user\" ORDER BY shards DESC",
-    )
-    .unwrap();
-    assert_eq!(sourcelab::frame::value_json(&by_user, 0, "shards").unwrap(), 1, "{by_user}");
+    let by_user = clicks
+        .sql("SELECT \"user\", COUNT(DISTINCT shard) AS shards FROM self GROUP BY \"user\" ORDER BY shards DESC")
+        .unwrap();
+    assert_eq!(by_user.value(0, "shards").unwrap(), 1, "{by_user}");
     let shards = strings(&ra, "shard");
     let keys = strings(&ra, "key");
     let ids: Vec<i64> = clicks.column("event_id").unwrap().i64().unwrap().into_no_null_iter().collect();
@@ -185,19 +184,13 @@ fn the_click_producer_is_seeded_and_its_parser_names_a_bad_row() {
     let names: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
     assert_eq!(names, ["event_id", "user", "page", "at", "minute"]);
     assert!(t.column("at").unwrap().dtype().is_temporal());
-    let per_page = sourcelab::frame::sql(
-        t.clone(),
-        "SELECT page, COUNT(*) AS clicks FROM self GROUP BY page ORDER BY clicks DESC",
-    )
-    .unwrap();
-    assert_eq!(sourcelab::frame::value_json(&per_page, 0, "page").unwrap(), "/home");
+    let per_page = t.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page ORDER BY clicks DESC").unwrap();
+    assert_eq!(per_page.value(0, "page").unwrap(), "/home");
     check::lab7_ex7(&t, &per_page).unwrap();
-    let unordered =
-        sourcelab::frame::sql(t.clone(), "SELECT page, COUNT(*) AS clicks FROM self GROUP BY page ORDER BY clicks")
-            .unwrap();
+    let unordered = t.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page ORDER BY clicks").unwrap();
     assert!(check::lab7_ex7(&t, &unordered).unwrap_err().to_string().contains("most visited page first"));
-    let minutes = sourcelab::frame::sql(t.clone(), "SELECT COUNT(DISTINCT minute) AS n FROM self").unwrap();
-    assert_eq!(sourcelab::frame::value_json(&minutes, 0, "n").unwrap(), 20);
+    let minutes = t.sql("SELECT COUNT(DISTINCT minute) AS n FROM self").unwrap();
+    assert_eq!(minutes.value(0, "n").unwrap(), 20);
     // A malformed record: an error naming its row, not a panic.
     let mut bad = a[..3].to_vec();
     bad[2] = "{\"event_id\": 3, \"user\": \"u\"".into();

@@ -66,6 +66,11 @@ enum Cmd {
     },
     /// Write the learner copies of the lab notebooks (exercises blanked) to notebooks/exercises/.
     Exercises,
+    /// Print a notebook as a Rust script against the library: every code cell, in order, in one `main`.
+    Script {
+        /// The notebook (.ipynb).
+        notebook: PathBuf,
+    },
     /// Grade learners' notebooks: FOLDER holds a subfolder per learner, or files named by learner
     /// (alice-07_streaming.ipynb). Prints the gradebook; writes gradebook.csv and gradebook.html to --out.
     Grade {
@@ -243,6 +248,12 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             for path in sourcelab::exercises::write_learner_copies(stack.home())? {
                 println!("wrote {}", path.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Script { notebook } => {
+            let text = std::fs::read_to_string(&notebook).map_err(|e| sourcelab::Error::io("read", &notebook, e))?;
+            let name = notebook.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            print!("{}", sourcelab::course::script::script(&text, &name)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Doctor { target, timeout } => {

@@ -6,6 +6,7 @@
 //! Checks test shape and meaning (columns, row counts, totals), not one dataset's exact values, so they pass on
 //! the generated Rentio data and on the official Sakila dump alike.
 
+use crate::frame::TableExt;
 use std::fmt;
 
 use polars::prelude::{AnyValue, DataFrame};
@@ -597,7 +598,7 @@ pub fn lab4_ex6(db: &Db) -> Result<Passed> {
 
 /// One integer a query returns (its first row, column `n`), or an error naming the exercise.
 fn lab5_number(exercise: &str, df: &DataFrame, column: &str) -> Result<i64> {
-    crate::frame::value_json(df, 0, column)?.as_i64().ok_or_else(|| {
+    df.value(0, column)?.as_i64().ok_or_else(|| {
         Error::new(ErrorKind::Input, format!("check {exercise}"), format!("no number in column {column}"))
             .hint("run acid::restock(&db)? and try again")
     })
@@ -713,7 +714,7 @@ pub fn lab5_ex5(session: &crate::sql::Session) -> Result<Passed> {
     let df = session
         .query("SELECT @@SESSION.tx_isolation AS level")
         .or_else(|_| session.query("SELECT @@SESSION.transaction_isolation AS level"))?;
-    let level = crate::frame::value_json(&df, 0, "level")?.as_str().unwrap_or_default().replace('-', " ");
+    let level = df.value(0, "level")?.as_str().unwrap_or_default().replace('-', " ");
     if level != "REPEATABLE READ" {
         return Err(fail(
             "exercise 5",
@@ -760,8 +761,8 @@ fn lab6_expect(
     let bucket = crate::lab6::BUCKET;
     let requests: Vec<(&str, &str, &str)> = want.iter().map(|(a, k, _)| (*a, bucket, *k)).collect();
     let table = iam.compare(keys, &requests)?;
-    let server = crate::frame::column_json(&table, "server")?;
-    let explained = crate::frame::column_json(&table, "explained")?;
+    let server = table.column_values("server")?;
+    let explained = table.column_values("explained")?;
     for (i, (action, key, allowed)) in want.iter().enumerate() {
         let said = server[i].as_str().unwrap_or_default();
         if said.starts_with("allowed") != *allowed {
@@ -1042,12 +1043,12 @@ fn lab8_same(
     ordered_by: Option<(&str, bool)>,
     hint: &str,
 ) -> Result<DataFrame> {
-    let want = crate::frame::sql(source.clone(), reference)?;
+    let want = source.sql(reference)?;
     let names: Vec<String> = columns(&want);
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     expect_columns(exercise, answer, &names, hint)?;
     let rows = |df: &DataFrame| -> Result<Vec<String>> {
-        Ok(crate::frame::rows_json(df)?.as_array().cloned().unwrap_or_default().iter().map(|r| r.to_string()).collect())
+        Ok(df.rows()?.as_array().cloned().unwrap_or_default().iter().map(|r| r.to_string()).collect())
     };
     let (mut got_rows, mut want_rows) = (rows(answer)?, rows(&want)?);
     let in_order = got_rows == want_rows;

@@ -13,6 +13,7 @@
 //! whole `127.0.0.0/8` block reaches this machine), and, for a few seconds in the middle, a burst of password
 //! guesses from [`ATTACKER`].
 
+use crate::frame::TableExt;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write as _;
@@ -238,8 +239,7 @@ pub fn setup(env: &EnvFile) -> Result<LogFiles> {
     let logs = crate::local::Stack::new().logs_dir();
     let db = Db::connect_mysql(env)?;
     let on = db.query("SELECT @@general_log AS on_, @@general_log_file AS file, @@datadir AS datadir")?;
-    let value =
-        |c: &str| crate::frame::value_json(&on, 0, c).ok().map(|v| v.as_str().map_or(v.to_string(), str::to_string));
+    let value = |c: &str| on.value(0, c).ok().map(|v| v.as_str().map_or(v.to_string(), str::to_string));
     if value("on_").as_deref() != Some("1") {
         let file = logs.join(crate::local::mariadb::GENERAL_LOG_FILE);
         let sql = format!("SET GLOBAL general_log_file = '{}'", file.display().to_string().replace('\'', "''"));
@@ -248,9 +248,7 @@ pub fn setup(env: &EnvFile) -> Result<LogFiles> {
         })?;
     }
     let on = db.query("SELECT @@general_log_file AS file, @@datadir AS datadir")?;
-    let text = |c: &str| {
-        crate::frame::value_json(&on, 0, c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-    };
+    let text = |c: &str| on.value(0, c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let file = PathBuf::from(text("file"));
     let mariadb = if file.is_absolute() { file } else { PathBuf::from(text("datadir")).join(file) };
     db.query("SELECT COUNT(*) AS films FROM film /* lab 8 */")?;

@@ -12,6 +12,7 @@
 //! | [`lab7`] | lab 7's click events (our producer), payments, and the names of its queues and stream |
 //! | [`check`] | the exercise checks the notebooks call |
 //! | [`exercises`] | the learner copies, made from the solution notebooks |
+//! | [`script`] | a notebook as a script against the library: every code cell in order |
 //! | [`reset`] | `sourcelab reset [LAB|all]`: a lab and the labs after it back at their start, the stack running |
 //! | [`grade`] | `sourcelab grade`: learners' notebooks run headless, every exercise passed, failed, not attempted or errored |
 
@@ -27,3 +28,4 @@ pub mod ratings;
 pub mod rentio;
 pub mod reset;
 pub mod sakila;
+pub mod script;

@@ -6,6 +6,7 @@
 //! the client understands. MariaDB skips the dump's MySQL-only spatial parts by itself (they sit in versioned
 //! comments). Afterwards set `DBNAME=sakila` in `.env`.
 
+use crate::frame::TableExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -139,7 +140,7 @@ pub fn count_differences(db: &crate::sql::Db) -> Result<Vec<CountDiff>> {
     for (table, official) in crate::rentio::ROW_COUNTS {
         let found = if db.has_table(table)? {
             let n = db.query(&format!("SELECT COUNT(*) AS n FROM {table}"))?;
-            crate::frame::value_json(&n, 0, "n")?.as_u64().unwrap_or(0) as usize
+            n.value(0, "n")?.as_u64().unwrap_or(0) as usize
         } else {
             0
         };

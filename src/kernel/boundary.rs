@@ -283,8 +283,8 @@ kept! {
 
 /// A kept DataFrame as the notebook crate's `Table` expects it: handle, shape, names and types.
 pub(crate) fn table(df: DataFrame) -> Result<Value> {
-    let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
-    let dtypes: Vec<String> = df.dtypes().iter().map(|d| d.to_string()).collect();
+    use crate::frame::TableExt;
+    let (columns, dtypes) = (df.column_names(), df.column_types());
     let height = df.height();
     Ok(json!({"handle": keep(Object::Frame(df))?, "height": height, "columns": columns, "dtypes": dtypes}))
 }

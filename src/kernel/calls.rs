@@ -3,6 +3,7 @@
 //!
 //! When a helper is added to the notebook crate, its call is added here; `tests/boundary.rs` calls each one.
 
+use crate::frame::TableExt;
 use serde_json::{Value, json};
 
 use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, table};
@@ -73,7 +74,7 @@ fn requests(a: &Args, key: &str) -> Result<Vec<(String, String, String)>> {
 
 fn messages_handle(m: Messages) -> Result<Value> {
     let bodies = m.bodies();
-    let counts: Vec<u32> = m.messages.iter().map(|m| m.receive_count).collect();
+    let counts = m.receive_counts();
     let mut v = handle(Object::Messages(m.into()))?;
     v["bodies"] = bodies.into();
     v["receive_counts"] = counts.into();
@@ -161,11 +162,11 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "frame.value" => {
             let df = a.frame("frame")?;
             let row = a.u64("row")? as usize;
-            crate::frame::value_json(&df, row, a.str("column")?)?
+            df.value(row, a.str("column")?)?
         }
-        "frame.rows" => crate::frame::rows_json(&a.frame("frame")?)?,
-        "frame.column" => crate::frame::column_json(&a.frame("frame")?, a.str("column")?)?,
-        "frame.sql" => table(crate::frame::sql(a.frame("frame")?, a.str("sql")?)?)?,
+        "frame.rows" => a.frame("frame")?.rows()?,
+        "frame.column" => a.frame("frame")?.column_values(a.str("column")?)?,
+        "frame.sql" => table(a.frame("frame")?.sql(a.str("sql")?)?)?,
 
         "plot.bars" => shown_with(&plot::bars(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?),
         "plot.line" => shown_with(&plot::line(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?),
@@ -388,9 +389,14 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "s3.list_buckets_env" => table(s3::list_buckets(&*a.env("env")?)?)?,
         "s3.data_file" => json!(s3::data_file(a.str("path")?)),
         "s3.read_csv_file" => table(s3::read_csv_file(a.path("path")?)?)?,
-        "s3.query_frame" => table(s3::query_frame(a.frame("frame")?, a.str("sql")?)?)?,
-        "s3.connect" => handle(Object::S3(S3::connect(&*a.env("env")?)?))?,
-        "s3.region" => json!(a.s3("s3")?.region()),
+        "s3.query_frame" => table(s3::query_frame(&a.frame("frame")?, a.str("sql")?)?)?,
+        "s3.connect" => {
+            let s3 = S3::connect(&*a.env("env")?)?;
+            let region = s3.region().to_string();
+            let mut v = handle(Object::S3(s3))?;
+            v["region"] = region.into();
+            v
+        }
         "s3.list_buckets" => table(a.s3("s3")?.list_buckets()?)?,
         "s3.create_bucket" => json!(a.s3("s3")?.create_bucket(a.str("bucket")?)?),
         "s3.upload_file" => shown(&a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?),

@@ -153,16 +153,29 @@ impl SqlCell {
             }
             values.push(format!("({name:?}, sourcelab_notebook::SqlValue::of(&{name}))"));
         }
+        Ok(self.call("sourcelab_notebook", &values))
+    }
+
+    /// The same call in a script against the library (`sourcelab::sql_cell`, [`crate::course::script`]): the
+    /// compiler checks each `{name}`'s type there.
+    pub(crate) fn script_line(&self) -> String {
+        let values: Vec<String> =
+            self.uses.iter().map(|name| format!("({name:?}, sourcelab::SqlValue::of(&{name}))")).collect();
+        self.call("sourcelab", &values)
+    }
+
+    /// `[let name = ]krate::sql_cell(engine, sql, &[values])?;`.
+    fn call(&self, krate: &str, values: &[String]) -> String {
         let call = format!(
-            "sourcelab_notebook::sql_cell({:?}, {}, &[{}])?",
+            "{krate}::sql_cell({:?}, {}, &[{}])?",
             self.engine.scheme(),
             raw_string(&self.sql),
             values.join(", ")
         );
-        Ok(match &self.keep {
+        match &self.keep {
             Some(name) => format!("let {name} = {call};"),
             None => format!("{call};"),
-        })
+        }
     }
 }
 

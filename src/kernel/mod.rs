@@ -35,7 +35,7 @@ pub mod child;
 mod complete;
 mod engine;
 mod jupyter;
-mod magic;
+pub(crate) mod magic;
 pub mod report;
 mod serve;
 

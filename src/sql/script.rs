@@ -193,6 +193,24 @@ pub fn cell(engine: Engine, script: &str, values: &[(String, SqlValue)]) -> Resu
     notebook_db(&crate::config::load()?, engine)?.run_script(&script)
 }
 
+/// A `%%sql` cell in a script (what the kernel compiles for one that keeps its result or uses a variable): runs
+/// `sql` on the env file's database for `engine` (`"mysql"` or `"postgres"`), `{name}`s replaced by `values`
+/// (quoted as literals), prints what each statement gave, and returns the rows [`Script::kept`] keeps.
+///
+/// ```no_run
+/// # fn demo() -> sourcelab::Result<()> {
+/// use sourcelab::SqlValue;
+/// let min = 180;
+/// let long = sourcelab::sql_cell("mysql", "SELECT title FROM film WHERE length > {min}", &[("min", SqlValue::of(&min))])?;
+/// # Ok(()) }
+/// ```
+pub fn sql_cell(engine: &str, sql: &str, values: &[(&str, SqlValue)]) -> Result<DataFrame> {
+    let values: Vec<(String, SqlValue)> = values.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+    let script = cell(Engine::from_scheme(engine)?, sql, &values)?;
+    println!("{script}");
+    script.kept()
+}
+
 /// Whether a statement returns rows (`SELECT`, `WITH`, `SHOW`, `VALUES`, `TABLE`, `DESCRIBE`, `EXPLAIN`, or any
 /// statement with `RETURNING`), after leading comments and parentheses.
 pub(crate) fn returns_rows(sql: &str) -> bool {

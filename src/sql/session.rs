@@ -32,6 +32,7 @@
 //! Dropping the last copy of a session closes its connection; the server then rolls back whatever it left
 //! uncommitted, as it does for any client that goes away.
 
+use crate::frame::TableExt;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -98,7 +99,7 @@ impl Conn {
             Conn::Postgres(_) => "SELECT pg_backend_pid()::bigint AS id",
         };
         let df = self.query(cfg, sql).await?;
-        crate::frame::value_json(&df, 0, "id")?
+        df.value(0, "id")?
             .as_u64()
             .ok_or_else(|| Error::new(ErrorKind::Service, "read the connection id", "the server returned none"))
     }
@@ -212,7 +213,7 @@ fn summary(sql: &str, outcome: &Result<Outcome>) -> String {
                 let cells: Vec<String> = names
                     .iter()
                     .map(|c| {
-                        let v = crate::frame::value_json(df, r, c).unwrap_or_default();
+                        let v = df.value(r, c).unwrap_or_default();
                         if names.len() == 1 { cell_text(&v) } else { format!("{c}={}", cell_text(&v)) }
                     })
                     .collect();

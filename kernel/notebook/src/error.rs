@@ -198,6 +198,26 @@ impl fmt::Debug for Error {
     }
 }
 
+/// `?` on a file operation in a cell or a script: the I/O error, kept as the source. (A helper that knows the path
+/// says it, with [`Error::io`].)
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::NotFound } else { ErrorKind::Io };
+        Error::new(kind, "read or write a file", e.to_string())
+            .hint("check the path (relative paths start in the notebook's folder) and its permissions")
+            .with_source(e)
+    }
+}
+
+/// `?` on `"10.0.2.10".parse::<Ipv4Addr>()` in a cell or a script.
+impl From<std::net::AddrParseError> for Error {
+    fn from(e: std::net::AddrParseError) -> Self {
+        Error::new(ErrorKind::Input, "read an IP address", e.to_string())
+            .hint("write four numbers 0–255 separated by dots, e.g. `10.0.2.10` (a block adds `/24`)")
+            .with_source(e)
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))

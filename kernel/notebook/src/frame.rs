@@ -58,7 +58,7 @@ impl Table {
     }
 
     /// Each column's type as polars names it (`i64`, `str`, `datetime[μs]`, …).
-    pub fn dtypes(&self) -> Vec<String> {
+    pub fn column_types(&self) -> Vec<String> {
         self.dtypes.clone()
     }
 
@@ -73,8 +73,8 @@ impl Table {
     }
 
     /// One column's values as a JSON array.
-    pub fn column(&self, name: &str) -> Result<Value> {
-        call("frame.column", json!({"frame": self.arg(), "column": name}))
+    pub fn column_values(&self, column: &str) -> Result<Value> {
+        call("frame.column", json!({"frame": self.arg(), "column": column}))
     }
 
     /// SQL over this table, which the query calls `self` (run by polars in the library):

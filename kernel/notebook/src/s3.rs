@@ -38,6 +38,7 @@ pub fn query_frame(table: &Table, sql: &str) -> Result<Table> {
 pub struct S3 {
     h: Shared,
     text: String,
+    region: String,
 }
 
 fn shown(v: Value) -> Shown {
@@ -65,12 +66,12 @@ impl S3 {
     /// A client for the env file's S3 (the local stack's moto, or AWS).
     pub fn connect(env: &EnvFile) -> Result<S3> {
         let v = call("s3.connect", json!({"env": env.arg()}))?;
-        Ok(S3 { h: client::handle(&v)?, text: client::text(&v["text"]) })
+        Ok(S3 { h: client::handle(&v)?, text: client::text(&v["text"]), region: client::text(&v["region"]) })
     }
 
     /// The region buckets are created in.
-    pub fn region(&self) -> Result<String> {
-        Ok(client::text(&self.call("s3.region", json!({}))?))
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// Every bucket (`name`, `created`).
