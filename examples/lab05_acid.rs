@@ -9,39 +9,39 @@ fn main() -> Result<()> {
     let env = load_env()?;
     let db = acid::setup(&env)?;
     // cell 2
-    println!("{:?}", db.query("SELECT * FROM account")?);
+    sourcelab::show!(db.query("SELECT * FROM account")?);
     // cell 3
-    println!("{:?}", db.query("SELECT * FROM product")?);
+    sourcelab::show!(db.query("SELECT * FROM product")?);
     // cell 4
     let credit = "UPDATE account SET balance = balance + 120 WHERE owner = 'alice'";
     let debit = "UPDATE account SET balance = balance - 120 WHERE owner = 'bob'";
     db.execute(credit)?;
-    println!("{:?}", db.execute(debit).unwrap_err());
+    sourcelab::show!(db.execute(debit).unwrap_err());
     // cell 5
-    println!("{:?}", db.query("SELECT owner, balance FROM account")?);
+    sourcelab::show!(db.query("SELECT owner, balance FROM account")?);
     // cell 6
     acid::restock(&db)?;
-    println!("{:?}", db.transaction(&[credit, debit]).unwrap_err());
+    sourcelab::show!(db.transaction(&[credit, debit]).unwrap_err());
     // cell 7
-    println!("{:?}", db.query("SELECT owner, balance FROM account")?);
+    sourcelab::show!(db.query("SELECT owner, balance FROM account")?);
     // cell 8
     acid::restock(&db)?;
     // BEGIN SOLUTION: // db.transaction(&[…])?;
     db.transaction(&["UPDATE account SET balance = balance - 30 WHERE owner = 'alice'",
                      "UPDATE account SET balance = balance + 30 WHERE owner = 'bob'"])?;
     // END SOLUTION
-    println!("{:?}", check::lab5_ex1(&db)?);
+    sourcelab::show!(check::lab5_ex1(&db)?);
     // cell 9
-    println!("{:?}", db.execute("UPDATE product SET stock = stock - 2 WHERE id = 3").unwrap_err());
+    sourcelab::show!(db.execute("UPDATE product SET stock = stock - 2 WHERE id = 3").unwrap_err());
     // cell 10
-    println!("{:?}", db.execute("INSERT INTO purchase (customer_id, product_id, quantity) VALUES (99, 1, 1)").unwrap_err());
+    sourcelab::show!(db.execute("INSERT INTO purchase (customer_id, product_id, quantity) VALUES (99, 1, 1)").unwrap_err());
     // cell 11
-    println!("{:?}", db.query("SELECT (SELECT stock FROM product WHERE id = 3) AS signed_copies, (SELECT COUNT(*) FROM purchase) AS purchases")?);
+    sourcelab::show!(db.query("SELECT (SELECT stock FROM product WHERE id = 3) AS signed_copies, (SELECT COUNT(*) FROM purchase) AS purchases")?);
     // cell 12
     // BEGIN SOLUTION: // db.execute("ALTER TABLE purchase …")?;
     db.execute("ALTER TABLE purchase ADD CONSTRAINT quantity_positive CHECK (quantity >= 1)")?;
     // END SOLUTION
-    println!("{:?}", check::lab5_ex2(&db)?);
+    sourcelab::show!(check::lab5_ex2(&db)?);
     // cell 13
     acid::restock(&db)?;
     let a = db.session("A")?;
@@ -59,16 +59,16 @@ fn main() -> Result<()> {
     b.execute(&format!("UPDATE product SET stock = {} WHERE id = 2", seen_b - 1))?;
     b.commit()?;
     // cell 16
-    println!("{:?}", Session::timeline(&[&a, &b])?);
+    sourcelab::show!(Session::timeline(&[&a, &b])?);
     // cell 17
-    println!("{:?}", db.query("SELECT stock FROM product WHERE id = 2")?);
+    sourcelab::show!(db.query("SELECT stock FROM product WHERE id = 2")?);
     // cell 18
     let read =
         // BEGIN SOLUTION
         "SELECT stock FROM product WHERE id = 2 FOR UPDATE"
         // END SOLUTION
     ;
-    println!("{:?}", check::lab5_ex3(&db, read)?);
+    sourcelab::show!(check::lab5_ex3(&db, read)?);
     // cell 19
     acid::restock(&db)?;
     let (a, b) = (db.session("A")?, db.session("B")?);
@@ -85,23 +85,23 @@ fn main() -> Result<()> {
     b.execute(&format!("UPDATE product SET stock = {} WHERE id = 2", seen_b - 1))?;
     b.commit()?;
     // cell 22
-    println!("{:?}", Session::timeline(&[&a, &b])?);
+    sourcelab::show!(Session::timeline(&[&a, &b])?);
     // cell 23
-    println!("{:?}", db.query("SELECT stock FROM product WHERE id = 2")?);
+    sourcelab::show!(db.query("SELECT stock FROM product WHERE id = 2")?);
     // cell 24
     let (a, b) = (db.session("A")?, db.session("B")?);
     b.isolation("READ UNCOMMITTED")?;
     a.begin()?;
     a.execute("UPDATE account SET balance = balance - 100 WHERE owner = 'alice'")?;
-    println!("{:?}", Session::views(&[&a, &b], "SELECT owner, balance FROM account WHERE owner = 'alice'")?);
+    sourcelab::show!(Session::views(&[&a, &b], "SELECT owner, balance FROM account WHERE owner = 'alice'")?);
     // cell 25
     a.rollback()?;
-    println!("{:?}", Session::views(&[&a, &b], "SELECT owner, balance FROM account WHERE owner = 'alice'")?);
+    sourcelab::show!(Session::views(&[&a, &b], "SELECT owner, balance FROM account WHERE owner = 'alice'")?);
     // cell 26
     b.isolation("READ COMMITTED")?;
     a.begin()?;
     a.execute("UPDATE account SET balance = balance - 100 WHERE owner = 'alice'")?;
-    println!("{:?}", Session::views(&[&a, &b], "SELECT owner, balance FROM account WHERE owner = 'alice'")?);
+    sourcelab::show!(Session::views(&[&a, &b], "SELECT owner, balance FROM account WHERE owner = 'alice'")?);
     // cell 27
     a.rollback()?;
     // cell 28
@@ -122,14 +122,14 @@ fn main() -> Result<()> {
     println!("REPEATABLE READ: B read {first}, then {}", b.query(balance)?.value(0, "balance")?);
     b.commit()?;
     // cell 31
-    println!("{:?}", Session::timeline(&[&a, &b])?);
+    sourcelab::show!(Session::timeline(&[&a, &b])?);
     // cell 32
     let take_one =
         // BEGIN SOLUTION
         "UPDATE product SET stock = stock - 1 WHERE id = 3 AND stock > 0"
         // END SOLUTION
     ;
-    println!("{:?}", check::lab5_ex4(&db, take_one)?);
+    sourcelab::show!(check::lab5_ex4(&db, take_one)?);
     // cell 33
     acid::restock(&db)?;
     let (a, b) = (db.session("buyer A")?, db.session("buyer B")?);
@@ -141,27 +141,27 @@ fn main() -> Result<()> {
     a.commit()?;
     println!("B: {}", b.wait()?.value(0, "rows_affected")?);
     b.commit()?;
-    println!("{:?}", Session::timeline(&[&a, &b])?);
+    sourcelab::show!(Session::timeline(&[&a, &b])?);
     // cell 35
     let c = db.session("C")?;
     // BEGIN SOLUTION: // c.isolation("…")?;
     c.isolation("REPEATABLE READ")?;
     // END SOLUTION
-    println!("{:?}", check::lab5_ex5(&c)?);
+    sourcelab::show!(check::lab5_ex5(&c)?);
     // cell 36
     let (a, b) = (db.session("A")?, db.session("B")?);
     a.execute("INSERT INTO ledger (note) VALUES ('committed before the crash')")?;
     b.begin()?;
     b.execute("INSERT INTO ledger (note) VALUES ('still open at the crash')")?;
-    println!("{:?}", Session::views(&[&a, &b], "SELECT id, note FROM ledger")?);
+    sourcelab::show!(Session::views(&[&a, &b], "SELECT id, note FROM ledger")?);
     // cell 37
-    println!("{:?}", acid::crash(&db)?);
+    sourcelab::show!(acid::crash(&db)?);
     // cell 38
-    println!("{:?}", db.query("SELECT id, note FROM ledger")?);
+    sourcelab::show!(db.query("SELECT id, note FROM ledger")?);
     // cell 39
-    println!("{:?}", b.commit().unwrap_err());
+    sourcelab::show!(b.commit().unwrap_err());
     // cell 40
-    println!("{:?}", Db::connect_mysql(&env)?.query("SELECT COUNT(*) AS films FROM film")?);
+    sourcelab::show!(Db::connect_mysql(&env)?.query("SELECT COUNT(*) AS films FROM film")?);
     // cell 41
     let ddb = Dynamo::connect(&env)?;
     ddb.delete_tables_starting_with(acid::DYNAMO_PREFIX)?;
@@ -172,16 +172,16 @@ fn main() -> Result<()> {
     let bob = json!({"owner": {"S": "bob"}});
     let debit_120 = json!({"UpdateExpression": "SET balance = balance - :amount", "ConditionExpression": "balance >= :amount",
                            "ExpressionAttributeValues": {":amount": {"N": "120"}}});
-    println!("{:?}", ddb.update_item(acid::DYNAMO_TABLE, &bob, &debit_120).unwrap_err());
+    sourcelab::show!(ddb.update_item(acid::DYNAMO_TABLE, &bob, &debit_120).unwrap_err());
     // cell 43
     let transfer = json!([
         {"Update": {"TableName": acid::DYNAMO_TABLE, "Key": {"owner": {"S": "alice"}}, "UpdateExpression": "SET balance = balance + :amount",
                     "ExpressionAttributeValues": {":amount": {"N": "120"}}}},
         {"Update": {"TableName": acid::DYNAMO_TABLE, "Key": bob, "UpdateExpression": "SET balance = balance - :amount",
                     "ConditionExpression": "balance >= :amount", "ExpressionAttributeValues": {":amount": {"N": "120"}}}}]);
-    println!("{:?}", ddb.transact_write(&transfer, &format!("acid-transfer-{}", std::process::id())).unwrap_err());
+    sourcelab::show!(ddb.transact_write(&transfer, &format!("acid-transfer-{}", std::process::id())).unwrap_err());
     // cell 44
-    println!("{:?}", ddb.scan(acid::DYNAMO_TABLE, &json!({}))?);
+    sourcelab::show!(ddb.scan(acid::DYNAMO_TABLE, &json!({}))?);
     // cell 45
     // BEGIN SOLUTION: // ddb.transact_write(&json!([…]), "a token of your own")?;
     let move_30 = json!([
@@ -191,7 +191,7 @@ fn main() -> Result<()> {
                     "ExpressionAttributeValues": {":amount": {"N": "30"}}}}]);
     ddb.transact_write(&move_30, &format!("acid-move-30-{}", std::process::id()))?;
     // END SOLUTION
-    println!("{:?}", check::lab5_ex6(&ddb)?);
+    sourcelab::show!(check::lab5_ex6(&ddb)?);
     // cell 46
     let alice = json!({"owner": {"S": "alice"}});
     let strong = ddb.get_item(acid::DYNAMO_TABLE, &alice, &json!({"ConsistentRead": true, "ReturnConsumedCapacity": "TOTAL"}))?;
@@ -199,6 +199,6 @@ fn main() -> Result<()> {
     println!("strong:   balance {}, {} read unit(s)", strong.item()?["balance"], strong.capacity_units());
     println!("eventual: balance {}, {} read unit(s)", eventual.item()?["balance"], eventual.capacity_units());
     // cell 47
-    println!("{:?}", ddb.delete_tables_starting_with(acid::DYNAMO_PREFIX)?);
+    sourcelab::show!(ddb.delete_tables_starting_with(acid::DYNAMO_PREFIX)?);
     Ok(())
 }

@@ -235,6 +235,58 @@ pub fn sql_as(df: DataFrame, name: &str, sql: &str) -> crate::Result<DataFrame> 
     })
 }
 
+/// Prints a value the way a notebook shows a cell's last expression, for scripts: nothing for `()`, the
+/// `Display` text when the type has one (a table, an error, a transfer), else `Debug`. `sourcelab script` writes
+/// `sourcelab::show!(…)` where a cell ends in an expression.
+///
+/// ```
+/// sourcelab::show!(polars::df!("n" => [1i64, 2]).unwrap()); // the table, as polars prints it
+/// sourcelab::show!(vec!["a", "b"]);                          // ["a", "b"]
+/// sourcelab::show!(());                                      // nothing
+/// ```
+#[macro_export]
+macro_rules! show {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::frame::printed::{ByDebug as _, ByDisplay as _, Unit as _};
+        (&&&$crate::frame::printed::Printed(&$value)).print();
+    }};
+}
+
+/// How [`show!`] picks Display over Debug without specialization: method lookup tries `&&&Printed` first (unit),
+/// then `&&Printed` (Display), then `&Printed` (Debug).
+#[doc(hidden)]
+pub mod printed {
+    use std::fmt::{Debug, Display};
+
+    pub struct Printed<'a, T: ?Sized>(pub &'a T);
+
+    pub trait Unit {
+        fn print(&self);
+    }
+    impl Unit for &&Printed<'_, ()> {
+        fn print(&self) {}
+    }
+
+    pub trait ByDisplay {
+        fn print(&self);
+    }
+    impl<T: Display + ?Sized> ByDisplay for &Printed<'_, T> {
+        fn print(&self) {
+            println!("{}", self.0)
+        }
+    }
+
+    pub trait ByDebug {
+        fn print(&self);
+    }
+    impl<T: Debug + ?Sized> ByDebug for Printed<'_, T> {
+        fn print(&self) {
+            println!("{:?}", self.0)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,3 +190,41 @@ fn queues_streams_logs_and_charts_cross_the_boundary() {
     let e = logs::read_auth(dir.path().join("missing.log")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
 }
+
+/// A malformed or missing argument is an error naming the call and the argument, never a default that runs.
+#[test]
+fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {
+    let _one = library();
+    let env = load_env().unwrap();
+    let sqs = Sqs::connect(&env).unwrap();
+    let ddb = Dynamo::connect(&env).unwrap();
+    let handle = |v: &serde_json::Value| v["handle"].as_u64().unwrap();
+    let sqs_h = handle(&sourcelab_notebook::client::call("sqs.connect", json!({"env": env_handle(&env)})).unwrap());
+    let ddb_h = handle(&sourcelab_notebook::client::call("dynamo.connect", json!({"env": env_handle(&env)})).unwrap());
+    let cases = [
+        // a number too large for the parameter (u32): once it became 4294967295 seconds
+        ("sqs.create_queue", json!({"sqs": sqs_h, "queue": "boundary-wrong", "visibility": 1u64 << 40}), "visibility"),
+        // missing
+        ("sqs.send", json!({"sqs": sqs_h, "queue": "boundary-wrong"}), "body"),
+        // once an empty list
+        ("iam.compare", json!({"iam": 0, "keys": 0, "requests": "s3:GetObject"}), "requests"),
+        // a table spec without a name, and with a step that is not one: once a table named ""
+        ("dynamo.create_table", json!({"dynamo": ddb_h, "spec": {"steps": []}}), "spec"),
+        ("dynamo.create_table", json!({"dynamo": ddb_h, "spec": {"name": "t", "steps": [["hash", "id"]]}}), "spec"),
+        // once the port 0
+        ("lab4.allow_tcp", json!({"lab": 0, "group": "g", "port": 70000, "source": "0.0.0.0/0"}), "port"),
+        // bytes that are not base64: once an empty object
+        ("s3.put_bytes", json!({"s3": 0, "bucket": "b", "key": "k", "bytes": "%%%"}), "bytes"),
+    ];
+    for (call, args, argument) in cases {
+        let err = sourcelab_notebook::client::call(call, args).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(call) && text.contains(&format!("`{argument}`")), "{call}: {text}");
+    }
+    assert!(ddb.list_tables().unwrap().iter().all(|t| !t.is_empty()), "no table named \"\" was made");
+    assert!(!sqs.list_queues("boundary-wrong").unwrap().iter().any(|q| q == "boundary-wrong"), "no queue was made");
+}
+
+fn env_handle(env: &EnvFile) -> u64 {
+    sourcelab_notebook::client::call("env.load", json!({"path": env.path()})).unwrap()["handle"].as_u64().unwrap()
+}

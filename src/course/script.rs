@@ -10,8 +10,8 @@
 //!
 //! Two things a notebook does for a cell become code:
 //!
-//! - the value of a cell's last expression, which a notebook shows, is printed (`println!("{:?}", …)`: a table
-//!   prints as a table, an error as its text);
+//! - the value of a cell's last expression, which a notebook shows, is printed ([`crate::show!`]: a table prints
+//!   as a table, an error as its text);
 //! - a `%%sql` cell becomes the `sql_cell(…)` call the kernel itself compiles for it, printing the result and
 //!   keeping it when the cell says `name <<`.
 //!
@@ -96,7 +96,7 @@ fn printed_tail(cell: &str) -> String {
         Some(range) => {
             let (start, end) = (usize::from(range.start()), usize::from(range.end()));
             format!(
-                "{}println!(\"{{:?}}\", {});{}",
+                "{}sourcelab::show!({});{}",
                 &wrapped[OPEN.len()..start],
                 &wrapped[start..end],
                 &wrapped[end..wrapped.len() - 2]
@@ -123,7 +123,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             body,
-            "// cell 1\nlet env = load_env()?;\n// cell 2\nprintln!(\"{:?}\", db.query(\"SELECT 1\")?);\n// cell 3\n// only a comment\n"
+            "// cell 1\nlet env = load_env()?;\n// cell 2\nsourcelab::show!(db.query(\"SELECT 1\")?);\n// cell 3\n// only a comment\n"
         );
     }
 
@@ -132,7 +132,7 @@ mod tests {
         let cell = "let a = 1;\nif a > 0 { println!(\"big\") }\n a + 1 // the answer";
         assert_eq!(
             printed_tail(cell),
-            "let a = 1;\nif a > 0 { println!(\"big\") }\n println!(\"{:?}\", a + 1); // the answer"
+            "let a = 1;\nif a > 0 { println!(\"big\") }\n sourcelab::show!(a + 1); // the answer"
         );
     }
 

@@ -162,8 +162,33 @@ impl<'a> Args<'a> {
             .hint("the notebook crate and the library disagree: run `sourcelab kernel install` and restart the kernel")
     }
 
-    pub fn json(&self, key: &str) -> &'a Value {
-        &self.v[key]
+    /// The argument `key` as sent; an error when the call lacks it.
+    pub fn json(&self, key: &str) -> Result<&'a Value> {
+        self.v.get(key).ok_or_else(|| {
+            Error::new(ErrorKind::Input, format!("call {}", self.call), format!("argument `{key}` is missing")).hint(
+                "the notebook crate and the library disagree: run `sourcelab kernel install` and restart the kernel",
+            )
+        })
+    }
+
+    /// Bytes sent as base64 text.
+    pub fn bytes(&self, key: &str) -> Result<Vec<u8>> {
+        sourcelab_notebook::wire::bytes_from_json(self.json(key)?)
+            .map_err(|e| self.bad(key, "bytes as base64 text").hint(e.cause().to_string()))
+    }
+
+    /// The argument `key` when the call gives one (absent or `null`: `None`).
+    pub fn optional(&self, key: &str) -> Option<&'a Value> {
+        self.v.get(key).filter(|v| !v.is_null())
+    }
+
+    /// The argument `key` read as `T` (serde); an error names the call, the argument and what it must be.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, key: &str, expected: &str) -> Result<T> {
+        T::deserialize(self.json(key)?).map_err(|e| self.bad(key, expected).hint(format!("{e}")))
+    }
+
+    pub fn u32(&self, key: &str) -> Result<u32> {
+        self.get(key, "a whole number from 0 to 4294967295")
     }
 
     pub fn str(&self, key: &str) -> Result<&'a str> {
@@ -213,13 +238,12 @@ impl<'a> Args<'a> {
     }
 
     pub fn batch_reports(&self, key: &str) -> Result<Vec<BatchReport>> {
-        let list = self.v[key].as_array().ok_or_else(|| self.bad(key, "a list of batch reports"))?;
-        Ok(list.iter().map(|r| serde_json::from_value(r.clone()).unwrap_or_default()).collect())
+        self.get(key, "a list of batch reports")
     }
 
     /// A list of kept tables (`[handle, …]`).
     pub fn frames(&self, key: &str) -> Result<Vec<DataFrame>> {
-        let ids = self.json(key).as_array().ok_or_else(|| self.bad(key, "a list of tables"))?;
+        let ids = self.json(key)?.as_array().ok_or_else(|| self.bad(key, "a list of tables"))?;
         ids.iter()
             .map(|id| match id.as_u64().map(get).transpose()? {
                 Some(Object::Frame(f)) => Ok(f),
@@ -231,7 +255,7 @@ impl<'a> Args<'a> {
 
     /// A list of kept sessions (`[handle, …]`).
     pub fn sessions(&self, key: &str) -> Result<Vec<Session>> {
-        let ids = self.json(key).as_array().ok_or_else(|| self.bad(key, "a list of sessions"))?;
+        let ids = self.json(key)?.as_array().ok_or_else(|| self.bad(key, "a list of sessions"))?;
         ids.iter()
             .map(|id| match id.as_u64().map(get).transpose()? {
                 Some(Object::Session(s)) => Ok(s),

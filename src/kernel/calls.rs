@@ -60,18 +60,6 @@ fn credentials_handle(c: Credentials) -> Result<Value> {
     Ok(v)
 }
 
-/// `[[action, bucket, key], …]`.
-fn requests(a: &Args, key: &str) -> Result<Vec<(String, String, String)>> {
-    let list = a.json(key).as_array().cloned().unwrap_or_default();
-    Ok(list
-        .iter()
-        .map(|r| {
-            let s = |i: usize| r[i].as_str().unwrap_or_default().to_string();
-            (s(0), s(1), s(2))
-        })
-        .collect())
-}
-
 fn messages_handle(m: Messages) -> Result<Value> {
     let bodies = m.bodies();
     let counts = m.receive_counts();
@@ -83,10 +71,6 @@ fn messages_handle(m: Messages) -> Result<Value> {
 
 fn progress(a: &Args) -> Result<Progress> {
     Ok(if a.bool("progress")? { Progress::Print } else { Progress::Quiet })
-}
-
-fn u32_arg(a: &Args, key: &str) -> Result<u32> {
-    Ok(u32::try_from(a.u64(key)?).unwrap_or(u32::MAX))
 }
 
 fn owned_strings(a: &Args, key: &str) -> Result<Vec<String>> {
@@ -116,27 +100,40 @@ fn response(r: dynamo::Response) -> Result<Value> {
 }
 
 fn table_spec(a: &Args, key: &str) -> Result<TableSpec> {
-    let v = a.json(key);
-    let mut spec = TableSpec::new(v["name"].as_str().unwrap_or_default());
-    let text = |s: &Value, i: usize| s[i].as_str().unwrap_or_default().to_string();
-    for step in v["steps"].as_array().into_iter().flatten() {
+    let bad = |what: String| {
+        Error::new(ErrorKind::Input, format!("call {}", a.call), format!("argument `{key}`: {what}"))
+            .hint("build the table with TableSpec::new(name).hash(…).range(…).capacity(…).gsi(…)")
+    };
+    let v = a.json(key)?;
+    let text =
+        |s: &Value, i: usize| s[i].as_str().map(str::to_string).ok_or_else(|| bad(format!("{s} needs a text at {i}")));
+    let number = |s: &Value, i: usize| s[i].as_i64().ok_or_else(|| bad(format!("{s} needs a number at {i}")));
+    let name = v["name"].as_str().ok_or_else(|| bad("no table name".into()))?;
+    let mut spec = TableSpec::new(name);
+    for step in v["steps"].as_array().ok_or_else(|| bad("no `steps` list".into()))? {
         spec = match step[0].as_str() {
-            Some("hash") => spec.hash(&text(step, 1), &text(step, 2)),
-            Some("range") => spec.range(&text(step, 1), &text(step, 2)),
-            Some("capacity") => spec.capacity(step[1].as_i64().unwrap_or(0), step[2].as_i64().unwrap_or(0)),
+            Some("hash") => spec.hash(&text(step, 1)?, &text(step, 2)?),
+            Some("range") => spec.range(&text(step, 1)?, &text(step, 2)?),
+            Some("capacity") => spec.capacity(number(step, 1)?, number(step, 2)?),
             Some("gsi") => {
-                let (h0, h1) = (text(&step[2], 0), text(&step[2], 1));
-                let range = step[3].as_array().map(|_| (text(&step[3], 0), text(&step[3], 1)));
-                spec.gsi(&text(step, 1), (&h0, &h1), range.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
+                let (h0, h1) = (text(&step[2], 0)?, text(&step[2], 1)?);
+                let range = match &step[3] {
+                    Value::Null => None,
+                    r => Some((text(r, 0)?, text(r, 1)?)),
+                };
+                spec.gsi(&text(step, 1)?, (&h0, &h1), range.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
             }
-            _ => return Err(Error::new(ErrorKind::Input, format!("call {}", a.call), format!("unknown step {step}"))),
+            _ => return Err(bad(format!("unknown step {step}"))),
         };
     }
     Ok(spec)
 }
 
-fn sql_values(v: &Value) -> Vec<SqlValue> {
-    v.as_array().map(|a| a.iter().map(SqlValue::from_json).collect()).unwrap_or_default()
+fn sql_values(a: &Args, v: &Value, key: &str) -> Result<Vec<SqlValue>> {
+    let list = v.as_array().ok_or_else(|| {
+        Error::new(ErrorKind::Input, format!("call {}", a.call), format!("argument `{key}` is not a list of values"))
+    })?;
+    Ok(list.iter().map(SqlValue::from_json).collect())
 }
 
 /// Runs one call.
@@ -150,7 +147,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "show" => sourcelab_notebook::wire::mime_to_json(&get(a.u64("handle")?)?.mime()),
         "text" => json!(get(a.u64("handle")?)?.text()),
 
-        "env.load" => env_handle(match a.json("path").as_str() {
+        "env.load" => env_handle(match a.optional("path").and_then(Value::as_str) {
             Some(path) => config::EnvFile::load(path)?,
             None => config::load()?,
         })?,
@@ -173,30 +170,28 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
 
         "sqs.connect" => handle(Object::Sqs(Sqs::connect(&*a.env("env")?)?))?,
         "sqs.url" => json!(a.sqs("sqs")?.url(a.str("queue")?)?),
-        "sqs.create_queue" => json!(a.sqs("sqs")?.create_queue(a.str("queue")?, u32_arg(a, "visibility")?)?),
+        "sqs.create_queue" => json!(a.sqs("sqs")?.create_queue(a.str("queue")?, a.u32("visibility")?)?),
         "sqs.list_queues" => json!(a.sqs("sqs")?.list_queues(a.str("prefix")?)?),
         "sqs.attributes" => json!(a.sqs("sqs")?.attributes(a.str("queue")?)?),
         "sqs.counts" => a.sqs("sqs")?.counts(a.str("queue")?)?.to_json(),
         "sqs.set_dead_letter_queue" => {
             let (q, dlq) = (a.str("queue")?, a.str("dead_letter")?);
-            json!(a.sqs("sqs")?.set_dead_letter_queue(q, dlq, u32_arg(a, "max_receives")?)?)
+            json!(a.sqs("sqs")?.set_dead_letter_queue(q, dlq, a.u32("max_receives")?)?)
         }
         "sqs.send" => json!(a.sqs("sqs")?.send(a.str("queue")?, a.str("body")?)?),
         "sqs.send_fifo" => {
             json!(a.sqs("sqs")?.send_fifo(a.str("queue")?, a.str("body")?, a.str("group")?, a.str("dedup_id")?)?)
         }
         "sqs.send_all" => json!(a.sqs("sqs")?.send_all(a.str("queue")?, &owned_strings(a, "bodies")?, progress(a)?)?),
-        "sqs.receive" => messages_handle(a.sqs("sqs")?.receive(a.str("queue")?, u32_arg(a, "max")?)?)?,
+        "sqs.receive" => messages_handle(a.sqs("sqs")?.receive(a.str("queue")?, a.u32("max")?)?)?,
         "sqs.delete" => json!(a.sqs("sqs")?.delete(a.str("queue")?, &*a.messages("messages")?)?),
-        "sqs.consume_all" => {
-            table(a.sqs("sqs")?.consume_all(a.str("queue")?, u32_arg(a, "consumers")?, progress(a)?)?)?
-        }
+        "sqs.consume_all" => table(a.sqs("sqs")?.consume_all(a.str("queue")?, a.u32("consumers")?, progress(a)?)?)?,
         "sqs.delete_queue" => json!(a.sqs("sqs")?.delete_queue(a.str("queue")?)?),
         "sqs.remove_all" => json!(a.sqs("sqs")?.remove_all(a.str("prefix")?)?),
 
         "kinesis.connect" => handle(Object::Kinesis(Kinesis::connect(&*a.env("env")?)?))?,
         "kinesis.list_streams" => json!(a.kinesis("kinesis")?.list_streams()?),
-        "kinesis.create_stream" => json!(a.kinesis("kinesis")?.create_stream(a.str("stream")?, u32_arg(a, "shards")?)?),
+        "kinesis.create_stream" => json!(a.kinesis("kinesis")?.create_stream(a.str("stream")?, a.u32("shards")?)?),
         "kinesis.shards" => table(a.kinesis("kinesis")?.shards(a.str("stream")?)?)?,
         "kinesis.retention_hours" => json!(a.kinesis("kinesis")?.retention_hours(a.str("stream")?)?),
         "kinesis.put" => {
@@ -208,11 +203,11 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
             json!(a.kinesis("kinesis")?.put_events(a.str("stream")?, &events, a.str("key_field")?, progress(a)?)?)
         }
         "kinesis.reader" => {
-            let start = StartAt::from_json(a.json("start"))?;
+            let start = StartAt::from_json(a.json("start")?)?;
             handle(Object::Reader(a.kinesis("kinesis")?.reader(a.str("stream")?, start)?))?
         }
         "kinesis.shard_reader" => {
-            let start = StartAt::from_json(a.json("start"))?;
+            let start = StartAt::from_json(a.json("start")?)?;
             handle(Object::Reader(a.kinesis("kinesis")?.shard_reader(a.str("stream")?, a.str("shard")?, start)?))?
         }
         "kinesis.read" => table(a.reader("reader")?.read(a.u64("max")? as usize)?)?,
@@ -233,9 +228,9 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
             table(logs::combine(&frames.iter().collect::<Vec<_>>())?)?
         }
         "lab8.setup" => lab8::setup(&*a.env("env")?)?.to_json(),
-        "lab8.traffic" => shown_with(&lab8::traffic(a.str("url")?, u32_arg(a, "seconds")?, progress(a)?)?),
+        "lab8.traffic" => shown_with(&lab8::traffic(a.str("url")?, a.u32("seconds")?, progress(a)?)?),
         "lab8.damaged_copy" => json!(lab8::damaged_copy(&a.path("path")?)?),
-        "lab8.failed_logins" => json!(lab8::failed_logins(&*a.env("env")?, u32_arg(a, "n")?)?),
+        "lab8.failed_logins" => json!(lab8::failed_logins(&*a.env("env")?, a.u32("n")?)?),
 
         "db.url" => json!(a.config("config")?.url().to_string()),
         "db.connect" => db_handle(Db::connect(&a.config("config")?)?)?,
@@ -251,28 +246,27 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "db.has_table" => json!(a.db("db")?.has_table(a.str("table")?)?),
         "db.describe" => table(a.db("db")?.describe(a.str("table")?)?)?,
         "db.insert" => {
-            let rows: Vec<Vec<SqlValue>> = a.json("rows").as_array().into_iter().flatten().map(sql_values).collect();
+            let rows: Vec<Value> = a.get("rows", "a list of rows (lists of values)")?;
+            let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| sql_values(a, r, "rows")).collect::<Result<_>>()?;
             json!(a.db("db")?.insert(a.str("table")?, &a.strings("columns")?, &rows)?)
         }
         "db.update_where" => {
-            let set: Vec<(String, SqlValue)> = (a.json("set").as_array().into_iter().flatten())
-                .map(|p| (p[0].as_str().unwrap_or_default().to_string(), SqlValue::from_json(&p[1])))
-                .collect();
-            let set: Vec<(&str, SqlValue)> = set.iter().map(|(c, v)| (c.as_str(), v.clone())).collect();
-            let value = SqlValue::from_json(a.json("where_value"));
+            let set: Vec<(String, Value)> = a.get("set", "a list of [column, value] pairs")?;
+            let set: Vec<(&str, SqlValue)> = set.iter().map(|(c, v)| (c.as_str(), SqlValue::from_json(v))).collect();
+            let value = SqlValue::from_json(a.json("where_value")?);
             json!(a.db("db")?.update_where(a.str("table")?, &set, a.str("where_column")?, value)?)
         }
         "db.delete_where" => {
-            let value = SqlValue::from_json(a.json("value"));
+            let value = SqlValue::from_json(a.json("value")?);
             json!(a.db("db")?.delete_where(a.str("table")?, a.str("column")?, value)?)
         }
 
         "db.session" => session_handle(a.db("db")?.session(a.str("name")?)?)?,
         "sql.cell" => {
             let engine = crate::config::Engine::from_scheme(a.str("engine")?)?;
-            let values: Vec<(String, SqlValue)> = (a.json("values").as_object().into_iter().flatten())
-                .map(|(name, v)| (name.clone(), SqlValue::from_json(v)))
-                .collect();
+            let values: serde_json::Map<String, Value> = a.get("values", "an object of name → value")?;
+            let values: Vec<(String, SqlValue)> =
+                values.iter().map(|(name, v)| (name.clone(), SqlValue::from_json(v))).collect();
             let script = crate::sql::script::cell(engine, a.str("sql")?, &values)?;
             json!({"shown": sourcelab_notebook::wire::mime_to_json(&script.mime()), "kept": table(script.kept()?)?})
         }
@@ -303,7 +297,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "iam.connect" => handle(Object::Iam(Iam::connect(&*a.env("env")?)?))?,
         "iam.env" => env_handle(a.iam("iam")?.env()?)?,
         "iam.env_for" => env_handle(a.iam("iam")?.env_for(&*a.credentials("keys")?)?)?,
-        "iam.whoami" => match a.json("keys").as_u64() {
+        "iam.whoami" => match a.optional("keys") {
             Some(_) => json!(a.iam("iam")?.whoami(Some(&*a.credentials("keys")?))?),
             None => json!(a.iam("iam")?.whoami(None)?),
         },
@@ -311,16 +305,16 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "iam.create_access_key" => credentials_handle(a.iam("iam")?.create_access_key(a.str("user")?)?)?,
         "iam.create_group" => json!(a.iam("iam")?.create_group(a.str("name")?)?),
         "iam.add_user_to_group" => json!(a.iam("iam")?.add_user_to_group(a.str("user")?, a.str("group")?)?),
-        "iam.create_policy" => json!(a.iam("iam")?.create_policy(a.str("name")?, a.json("document"))?),
+        "iam.create_policy" => json!(a.iam("iam")?.create_policy(a.str("name")?, a.json("document")?)?),
         "iam.attach_group_policy" => json!(a.iam("iam")?.attach_group_policy(a.str("group")?, a.str("arn")?)?),
         "iam.attach_user_policy" => json!(a.iam("iam")?.attach_user_policy(a.str("user")?, a.str("arn")?)?),
         "iam.put_user_policy" => {
-            json!(a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document"))?)
+            json!(a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document")?)?)
         }
-        "iam.create_role" => json!(a.iam("iam")?.create_role(a.str("name")?, a.json("trust"))?),
+        "iam.create_role" => json!(a.iam("iam")?.create_role(a.str("name")?, a.json("trust")?)?),
         "iam.attach_role_policy" => json!(a.iam("iam")?.attach_role_policy(a.str("role")?, a.str("arn")?)?),
         "iam.assume_role" => {
-            let seconds = u32::try_from(a.u64("seconds")?).unwrap_or(u32::MAX);
+            let seconds = a.u32("seconds")?;
             let keys = a.credentials("keys")?;
             credentials_handle(a.iam("iam")?.assume_role(&keys, a.str("role_arn")?, a.str("session")?, seconds)?)?
         }
@@ -328,7 +322,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
             shown_with(&a.iam("iam")?.explain(a.str("principal")?, a.str("action")?, a.str("resource")?)?)
         }
         "iam.compare" => {
-            let owned = requests(a, "requests")?;
+            let owned: Vec<(String, String, String)> = a.get("requests", "a list of [action, bucket, key]")?;
             let list: Vec<(&str, &str, &str)> =
                 owned.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect();
             table(a.iam("iam")?.compare(&*a.credentials("keys")?, &list)?)?
@@ -348,22 +342,22 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "dynamo.create_table" => a.dynamo("dynamo")?.create_table(&table_spec(a, "spec")?)?,
         "dynamo.describe_table" => a.dynamo("dynamo")?.describe_table(a.str("table")?)?,
         "dynamo.put_item" => {
-            response(a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item"), a.json("params"))?)?
+            response(a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item")?, a.json("params")?)?)?
         }
         "dynamo.get_item" => {
-            response(a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key"), a.json("params"))?)?
+            response(a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key")?, a.json("params")?)?)?
         }
-        "dynamo.scan" => response(a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params"))?)?,
-        "dynamo.scan_all" => response(a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params"))?)?,
-        "dynamo.query" => response(a.dynamo("dynamo")?.query(a.str("table")?, a.json("params"))?)?,
-        "dynamo.query_all" => response(a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params"))?)?,
+        "dynamo.scan" => response(a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params")?)?)?,
+        "dynamo.scan_all" => response(a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params")?)?)?,
+        "dynamo.query" => response(a.dynamo("dynamo")?.query(a.str("table")?, a.json("params")?)?)?,
+        "dynamo.query_all" => response(a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params")?)?)?,
         "dynamo.update_item" => {
-            response(a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key"), a.json("params"))?)?
+            response(a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key")?, a.json("params")?)?)?
         }
         "dynamo.delete_item" => {
-            response(a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key"), a.json("params"))?)?
+            response(a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key")?, a.json("params")?)?)?
         }
-        "dynamo.transact_write" => response(a.dynamo("dynamo")?.transact_write(a.json("actions"), a.str("token")?)?)?,
+        "dynamo.transact_write" => response(a.dynamo("dynamo")?.transact_write(a.json("actions")?, a.str("token")?)?)?,
         "dynamo.delete_table" => a.dynamo("dynamo")?.delete_table(a.str("table")?)?,
         "dynamo.delete_tables_starting_with" => {
             json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?)
@@ -402,13 +396,13 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "s3.upload_file" => shown(&a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?),
         "s3.download_file" => shown(&a.s3("s3")?.download_file(a.str("bucket")?, a.str("key")?, a.path("path")?)?),
         "s3.put_bytes" => {
-            let bytes = sourcelab_notebook::wire::bytes_from_json(a.json("bytes"));
+            let bytes = a.bytes("bytes")?;
             json!(a.s3("s3")?.put_bytes(a.str("bucket")?, a.str("key")?, bytes)?)
         }
         "s3.get_bytes" => {
             sourcelab_notebook::wire::bytes_to_json(&a.s3("s3")?.get_bytes(a.str("bucket")?, a.str("key")?)?)
         }
-        "s3.put_json" => json!(a.s3("s3")?.put_json(a.str("bucket")?, a.str("key")?, a.json("value"))?),
+        "s3.put_json" => json!(a.s3("s3")?.put_json(a.str("bucket")?, a.str("key")?, a.json("value")?)?),
         "s3.get_json" => a.s3("s3")?.get_json(a.str("bucket")?, a.str("key")?)?,
         "s3.list" => table(a.s3("s3")?.list(a.str("bucket")?, a.str("prefix")?)?)?,
         "s3.list_folder" => table(a.s3("s3")?.list_folder(a.str("bucket")?, a.str("prefix")?)?)?,
@@ -418,7 +412,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "s3.delete_object" => json!(a.s3("s3")?.delete_object(a.str("bucket")?, a.str("key")?)?),
         "s3.public_access_block" => a.s3("s3")?.public_access_block(a.str("bucket")?)?,
         "s3.set_public_access_block" => a.s3("s3")?.set_public_access_block(a.str("bucket")?, a.bool("block")?)?,
-        "s3.put_policy" => json!(a.s3("s3")?.put_policy(a.str("bucket")?, a.json("policy"))?),
+        "s3.put_policy" => json!(a.s3("s3")?.put_policy(a.str("bucket")?, a.json("policy")?)?),
         "s3.get_policy" => a.s3("s3")?.get_policy(a.str("bucket")?)?,
         "s3.delete_policy" => json!(a.s3("s3")?.delete_policy(a.str("bucket")?)?),
         "s3.presigned_get" => json!(a.s3("s3")?.presigned_get(a.str("bucket")?, a.str("key")?, a.u64("seconds")?)?),
@@ -430,9 +424,9 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
             None => Value::Null,
         },
 
-        "marshal.to_marshal" => marshal::to_marshal(a.json("value"))?,
-        "marshal.to_plain" => marshal::to_plain(a.json("value"))?,
-        "marshal.to_plain_canonical" => marshal::to_plain_canonical(a.json("value"))?,
+        "marshal.to_marshal" => marshal::to_marshal(a.json("value")?)?,
+        "marshal.to_plain" => marshal::to_plain(a.json("value")?)?,
+        "marshal.to_plain_canonical" => marshal::to_plain_canonical(a.json("value")?)?,
         "marshal.read_json" => marshal::read_json(&a.path("path")?)?,
 
         "doctor.database" => shown(&doctor::database(&a.config("config")?, a.duration("timeout_ms")?)),
@@ -465,7 +459,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         }
         "lab4.doctor" => shown(&a.lab4("lab")?.doctor(&a.config("config")?, a.duration("timeout_ms")?)?),
         "lab4.allow_tcp" => {
-            let port = u16::try_from(a.u64("port")?).unwrap_or(0);
+            let port = a.get("port", "a port number from 0 to 65535")?;
             json!(a.lab4("lab")?.allow_tcp(a.str("group")?, port, a.str("source")?)?)
         }
 
@@ -512,7 +506,7 @@ pub(crate) fn dispatch(a: &Args) -> Result<Value> {
         "check.lab6_ex2" => shown(&check::lab6_ex2(&a.iam("iam")?, &*a.credentials("keys")?)?),
         "check.lab6_ex3" => shown(&check::lab6_ex3(&a.iam("iam")?, &*a.credentials("keys")?)?),
         "check.lab6_ex4" => shown(&check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?),
-        "check.lab6_ex5" => shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document"))?),
+        "check.lab6_ex5" => shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document")?)?),
         "check.lab6_ex6" => shown(&check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?),
         "check.lab7_ex1" => shown(&check::lab7_ex1(&a.sqs("sqs")?)?),
         "check.lab7_ex2" => shown(&check::lab7_ex2(&a.sqs("sqs")?, &*a.messages("processed")?)?),

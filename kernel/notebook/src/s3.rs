@@ -104,7 +104,7 @@ impl S3 {
 
     /// An object's bytes.
     pub fn get_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
-        Ok(bytes_from_json(&self.object("s3.get_bytes", bucket, key)?))
+        bytes_from_json(&self.object("s3.get_bytes", bucket, key)?)
     }
 
     /// Writes a JSON value as an object; its version id in a versioned bucket.

@@ -149,9 +149,11 @@ impl Sqs {
         Ok(client::strings(&self.call("sqs.list_queues", json!({"prefix": prefix}))?))
     }
 
-    /// A queue's attributes (`VisibilityTimeout`, `RedrivePolicy`, …) as a JSON object of strings.
-    pub fn attributes(&self, queue: &str) -> Result<Value> {
-        self.call("sqs.attributes", json!({"queue": queue}))
+    /// A queue's attributes (`VisibilityTimeout`, `RedrivePolicy`, …), name → value.
+    pub fn attributes(&self, queue: &str) -> Result<std::collections::HashMap<String, String>> {
+        let v = self.call("sqs.attributes", json!({"queue": queue}))?;
+        let map = v.as_object().into_iter().flatten();
+        Ok(map.map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
     }
 
     /// How many messages wait in `queue`, and how many are in flight.

@@ -72,7 +72,13 @@ pub fn bytes_to_json(bytes: &[u8]) -> Value {
 }
 
 /// The bytes [`bytes_to_json`] wrote (empty for anything else).
-pub fn bytes_from_json(v: &Value) -> Vec<u8> {
+pub fn bytes_from_json(v: &Value) -> crate::Result<Vec<u8>> {
     use base64::Engine as _;
-    v.as_str().and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok()).unwrap_or_default()
+    let text = v.as_str().ok_or_else(|| bad_bytes(format!("expected base64 text, got {v}")))?;
+    base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| bad_bytes(e.to_string()))
+}
+
+fn bad_bytes(cause: String) -> crate::Error {
+    crate::Error::new(crate::ErrorKind::Input, "read bytes sent across the notebook boundary", cause)
+        .hint("the notebook crate and the library disagree: run `sourcelab kernel install` and restart the kernel")
 }
