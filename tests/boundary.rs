@@ -191,6 +191,25 @@ fn queues_streams_logs_and_charts_cross_the_boundary() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
 }
 
+/// Every call the library answers, with its arguments missing: an error that names the call and the argument,
+/// never a panic or a default that runs. (The few that take no argument are called elsewhere.)
+#[test]
+fn every_call_without_its_arguments_is_an_error_naming_the_call_and_the_argument() {
+    let _one = library();
+    let take_none = ["hello", "live", "panic", "env.load", "ratings.files", "lab4.ddl_path", "lab4.setup", "lab4.open"];
+    let names: Vec<&str> = sourcelab::kernel::call_names().collect();
+    assert!(names.len() > 200, "{} calls", names.len());
+    let mut wrong = Vec::new();
+    for name in names.iter().filter(|n| !take_none.contains(n)) {
+        match sourcelab_notebook::client::call(name, json!({})) {
+            Ok(v) => wrong.push(format!("{name} ran: {v}")),
+            Err(e) if e.kind() == ErrorKind::Input && e.to_string().contains(&format!("call {name}: argument `")) => {}
+            Err(e) => wrong.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{} call(s) did not name the call and the argument:\n{}", wrong.len(), wrong.join("\n"));
+}
+
 /// A malformed or missing argument is an error naming the call and the argument, never a default that runs.
 #[test]
 fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {

@@ -222,7 +222,8 @@ impl<'a> Args<'a> {
     }
 
     pub fn config(&self, key: &str) -> Result<DbConfig> {
-        let c = sourcelab_notebook::DbConfig::from_json(&self.v[key])?;
+        let c = sourcelab_notebook::DbConfig::from_json(self.json(key)?)
+            .map_err(|e| self.bad(key, "database settings (a DbConfig)").hint(e.to_string()))?;
         Ok(DbConfig {
             engine: c.engine,
             host: c.host,

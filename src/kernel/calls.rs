@@ -1,15 +1,17 @@
 //! Every call the notebook crate makes, by name: each one reads its arguments, runs the library's helper of the
 //! same name and answers JSON (a kept value's handle, a table, a shown value, or plain data).
 //!
-//! When a helper is added to the notebook crate, its call is added here; `tests/boundary.rs` calls each one.
+//! The calls are one table ([`names`] lists them): when a helper is added to the notebook crate, its call is added
+//! here. `tests/boundary.rs` calls every one with its arguments missing (each must answer an error naming the call
+//! and the argument), the notebooks and the other boundary tests call them as cells do, and `tests/scripts.rs`
+//! checks that each notebook's cells mean the same against the library.
 
-use crate::frame::TableExt;
 use serde_json::{Value, json};
 
 use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, table};
 use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
-use crate::frame::Show;
+use crate::frame::{Show, TableExt};
 use crate::iam::{Credentials, Iam};
 use crate::kinesis::{Kinesis, StartAt};
 use crate::lab4::Lab4;
@@ -136,395 +138,407 @@ fn sql_values(a: &Args, v: &Value, key: &str) -> Result<Vec<SqlValue>> {
     Ok(list.iter().map(SqlValue::from_json).collect())
 }
 
-/// Runs one call.
-pub(crate) fn dispatch(a: &Args) -> Result<Value> {
-    Ok(match a.call {
-        "hello" => json!({"protocol": sourcelab_notebook::wire::PROTOCOL, "version": env!("CARGO_PKG_VERSION")}),
-        "free" => json!(free(a.u64("handle")?)?),
-        "live" => json!(live()),
-        // Panics on purpose, to show that a panic comes back as an error naming the call (tests/boundary.rs).
-        "panic" => panic!("asked to panic"),
-        "show" => sourcelab_notebook::wire::mime_to_json(&get(a.u64("handle")?)?.mime()),
-        "text" => json!(get(a.u64("handle")?)?.text()),
+/// What a call runs.
+type Call = fn(&Args) -> Result<Value>;
 
-        "env.load" => env_handle(match a.optional("path").and_then(Value::as_str) {
+/// Every call the notebook crate makes, by name.
+const CALLS: &[(&str, Call)] = &[
+    ("hello", |_| Ok(json!({"protocol": sourcelab_notebook::wire::PROTOCOL, "version": env!("CARGO_PKG_VERSION")}))),
+    ("free", |a| Ok(json!(free(a.u64("handle")?)?))),
+    ("live", |_| Ok(json!(live()))),
+    // Panics on purpose, to show that a panic comes back as an error naming the call (tests/boundary.rs).
+    ("panic", |_| panic!("asked to panic")),
+    ("show", |a| Ok(sourcelab_notebook::wire::mime_to_json(&get(a.u64("handle")?)?.mime()))),
+    ("text", |a| Ok(json!(get(a.u64("handle")?)?.text()))),
+    ("env.load", |a| {
+        env_handle(match a.optional("path").and_then(Value::as_str) {
             Some(path) => config::EnvFile::load(path)?,
             None => config::load()?,
-        })?,
-        "env.get" => json!(a.env("env")?.get(a.str("key")?)),
-        "env.mysql" => db_config(&a.env("env")?.mysql()?),
-        "env.postgres" => db_config(&a.env("env")?.postgres()?),
-        "env.aws" => json!({"text": a.env("env")?.aws().to_string()}),
-
-        "frame.value" => {
-            let df = a.frame("frame")?;
-            let row = a.u64("row")? as usize;
-            df.value(row, a.str("column")?)?
-        }
-        "frame.rows" => a.frame("frame")?.rows()?,
-        "frame.column" => a.frame("frame")?.column_values(a.str("column")?)?,
-        "frame.sql" => table(a.frame("frame")?.sql(a.str("sql")?)?)?,
-
-        "plot.bars" => shown_with(&plot::bars(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?),
-        "plot.line" => shown_with(&plot::line(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?),
-
-        "sqs.connect" => handle(Object::Sqs(Sqs::connect(&*a.env("env")?)?))?,
-        "sqs.url" => json!(a.sqs("sqs")?.url(a.str("queue")?)?),
-        "sqs.create_queue" => json!(a.sqs("sqs")?.create_queue(a.str("queue")?, a.u32("visibility")?)?),
-        "sqs.list_queues" => json!(a.sqs("sqs")?.list_queues(a.str("prefix")?)?),
-        "sqs.attributes" => json!(a.sqs("sqs")?.attributes(a.str("queue")?)?),
-        "sqs.counts" => a.sqs("sqs")?.counts(a.str("queue")?)?.to_json(),
-        "sqs.set_dead_letter_queue" => {
-            let (q, dlq) = (a.str("queue")?, a.str("dead_letter")?);
-            json!(a.sqs("sqs")?.set_dead_letter_queue(q, dlq, a.u32("max_receives")?)?)
-        }
-        "sqs.send" => json!(a.sqs("sqs")?.send(a.str("queue")?, a.str("body")?)?),
-        "sqs.send_fifo" => {
-            json!(a.sqs("sqs")?.send_fifo(a.str("queue")?, a.str("body")?, a.str("group")?, a.str("dedup_id")?)?)
-        }
-        "sqs.send_all" => json!(a.sqs("sqs")?.send_all(a.str("queue")?, &owned_strings(a, "bodies")?, progress(a)?)?),
-        "sqs.receive" => messages_handle(a.sqs("sqs")?.receive(a.str("queue")?, a.u32("max")?)?)?,
-        "sqs.delete" => json!(a.sqs("sqs")?.delete(a.str("queue")?, &*a.messages("messages")?)?),
-        "sqs.consume_all" => table(a.sqs("sqs")?.consume_all(a.str("queue")?, a.u32("consumers")?, progress(a)?)?)?,
-        "sqs.delete_queue" => json!(a.sqs("sqs")?.delete_queue(a.str("queue")?)?),
-        "sqs.remove_all" => json!(a.sqs("sqs")?.remove_all(a.str("prefix")?)?),
-
-        "kinesis.connect" => handle(Object::Kinesis(Kinesis::connect(&*a.env("env")?)?))?,
-        "kinesis.list_streams" => json!(a.kinesis("kinesis")?.list_streams()?),
-        "kinesis.create_stream" => json!(a.kinesis("kinesis")?.create_stream(a.str("stream")?, a.u32("shards")?)?),
-        "kinesis.shards" => table(a.kinesis("kinesis")?.shards(a.str("stream")?)?)?,
-        "kinesis.retention_hours" => json!(a.kinesis("kinesis")?.retention_hours(a.str("stream")?)?),
-        "kinesis.put" => {
-            let p = a.kinesis("kinesis")?.put(a.str("stream")?, a.str("key")?, a.str("data")?)?;
-            json!({"shard": p.shard, "sequence": p.sequence})
-        }
-        "kinesis.put_events" => {
-            let events = owned_strings(a, "events")?;
-            json!(a.kinesis("kinesis")?.put_events(a.str("stream")?, &events, a.str("key_field")?, progress(a)?)?)
-        }
-        "kinesis.reader" => {
-            let start = StartAt::from_json(a.json("start")?)?;
-            handle(Object::Reader(a.kinesis("kinesis")?.reader(a.str("stream")?, start)?))?
-        }
-        "kinesis.shard_reader" => {
-            let start = StartAt::from_json(a.json("start")?)?;
-            handle(Object::Reader(a.kinesis("kinesis")?.shard_reader(a.str("stream")?, a.str("shard")?, start)?))?
-        }
-        "kinesis.read" => table(a.reader("reader")?.read(a.u64("max")? as usize)?)?,
-        "kinesis.delete_stream" => json!(a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?),
-        "kinesis.remove_all" => json!(a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?),
-
-        "lab7.clicks" => json!(lab7::clicks(a.u64("n")? as usize)),
-        "lab7.clicks_table" => table(lab7::clicks_table(&a.frame("records")?)?)?,
-        "lab7.reset" => json!(lab7::reset(&*a.env("env")?)?),
-
-        "logs.read_access" => parsed(logs::read_access(a.path("path")?)?)?,
-        "logs.read_app" => parsed(logs::read_app(a.path("path")?)?)?,
-        "logs.read_auth" => parsed(logs::read_auth(a.path("path")?)?)?,
-        "logs.read_mariadb_general" => parsed(logs::read_mariadb_general(a.path("path")?)?)?,
-        "logs.read_postgres" => parsed(logs::read_postgres(a.path("path")?)?)?,
-        "logs.combine" => {
-            let frames = a.frames("frames")?;
-            table(logs::combine(&frames.iter().collect::<Vec<_>>())?)?
-        }
-        "lab8.setup" => lab8::setup(&*a.env("env")?)?.to_json(),
-        "lab8.traffic" => shown_with(&lab8::traffic(a.str("url")?, a.u32("seconds")?, progress(a)?)?),
-        "lab8.damaged_copy" => json!(lab8::damaged_copy(&a.path("path")?)?),
-        "lab8.failed_logins" => json!(lab8::failed_logins(&*a.env("env")?, a.u32("n")?)?),
-
-        "db.url" => json!(a.config("config")?.url().to_string()),
-        "db.connect" => db_handle(Db::connect(&a.config("config")?)?)?,
-        "db.connect_mysql" => db_handle(Db::connect_mysql(&*a.env("env")?)?)?,
-        "db.connect_postgres" => db_handle(Db::connect_postgres(&*a.env("env")?)?)?,
-        "db.query" => table(a.db("db")?.query(a.str("sql")?)?)?,
-        "db.server_version" => json!(a.db("db")?.server_version()?),
-        "db.execute" => json!(a.db("db")?.execute(a.str("sql")?)?),
-        "db.run_file" => json!(a.db("db")?.run_file(a.path("path")?)?),
-        "db.copy_csv" => json!(a.db("db")?.copy_csv(a.str("table")?, a.path("path")?)?),
-        "db.transaction" => json!(a.db("db")?.transaction(&a.strings("statements")?)?),
-        "db.tables" => table(a.db("db")?.tables()?)?,
-        "db.has_table" => json!(a.db("db")?.has_table(a.str("table")?)?),
-        "db.describe" => table(a.db("db")?.describe(a.str("table")?)?)?,
-        "db.insert" => {
-            let rows: Vec<Value> = a.get("rows", "a list of rows (lists of values)")?;
-            let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| sql_values(a, r, "rows")).collect::<Result<_>>()?;
-            json!(a.db("db")?.insert(a.str("table")?, &a.strings("columns")?, &rows)?)
-        }
-        "db.update_where" => {
-            let set: Vec<(String, Value)> = a.get("set", "a list of [column, value] pairs")?;
-            let set: Vec<(&str, SqlValue)> = set.iter().map(|(c, v)| (c.as_str(), SqlValue::from_json(v))).collect();
-            let value = SqlValue::from_json(a.json("where_value")?);
-            json!(a.db("db")?.update_where(a.str("table")?, &set, a.str("where_column")?, value)?)
-        }
-        "db.delete_where" => {
-            let value = SqlValue::from_json(a.json("value")?);
-            json!(a.db("db")?.delete_where(a.str("table")?, a.str("column")?, value)?)
-        }
-
-        "db.session" => session_handle(a.db("db")?.session(a.str("name")?)?)?,
-        "sql.cell" => {
-            let engine = crate::config::Engine::from_scheme(a.str("engine")?)?;
-            let values: serde_json::Map<String, Value> = a.get("values", "an object of name → value")?;
-            let values: Vec<(String, SqlValue)> =
-                values.iter().map(|(name, v)| (name.clone(), SqlValue::from_json(v))).collect();
-            let script = crate::sql::script::cell(engine, a.str("sql")?, &values)?;
-            json!({"shown": sourcelab_notebook::wire::mime_to_json(&script.mime()), "kept": table(script.kept()?)?})
-        }
-        "session.execute" => json!(a.session("session")?.execute(a.str("sql")?)?),
-        "session.query" => table(a.session("session")?.query(a.str("sql")?)?)?,
-        "session.begin" => json!(a.session("session")?.begin()?),
-        "session.commit" => json!(a.session("session")?.commit()?),
-        "session.rollback" => json!(a.session("session")?.rollback()?),
-        "session.isolation" => json!(a.session("session")?.isolation(a.str("level")?)?),
-        "session.submit" => json!(a.session("session")?.submit(a.str("sql")?)?),
-        "session.busy" => json!(a.session("session")?.busy()),
-        "session.wait" => table(a.session("session")?.wait()?)?,
-        "session.timeline" => {
-            let sessions = a.sessions("sessions")?;
-            table(Session::timeline(&sessions.iter().collect::<Vec<_>>())?)?
-        }
-        "session.views" => {
-            let sessions = a.sessions("sessions")?;
-            table(Session::views(&sessions.iter().collect::<Vec<_>>(), a.str("sql")?)?)?
-        }
-
-        "acid.connect" => db_handle(acid::connect(&*a.env("env")?)?)?,
-        "acid.setup" => db_handle(acid::setup(&*a.env("env")?)?)?,
-        "acid.restock" => json!(acid::restock(&a.db("db")?)?),
-        "acid.crash" => shown_with(&acid::crash(&a.db("db")?)?),
-        "acid.reset" => json!(acid::reset(&*a.env("env")?)?),
-
-        "iam.connect" => handle(Object::Iam(Iam::connect(&*a.env("env")?)?))?,
-        "iam.env" => env_handle(a.iam("iam")?.env()?)?,
-        "iam.env_for" => env_handle(a.iam("iam")?.env_for(&*a.credentials("keys")?)?)?,
-        "iam.whoami" => match a.optional("keys") {
+        })
+    }),
+    ("env.get", |a| Ok(json!(a.env("env")?.get(a.str("key")?)))),
+    ("env.mysql", |a| Ok(db_config(&a.env("env")?.mysql()?))),
+    ("env.postgres", |a| Ok(db_config(&a.env("env")?.postgres()?))),
+    ("env.aws", |a| Ok(json!({"text": a.env("env")?.aws().to_string()}))),
+    ("frame.value", |a| {
+        let df = a.frame("frame")?;
+        let row = a.u64("row")? as usize;
+        df.value(row, a.str("column")?)
+    }),
+    ("frame.rows", |a| a.frame("frame")?.rows()),
+    ("frame.column", |a| a.frame("frame")?.column_values(a.str("column")?)),
+    ("frame.sql", |a| table(a.frame("frame")?.sql(a.str("sql")?)?)),
+    ("plot.bars", |a| Ok(shown_with(&plot::bars(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?))),
+    ("plot.line", |a| Ok(shown_with(&plot::line(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?))),
+    ("sqs.connect", |a| handle(Object::Sqs(Sqs::connect(&*a.env("env")?)?))),
+    ("sqs.url", |a| Ok(json!(a.sqs("sqs")?.url(a.str("queue")?)?))),
+    ("sqs.create_queue", |a| Ok(json!(a.sqs("sqs")?.create_queue(a.str("queue")?, a.u32("visibility")?)?))),
+    ("sqs.list_queues", |a| Ok(json!(a.sqs("sqs")?.list_queues(a.str("prefix")?)?))),
+    ("sqs.attributes", |a| Ok(json!(a.sqs("sqs")?.attributes(a.str("queue")?)?))),
+    ("sqs.counts", |a| Ok(a.sqs("sqs")?.counts(a.str("queue")?)?.to_json())),
+    ("sqs.set_dead_letter_queue", |a| {
+        let (q, dlq) = (a.str("queue")?, a.str("dead_letter")?);
+        Ok(json!(a.sqs("sqs")?.set_dead_letter_queue(q, dlq, a.u32("max_receives")?)?))
+    }),
+    ("sqs.send", |a| Ok(json!(a.sqs("sqs")?.send(a.str("queue")?, a.str("body")?)?))),
+    ("sqs.send_fifo", |a| {
+        Ok(json!(a.sqs("sqs")?.send_fifo(a.str("queue")?, a.str("body")?, a.str("group")?, a.str("dedup_id")?)?))
+    }),
+    ("sqs.send_all", |a| {
+        Ok(json!(a.sqs("sqs")?.send_all(a.str("queue")?, &owned_strings(a, "bodies")?, progress(a)?)?))
+    }),
+    ("sqs.receive", |a| messages_handle(a.sqs("sqs")?.receive(a.str("queue")?, a.u32("max")?)?)),
+    ("sqs.delete", |a| Ok(json!(a.sqs("sqs")?.delete(a.str("queue")?, &*a.messages("messages")?)?))),
+    ("sqs.consume_all", |a| table(a.sqs("sqs")?.consume_all(a.str("queue")?, a.u32("consumers")?, progress(a)?)?)),
+    ("sqs.delete_queue", |a| Ok(json!(a.sqs("sqs")?.delete_queue(a.str("queue")?)?))),
+    ("sqs.remove_all", |a| Ok(json!(a.sqs("sqs")?.remove_all(a.str("prefix")?)?))),
+    ("kinesis.connect", |a| handle(Object::Kinesis(Kinesis::connect(&*a.env("env")?)?))),
+    ("kinesis.list_streams", |a| Ok(json!(a.kinesis("kinesis")?.list_streams()?))),
+    ("kinesis.create_stream", |a| Ok(json!(a.kinesis("kinesis")?.create_stream(a.str("stream")?, a.u32("shards")?)?))),
+    ("kinesis.shards", |a| table(a.kinesis("kinesis")?.shards(a.str("stream")?)?)),
+    ("kinesis.retention_hours", |a| Ok(json!(a.kinesis("kinesis")?.retention_hours(a.str("stream")?)?))),
+    ("kinesis.put", |a| {
+        let p = a.kinesis("kinesis")?.put(a.str("stream")?, a.str("key")?, a.str("data")?)?;
+        Ok(json!({"shard": p.shard, "sequence": p.sequence}))
+    }),
+    ("kinesis.put_events", |a| {
+        let events = owned_strings(a, "events")?;
+        Ok(json!(a.kinesis("kinesis")?.put_events(a.str("stream")?, &events, a.str("key_field")?, progress(a)?)?))
+    }),
+    ("kinesis.reader", |a| {
+        let start = StartAt::from_json(a.json("start")?)?;
+        handle(Object::Reader(a.kinesis("kinesis")?.reader(a.str("stream")?, start)?))
+    }),
+    ("kinesis.shard_reader", |a| {
+        let start = StartAt::from_json(a.json("start")?)?;
+        handle(Object::Reader(a.kinesis("kinesis")?.shard_reader(a.str("stream")?, a.str("shard")?, start)?))
+    }),
+    ("kinesis.read", |a| table(a.reader("reader")?.read(a.u64("max")? as usize)?)),
+    ("kinesis.delete_stream", |a| Ok(json!(a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?))),
+    ("kinesis.remove_all", |a| Ok(json!(a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?))),
+    ("lab7.clicks", |a| Ok(json!(lab7::clicks(a.u64("n")? as usize)))),
+    ("lab7.clicks_table", |a| table(lab7::clicks_table(&a.frame("records")?)?)),
+    ("lab7.reset", |a| Ok(json!(lab7::reset(&*a.env("env")?)?))),
+    ("logs.read_access", |a| parsed(logs::read_access(a.path("path")?)?)),
+    ("logs.read_app", |a| parsed(logs::read_app(a.path("path")?)?)),
+    ("logs.read_auth", |a| parsed(logs::read_auth(a.path("path")?)?)),
+    ("logs.read_mariadb_general", |a| parsed(logs::read_mariadb_general(a.path("path")?)?)),
+    ("logs.read_postgres", |a| parsed(logs::read_postgres(a.path("path")?)?)),
+    ("logs.combine", |a| {
+        let frames = a.frames("frames")?;
+        table(logs::combine(&frames.iter().collect::<Vec<_>>())?)
+    }),
+    ("lab8.setup", |a| Ok(lab8::setup(&*a.env("env")?)?.to_json())),
+    ("lab8.traffic", |a| Ok(shown_with(&lab8::traffic(a.str("url")?, a.u32("seconds")?, progress(a)?)?))),
+    ("lab8.damaged_copy", |a| Ok(json!(lab8::damaged_copy(&a.path("path")?)?))),
+    ("lab8.failed_logins", |a| Ok(json!(lab8::failed_logins(&*a.env("env")?, a.u32("n")?)?))),
+    ("db.url", |a| Ok(json!(a.config("config")?.url().to_string()))),
+    ("db.connect", |a| db_handle(Db::connect(&a.config("config")?)?)),
+    ("db.connect_mysql", |a| db_handle(Db::connect_mysql(&*a.env("env")?)?)),
+    ("db.connect_postgres", |a| db_handle(Db::connect_postgres(&*a.env("env")?)?)),
+    ("db.query", |a| table(a.db("db")?.query(a.str("sql")?)?)),
+    ("db.server_version", |a| Ok(json!(a.db("db")?.server_version()?))),
+    ("db.execute", |a| Ok(json!(a.db("db")?.execute(a.str("sql")?)?))),
+    ("db.run_file", |a| Ok(json!(a.db("db")?.run_file(a.path("path")?)?))),
+    ("db.copy_csv", |a| Ok(json!(a.db("db")?.copy_csv(a.str("table")?, a.path("path")?)?))),
+    ("db.transaction", |a| Ok(json!(a.db("db")?.transaction(&a.strings("statements")?)?))),
+    ("db.tables", |a| table(a.db("db")?.tables()?)),
+    ("db.has_table", |a| Ok(json!(a.db("db")?.has_table(a.str("table")?)?))),
+    ("db.describe", |a| table(a.db("db")?.describe(a.str("table")?)?)),
+    ("db.insert", |a| {
+        let rows: Vec<Value> = a.get("rows", "a list of rows (lists of values)")?;
+        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| sql_values(a, r, "rows")).collect::<Result<_>>()?;
+        Ok(json!(a.db("db")?.insert(a.str("table")?, &a.strings("columns")?, &rows)?))
+    }),
+    ("db.update_where", |a| {
+        let set: Vec<(String, Value)> = a.get("set", "a list of [column, value] pairs")?;
+        let set: Vec<(&str, SqlValue)> = set.iter().map(|(c, v)| (c.as_str(), SqlValue::from_json(v))).collect();
+        let value = SqlValue::from_json(a.json("where_value")?);
+        Ok(json!(a.db("db")?.update_where(a.str("table")?, &set, a.str("where_column")?, value)?))
+    }),
+    ("db.delete_where", |a| {
+        let value = SqlValue::from_json(a.json("value")?);
+        Ok(json!(a.db("db")?.delete_where(a.str("table")?, a.str("column")?, value)?))
+    }),
+    ("db.session", |a| session_handle(a.db("db")?.session(a.str("name")?)?)),
+    ("sql.cell", |a| {
+        let engine = crate::config::Engine::from_scheme(a.str("engine")?)?;
+        let values: serde_json::Map<String, Value> = a.get("values", "an object of name → value")?;
+        let values: Vec<(String, SqlValue)> =
+            values.iter().map(|(name, v)| (name.clone(), SqlValue::from_json(v))).collect();
+        let script = crate::sql::script::cell(engine, a.str("sql")?, &values)?;
+        Ok(json!({"shown": sourcelab_notebook::wire::mime_to_json(&script.mime()), "kept": table(script.kept()?)?}))
+    }),
+    ("session.execute", |a| Ok(json!(a.session("session")?.execute(a.str("sql")?)?))),
+    ("session.query", |a| table(a.session("session")?.query(a.str("sql")?)?)),
+    ("session.begin", |a| Ok(json!(a.session("session")?.begin()?))),
+    ("session.commit", |a| Ok(json!(a.session("session")?.commit()?))),
+    ("session.rollback", |a| Ok(json!(a.session("session")?.rollback()?))),
+    ("session.isolation", |a| Ok(json!(a.session("session")?.isolation(a.str("level")?)?))),
+    ("session.submit", |a| Ok(json!(a.session("session")?.submit(a.str("sql")?)?))),
+    ("session.busy", |a| Ok(json!(a.session("session")?.busy()))),
+    ("session.wait", |a| table(a.session("session")?.wait()?)),
+    ("session.timeline", |a| {
+        let sessions = a.sessions("sessions")?;
+        table(Session::timeline(&sessions.iter().collect::<Vec<_>>())?)
+    }),
+    ("session.views", |a| {
+        let sessions = a.sessions("sessions")?;
+        table(Session::views(&sessions.iter().collect::<Vec<_>>(), a.str("sql")?)?)
+    }),
+    ("acid.connect", |a| db_handle(acid::connect(&*a.env("env")?)?)),
+    ("acid.setup", |a| db_handle(acid::setup(&*a.env("env")?)?)),
+    ("acid.restock", |a| Ok(json!(acid::restock(&a.db("db")?)?))),
+    ("acid.crash", |a| Ok(shown_with(&acid::crash(&a.db("db")?)?))),
+    ("acid.reset", |a| Ok(json!(acid::reset(&*a.env("env")?)?))),
+    ("iam.connect", |a| handle(Object::Iam(Iam::connect(&*a.env("env")?)?))),
+    ("iam.env", |a| env_handle(a.iam("iam")?.env()?)),
+    ("iam.env_for", |a| env_handle(a.iam("iam")?.env_for(&*a.credentials("keys")?)?)),
+    ("iam.whoami", |a| {
+        Ok(match a.optional("keys") {
             Some(_) => json!(a.iam("iam")?.whoami(Some(&*a.credentials("keys")?))?),
             None => json!(a.iam("iam")?.whoami(None)?),
-        },
-        "iam.create_user" => json!(a.iam("iam")?.create_user(a.str("name")?)?),
-        "iam.create_access_key" => credentials_handle(a.iam("iam")?.create_access_key(a.str("user")?)?)?,
-        "iam.create_group" => json!(a.iam("iam")?.create_group(a.str("name")?)?),
-        "iam.add_user_to_group" => json!(a.iam("iam")?.add_user_to_group(a.str("user")?, a.str("group")?)?),
-        "iam.create_policy" => json!(a.iam("iam")?.create_policy(a.str("name")?, a.json("document")?)?),
-        "iam.attach_group_policy" => json!(a.iam("iam")?.attach_group_policy(a.str("group")?, a.str("arn")?)?),
-        "iam.attach_user_policy" => json!(a.iam("iam")?.attach_user_policy(a.str("user")?, a.str("arn")?)?),
-        "iam.put_user_policy" => {
-            json!(a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document")?)?)
-        }
-        "iam.create_role" => json!(a.iam("iam")?.create_role(a.str("name")?, a.json("trust")?)?),
-        "iam.attach_role_policy" => json!(a.iam("iam")?.attach_role_policy(a.str("role")?, a.str("arn")?)?),
-        "iam.assume_role" => {
-            let seconds = a.u32("seconds")?;
-            let keys = a.credentials("keys")?;
-            credentials_handle(a.iam("iam")?.assume_role(&keys, a.str("role_arn")?, a.str("session")?, seconds)?)?
-        }
-        "iam.explain" => {
-            shown_with(&a.iam("iam")?.explain(a.str("principal")?, a.str("action")?, a.str("resource")?)?)
-        }
-        "iam.compare" => {
-            let owned: Vec<(String, String, String)> = a.get("requests", "a list of [action, bucket, key]")?;
-            let list: Vec<(&str, &str, &str)> =
-                owned.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect();
-            table(a.iam("iam")?.compare(&*a.credentials("keys")?, &list)?)?
-        }
-        "iam.remove_all" => json!(a.iam("iam")?.remove_all(a.str("prefix")?)?),
-        "lab6.setup" => handle(Object::Iam(lab6::setup(&*a.env("env")?)?))?,
-        "lab6.reset" => json!(lab6::reset(&*a.env("env")?)?),
-
-        "dynamo.list_tables_env" => json!(dynamo::list_tables(&*a.env("env")?)?),
-        "dynamo.data_file" => json!(dynamo::data_file(a.str("name")?)),
-        "dynamo.file_items" => json!(dynamo::file_items(a.path("path")?)?),
-        "dynamo.connect" => {
-            let d = Dynamo::connect(&*a.env("env")?)?;
-            handle(Object::Dynamo(d))?
-        }
-        "dynamo.list_tables" => json!(a.dynamo("dynamo")?.list_tables()?),
-        "dynamo.create_table" => a.dynamo("dynamo")?.create_table(&table_spec(a, "spec")?)?,
-        "dynamo.describe_table" => a.dynamo("dynamo")?.describe_table(a.str("table")?)?,
-        "dynamo.put_item" => {
-            response(a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item")?, a.json("params")?)?)?
-        }
-        "dynamo.get_item" => {
-            response(a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key")?, a.json("params")?)?)?
-        }
-        "dynamo.scan" => response(a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params")?)?)?,
-        "dynamo.scan_all" => response(a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params")?)?)?,
-        "dynamo.query" => response(a.dynamo("dynamo")?.query(a.str("table")?, a.json("params")?)?)?,
-        "dynamo.query_all" => response(a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params")?)?)?,
-        "dynamo.update_item" => {
-            response(a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key")?, a.json("params")?)?)?
-        }
-        "dynamo.delete_item" => {
-            response(a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key")?, a.json("params")?)?)?
-        }
-        "dynamo.transact_write" => response(a.dynamo("dynamo")?.transact_write(a.json("actions")?, a.str("token")?)?)?,
-        "dynamo.delete_table" => a.dynamo("dynamo")?.delete_table(a.str("table")?)?,
-        "dynamo.delete_tables_starting_with" => {
-            json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?)
-        }
-        "dynamo.batch_write_file" => shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, progress(a)?)?),
-        "dynamo.response" => {
-            let r = a.response("response")?;
-            match a.str("get")? {
-                "plain" => r.plain()?,
-                "marshal" => r.marshal()?,
-                "item" => r.item()?,
-                "attributes" => r.attributes()?,
-                "last_key" => r.last_key()?,
-                "counts" => json!({"Count": r.count, "ScannedCount": r.scanned_count}),
-                "capacity_units" => json!(r.capacity_units()),
-                "frame" => table(r.frame()?)?,
-                other => {
-                    return Err(Error::new(ErrorKind::Input, "read a DynamoDB response", format!("no part {other:?}")));
-                }
+        })
+    }),
+    ("iam.create_user", |a| Ok(json!(a.iam("iam")?.create_user(a.str("name")?)?))),
+    ("iam.create_access_key", |a| credentials_handle(a.iam("iam")?.create_access_key(a.str("user")?)?)),
+    ("iam.create_group", |a| Ok(json!(a.iam("iam")?.create_group(a.str("name")?)?))),
+    ("iam.add_user_to_group", |a| Ok(json!(a.iam("iam")?.add_user_to_group(a.str("user")?, a.str("group")?)?))),
+    ("iam.create_policy", |a| Ok(json!(a.iam("iam")?.create_policy(a.str("name")?, a.json("document")?)?))),
+    ("iam.attach_group_policy", |a| Ok(json!(a.iam("iam")?.attach_group_policy(a.str("group")?, a.str("arn")?)?))),
+    ("iam.attach_user_policy", |a| Ok(json!(a.iam("iam")?.attach_user_policy(a.str("user")?, a.str("arn")?)?))),
+    ("iam.put_user_policy", |a| {
+        Ok(json!(a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document")?)?))
+    }),
+    ("iam.create_role", |a| Ok(json!(a.iam("iam")?.create_role(a.str("name")?, a.json("trust")?)?))),
+    ("iam.attach_role_policy", |a| Ok(json!(a.iam("iam")?.attach_role_policy(a.str("role")?, a.str("arn")?)?))),
+    ("iam.assume_role", |a| {
+        let seconds = a.u32("seconds")?;
+        let keys = a.credentials("keys")?;
+        credentials_handle(a.iam("iam")?.assume_role(&keys, a.str("role_arn")?, a.str("session")?, seconds)?)
+    }),
+    ("iam.explain", |a| {
+        Ok(shown_with(&a.iam("iam")?.explain(a.str("principal")?, a.str("action")?, a.str("resource")?)?))
+    }),
+    ("iam.compare", |a| {
+        let owned: Vec<(String, String, String)> = a.get("requests", "a list of [action, bucket, key]")?;
+        let list: Vec<(&str, &str, &str)> =
+            owned.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect();
+        table(a.iam("iam")?.compare(&*a.credentials("keys")?, &list)?)
+    }),
+    ("iam.remove_all", |a| Ok(json!(a.iam("iam")?.remove_all(a.str("prefix")?)?))),
+    ("lab6.setup", |a| handle(Object::Iam(lab6::setup(&*a.env("env")?)?))),
+    ("lab6.reset", |a| Ok(json!(lab6::reset(&*a.env("env")?)?))),
+    ("dynamo.list_tables_env", |a| Ok(json!(dynamo::list_tables(&*a.env("env")?)?))),
+    ("dynamo.data_file", |a| Ok(json!(dynamo::data_file(a.str("name")?)))),
+    ("dynamo.file_items", |a| Ok(json!(dynamo::file_items(a.path("path")?)?))),
+    ("dynamo.connect", |a| {
+        let d = Dynamo::connect(&*a.env("env")?)?;
+        handle(Object::Dynamo(d))
+    }),
+    ("dynamo.list_tables", |a| Ok(json!(a.dynamo("dynamo")?.list_tables()?))),
+    ("dynamo.create_table", |a| a.dynamo("dynamo")?.create_table(&table_spec(a, "spec")?)),
+    ("dynamo.describe_table", |a| a.dynamo("dynamo")?.describe_table(a.str("table")?)),
+    ("dynamo.put_item", |a| {
+        response(a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item")?, a.json("params")?)?)
+    }),
+    ("dynamo.get_item", |a| {
+        response(a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key")?, a.json("params")?)?)
+    }),
+    ("dynamo.scan", |a| response(a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params")?)?)),
+    ("dynamo.scan_all", |a| response(a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params")?)?)),
+    ("dynamo.query", |a| response(a.dynamo("dynamo")?.query(a.str("table")?, a.json("params")?)?)),
+    ("dynamo.query_all", |a| response(a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params")?)?)),
+    ("dynamo.update_item", |a| {
+        response(a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key")?, a.json("params")?)?)
+    }),
+    ("dynamo.delete_item", |a| {
+        response(a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key")?, a.json("params")?)?)
+    }),
+    ("dynamo.transact_write", |a| response(a.dynamo("dynamo")?.transact_write(a.json("actions")?, a.str("token")?)?)),
+    ("dynamo.delete_table", |a| a.dynamo("dynamo")?.delete_table(a.str("table")?)),
+    ("dynamo.delete_tables_starting_with", |a| {
+        Ok(json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?))
+    }),
+    ("dynamo.batch_write_file", |a| {
+        Ok(shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, progress(a)?)?))
+    }),
+    ("dynamo.response", |a| {
+        let r = a.response("response")?;
+        Ok(match a.str("get")? {
+            "plain" => r.plain()?,
+            "marshal" => r.marshal()?,
+            "item" => r.item()?,
+            "attributes" => r.attributes()?,
+            "last_key" => r.last_key()?,
+            "counts" => json!({"Count": r.count, "ScannedCount": r.scanned_count}),
+            "capacity_units" => json!(r.capacity_units()),
+            "frame" => table(r.frame()?)?,
+            other => {
+                return Err(Error::new(ErrorKind::Input, "read a DynamoDB response", format!("no part {other:?}")));
             }
-        }
-
-        "s3.list_buckets_env" => table(s3::list_buckets(&*a.env("env")?)?)?,
-        "s3.data_file" => json!(s3::data_file(a.str("path")?)),
-        "s3.read_csv_file" => table(s3::read_csv_file(a.path("path")?)?)?,
-        "s3.query_frame" => table(s3::query_frame(&a.frame("frame")?, a.str("sql")?)?)?,
-        "s3.connect" => {
-            let s3 = S3::connect(&*a.env("env")?)?;
-            let region = s3.region().to_string();
-            let mut v = handle(Object::S3(s3))?;
-            v["region"] = region.into();
-            v
-        }
-        "s3.list_buckets" => table(a.s3("s3")?.list_buckets()?)?,
-        "s3.create_bucket" => json!(a.s3("s3")?.create_bucket(a.str("bucket")?)?),
-        "s3.upload_file" => shown(&a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?),
-        "s3.download_file" => shown(&a.s3("s3")?.download_file(a.str("bucket")?, a.str("key")?, a.path("path")?)?),
-        "s3.put_bytes" => {
-            let bytes = a.bytes("bytes")?;
-            json!(a.s3("s3")?.put_bytes(a.str("bucket")?, a.str("key")?, bytes)?)
-        }
-        "s3.get_bytes" => {
-            sourcelab_notebook::wire::bytes_to_json(&a.s3("s3")?.get_bytes(a.str("bucket")?, a.str("key")?)?)
-        }
-        "s3.put_json" => json!(a.s3("s3")?.put_json(a.str("bucket")?, a.str("key")?, a.json("value")?)?),
-        "s3.get_json" => a.s3("s3")?.get_json(a.str("bucket")?, a.str("key")?)?,
-        "s3.list" => table(a.s3("s3")?.list(a.str("bucket")?, a.str("prefix")?)?)?,
-        "s3.list_folder" => table(a.s3("s3")?.list_folder(a.str("bucket")?, a.str("prefix")?)?)?,
-        "s3.head" => serde_json::to_value(a.s3("s3")?.head(a.str("bucket")?, a.str("key")?)?).unwrap_or_default(),
-        "s3.enable_versioning" => json!(a.s3("s3")?.enable_versioning(a.str("bucket")?)?),
-        "s3.versions" => table(a.s3("s3")?.versions(a.str("bucket")?, a.str("prefix")?)?)?,
-        "s3.delete_object" => json!(a.s3("s3")?.delete_object(a.str("bucket")?, a.str("key")?)?),
-        "s3.public_access_block" => a.s3("s3")?.public_access_block(a.str("bucket")?)?,
-        "s3.set_public_access_block" => a.s3("s3")?.set_public_access_block(a.str("bucket")?, a.bool("block")?)?,
-        "s3.put_policy" => json!(a.s3("s3")?.put_policy(a.str("bucket")?, a.json("policy")?)?),
-        "s3.get_policy" => a.s3("s3")?.get_policy(a.str("bucket")?)?,
-        "s3.delete_policy" => json!(a.s3("s3")?.delete_policy(a.str("bucket")?)?),
-        "s3.presigned_get" => json!(a.s3("s3")?.presigned_get(a.str("bucket")?, a.str("key")?, a.u64("seconds")?)?),
-        "s3.delete_bucket" => shown(&a.s3("s3")?.delete_bucket(a.str("bucket")?)?),
-        "s3.read_csv" => table(a.s3("s3")?.read_csv(a.str("bucket")?, a.str("key")?)?)?,
-        "s3.query_csv" => table(a.s3("s3")?.query_csv(a.str("bucket")?, a.str("key")?, a.str("sql")?)?)?,
-        "s3.remove_bucket_if_exists" => match a.s3("s3")?.remove_bucket_if_exists(a.str("bucket")?)? {
+        })
+    }),
+    ("s3.list_buckets_env", |a| table(s3::list_buckets(&*a.env("env")?)?)),
+    ("s3.data_file", |a| Ok(json!(s3::data_file(a.str("path")?)))),
+    ("s3.read_csv_file", |a| table(s3::read_csv_file(a.path("path")?)?)),
+    ("s3.query_frame", |a| table(s3::query_frame(&a.frame("frame")?, a.str("sql")?)?)),
+    ("s3.connect", |a| {
+        let s3 = S3::connect(&*a.env("env")?)?;
+        let region = s3.region().to_string();
+        let mut v = handle(Object::S3(s3))?;
+        v["region"] = region.into();
+        Ok(v)
+    }),
+    ("s3.list_buckets", |a| table(a.s3("s3")?.list_buckets()?)),
+    ("s3.create_bucket", |a| Ok(json!(a.s3("s3")?.create_bucket(a.str("bucket")?)?))),
+    ("s3.upload_file", |a| Ok(shown(&a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?))),
+    ("s3.download_file", |a| {
+        Ok(shown(&a.s3("s3")?.download_file(a.str("bucket")?, a.str("key")?, a.path("path")?)?))
+    }),
+    ("s3.put_bytes", |a| {
+        let bytes = a.bytes("bytes")?;
+        Ok(json!(a.s3("s3")?.put_bytes(a.str("bucket")?, a.str("key")?, bytes)?))
+    }),
+    ("s3.get_bytes", |a| {
+        Ok(sourcelab_notebook::wire::bytes_to_json(&a.s3("s3")?.get_bytes(a.str("bucket")?, a.str("key")?)?))
+    }),
+    ("s3.put_json", |a| Ok(json!(a.s3("s3")?.put_json(a.str("bucket")?, a.str("key")?, a.json("value")?)?))),
+    ("s3.get_json", |a| a.s3("s3")?.get_json(a.str("bucket")?, a.str("key")?)),
+    ("s3.list", |a| table(a.s3("s3")?.list(a.str("bucket")?, a.str("prefix")?)?)),
+    ("s3.list_folder", |a| table(a.s3("s3")?.list_folder(a.str("bucket")?, a.str("prefix")?)?)),
+    ("s3.head", |a| Ok(serde_json::to_value(a.s3("s3")?.head(a.str("bucket")?, a.str("key")?)?).unwrap_or_default())),
+    ("s3.enable_versioning", |a| Ok(json!(a.s3("s3")?.enable_versioning(a.str("bucket")?)?))),
+    ("s3.versions", |a| table(a.s3("s3")?.versions(a.str("bucket")?, a.str("prefix")?)?)),
+    ("s3.delete_object", |a| Ok(json!(a.s3("s3")?.delete_object(a.str("bucket")?, a.str("key")?)?))),
+    ("s3.public_access_block", |a| a.s3("s3")?.public_access_block(a.str("bucket")?)),
+    ("s3.set_public_access_block", |a| a.s3("s3")?.set_public_access_block(a.str("bucket")?, a.bool("block")?)),
+    ("s3.put_policy", |a| Ok(json!(a.s3("s3")?.put_policy(a.str("bucket")?, a.json("policy")?)?))),
+    ("s3.get_policy", |a| a.s3("s3")?.get_policy(a.str("bucket")?)),
+    ("s3.delete_policy", |a| Ok(json!(a.s3("s3")?.delete_policy(a.str("bucket")?)?))),
+    ("s3.presigned_get", |a| {
+        Ok(json!(a.s3("s3")?.presigned_get(a.str("bucket")?, a.str("key")?, a.u64("seconds")?)?))
+    }),
+    ("s3.delete_bucket", |a| Ok(shown(&a.s3("s3")?.delete_bucket(a.str("bucket")?)?))),
+    ("s3.read_csv", |a| table(a.s3("s3")?.read_csv(a.str("bucket")?, a.str("key")?)?)),
+    ("s3.query_csv", |a| table(a.s3("s3")?.query_csv(a.str("bucket")?, a.str("key")?, a.str("sql")?)?)),
+    ("s3.remove_bucket_if_exists", |a| {
+        Ok(match a.s3("s3")?.remove_bucket_if_exists(a.str("bucket")?)? {
             Some(emptied) => shown(&emptied),
             None => Value::Null,
-        },
-
-        "marshal.to_marshal" => marshal::to_marshal(a.json("value")?)?,
-        "marshal.to_plain" => marshal::to_plain(a.json("value")?)?,
-        "marshal.to_plain_canonical" => marshal::to_plain_canonical(a.json("value")?)?,
-        "marshal.read_json" => marshal::read_json(&a.path("path")?)?,
-
-        "doctor.database" => shown(&doctor::database(&a.config("config")?, a.duration("timeout_ms")?)),
-        "doctor.s3_object" => shown(&doctor::s3_object(&*a.env("env")?, a.str("bucket")?, a.str("key")?)),
-
-        "ratings.files" => ratings::files()
+        })
+    }),
+    ("marshal.to_marshal", |a| marshal::to_marshal(a.json("value")?)),
+    ("marshal.to_plain", |a| marshal::to_plain(a.json("value")?)),
+    ("marshal.to_plain_canonical", |a| marshal::to_plain_canonical(a.json("value")?)),
+    ("marshal.read_json", |a| marshal::read_json(&a.path("path")?)),
+    ("doctor.database", |a| Ok(shown(&doctor::database(&a.config("config")?, a.duration("timeout_ms")?)))),
+    ("doctor.s3_object", |a| Ok(shown(&doctor::s3_object(&*a.env("env")?, a.str("bucket")?, a.str("key")?)))),
+    ("ratings.files", |_| {
+        Ok(ratings::files()
             .into_iter()
             .map(|(path, bytes)| json!([path, sourcelab_notebook::wire::bytes_to_json(&bytes)]))
-            .collect(),
+            .collect())
+    }),
+    ("lab4.ddl_path", |_| Ok(json!(lab4::ddl_path()))),
+    ("lab4.setup", |_| lab4_handle(Lab4::setup()?)),
+    ("lab4.open", |_| lab4_handle(Lab4::open()?)),
+    ("lab4.reset", |a| lab4_handle(a.lab4("lab")?.reset()?)),
+    ("lab4.client", |a| Ok(json!(a.lab4("lab")?.client()?))),
+    ("lab4.use_client", |a| Ok(json!(a.lab4("lab")?.use_client(a.str("name")?)?))),
+    ("lab4.ask_devops", |a| Ok(json!(a.lab4("lab")?.ask_devops()?.expose()))),
+    ("lab4.rds_endpoint", |a| Ok(json!(a.lab4("lab")?.rds_endpoint()?))),
+    ("lab4.database", |a| {
+        let password = crate::config::Secret::new(a.str("password")?);
+        Ok(db_config(&a.lab4("lab")?.database(&password)?))
+    }),
+    ("lab4.network", |a| {
+        let net = a.lab4("lab")?.network()?;
+        let vpcs: Vec<Value> =
+            net.vpcs.iter().map(|v| json!({"id": v.id, "name": v.name, "cidr": v.cidr.to_string()})).collect();
+        let mut v = handle(Object::Network(net.into()))?;
+        v["vpcs"] = vpcs.into();
+        Ok(v)
+    }),
+    ("lab4.doctor", |a| Ok(shown(&a.lab4("lab")?.doctor(&a.config("config")?, a.duration("timeout_ms")?)?))),
+    ("lab4.allow_tcp", |a| {
+        let port = a.get("port", "a port number from 0 to 65535")?;
+        Ok(json!(a.lab4("lab")?.allow_tcp(a.str("group")?, port, a.str("source")?)?))
+    }),
+    ("check.lab1_ex1", |a| Ok(shown(&check::lab1_ex1(&a.db("db")?)?))),
+    ("check.lab1_ex2", |a| Ok(shown(&check::lab1_ex2(&a.frame("df")?)?))),
+    ("check.lab1_ex3", |a| Ok(shown(&check::lab1_ex3(&a.frame("df")?)?))),
+    ("check.lab1_ex4", |a| Ok(shown(&check::lab1_ex4(&a.frame("df")?)?))),
+    ("check.lab1_ex5", |a| Ok(shown(&check::lab1_ex5(&a.db("db")?, &a.counts("inserted")?)?))),
+    ("check.lab1_ex6", |a| Ok(shown(&check::lab1_ex6(&a.db("db")?, &a.frame("updated")?)?))),
+    ("check.lab1_ex7", |a| Ok(shown(&check::lab1_ex7(&a.db("db")?, &a.frame("deleted")?)?))),
+    ("check.lab1_ex8", |a| Ok(shown(&check::lab1_ex8(&a.frame("df")?)?))),
+    ("check.lab1_ex9", |a| Ok(shown(&check::lab1_ex9(&a.frame("df")?)?))),
+    ("check.lab1_ex10", |a| Ok(shown(&check::lab1_ex10(&a.frame("df")?)?))),
+    ("check.lab1_ex11", |a| Ok(shown(&check::lab1_ex11(&a.frame("df")?)?))),
+    ("check.lab1_ex12", |a| Ok(shown(&check::lab1_ex12(&a.frame("df")?)?))),
+    ("check.lab2_ex1", |a| Ok(shown(&check::lab2_ex1(&a.dynamo("ddb")?, a.str("prefix")?)?))),
+    ("check.lab2_ex2", |a| Ok(shown(&check::lab2_ex2(&a.dynamo("ddb")?, a.str("prefix")?)?))),
+    ("check.lab2_ex3", |a| {
+        Ok(shown(&check::lab2_ex3(&a.dynamo("ddb")?, a.str("prefix")?, &a.batch_reports("reports")?)?))
+    }),
+    ("check.lab2_ex4", |a| Ok(shown(&check::lab2_ex4(&*a.response("r")?)?))),
+    ("check.lab2_ex5", |a| Ok(shown(&check::lab2_ex5(&*a.response("r")?)?))),
+    ("check.lab2_ex6", |a| Ok(shown(&check::lab2_ex6(&*a.response("r")?)?))),
+    ("check.lab2_ex7", |a| Ok(shown(&check::lab2_ex7(&*a.response("r")?)?))),
+    ("check.lab2_ex8", |a| Ok(shown(&check::lab2_ex8(&a.dynamo("ddb")?, a.str("prefix")?)?))),
+    ("check.lab2_ex9", |a| Ok(shown(&check::lab2_ex9(&a.dynamo("ddb")?, a.str("prefix")?)?))),
+    ("check.lab2_ex10", |a| Ok(shown(&check::lab2_ex10(&a.dynamo("ddb")?, a.str("prefix")?)?))),
+    ("check.lab2_ex11", |a| Ok(shown(&check::lab2_ex11(&a.dynamo("ddb")?, a.str("prefix")?)?))),
+    ("check.lab3_ex1", |a| Ok(shown(&check::lab3_ex1(&a.s3("s3")?, a.str("bucket")?)?))),
+    ("check.lab3_ex2", |a| Ok(shown(&check::lab3_ex2(&a.s3("s3")?, a.str("bucket")?)?))),
+    ("check.lab3_ex3", |a| Ok(shown(&check::lab3_ex3(&a.frame("listing")?)?))),
+    ("check.lab3_ex4", |a| Ok(shown(&check::lab3_ex4(&a.s3("s3")?, a.str("bucket")?)?))),
+    ("check.lab4_ex1", |a| Ok(shown(&check::lab4_ex1(&a.cidr("block")?)?))),
+    ("check.lab4_ex2", |a| Ok(shown(&check::lab4_ex2(&a.lab4("lab")?)?))),
+    ("check.lab4_ex3", |a| Ok(shown(&check::lab4_ex3(&a.lab4("lab")?)?))),
+    ("check.lab4_ex4", |a| Ok(shown(&check::lab4_ex4(&a.db("db")?)?))),
+    ("check.lab4_ex5", |a| Ok(shown(&check::lab4_ex5(&a.s3("s3")?, a.str("bucket")?)?))),
+    ("check.lab4_ex6", |a| Ok(shown(&check::lab4_ex6(&a.db("db")?)?))),
+    ("check.lab5_ex1", |a| Ok(shown(&check::lab5_ex1(&a.db("db")?)?))),
+    ("check.lab5_ex2", |a| Ok(shown(&check::lab5_ex2(&a.db("db")?)?))),
+    ("check.lab5_ex3", |a| Ok(shown(&check::lab5_ex3(&a.db("db")?, a.str("read")?)?))),
+    ("check.lab5_ex4", |a| Ok(shown(&check::lab5_ex4(&a.db("db")?, a.str("take_one")?)?))),
+    ("check.lab5_ex5", |a| Ok(shown(&check::lab5_ex5(&a.session("session")?)?))),
+    ("check.lab5_ex6", |a| Ok(shown(&check::lab5_ex6(&a.dynamo("ddb")?)?))),
+    ("check.lab6_ex1", |a| Ok(shown(&check::lab6_ex1(&a.iam("iam")?, &*a.credentials("keys")?)?))),
+    ("check.lab6_ex2", |a| Ok(shown(&check::lab6_ex2(&a.iam("iam")?, &*a.credentials("keys")?)?))),
+    ("check.lab6_ex3", |a| Ok(shown(&check::lab6_ex3(&a.iam("iam")?, &*a.credentials("keys")?)?))),
+    ("check.lab6_ex4", |a| Ok(shown(&check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?))),
+    ("check.lab6_ex5", |a| Ok(shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document")?)?))),
+    ("check.lab6_ex6", |a| Ok(shown(&check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?))),
+    ("check.lab7_ex1", |a| Ok(shown(&check::lab7_ex1(&a.sqs("sqs")?)?))),
+    ("check.lab7_ex2", |a| Ok(shown(&check::lab7_ex2(&a.sqs("sqs")?, &*a.messages("processed")?)?))),
+    ("check.lab7_ex3", |a| Ok(shown(&check::lab7_ex3(&a.sqs("sqs")?)?))),
+    ("check.lab7_ex4", |a| Ok(shown(&check::lab7_ex4(&*a.messages("received")?)?))),
+    ("check.lab7_ex5", |a| Ok(shown(&check::lab7_ex5(&a.kinesis("kinesis")?)?))),
+    ("check.lab7_ex6", |a| Ok(shown(&check::lab7_ex6(&a.kinesis("kinesis")?, &a.frame("replay")?, a.str("after")?)?))),
+    ("check.lab8_ex1", |a| Ok(shown(&check::lab8_ex1(&a.frame("source")?, &a.frame("answer")?)?))),
+    ("check.lab8_ex2", |a| Ok(shown(&check::lab8_ex2(&a.frame("source")?, &a.frame("answer")?)?))),
+    ("check.lab8_ex3", |a| Ok(shown(&check::lab8_ex3(&a.frame("source")?, &a.frame("answer")?)?))),
+    ("check.lab8_ex4", |a| Ok(shown(&check::lab8_ex4(&a.frame("source")?, &a.frame("answer")?)?))),
+    ("check.lab8_ex5", |a| Ok(shown(&check::lab8_ex5(&a.frame("source")?, &a.frame("answer")?)?))),
+    ("check.lab7_ex7", |a| Ok(shown(&check::lab7_ex7(&a.frame("clicks")?, &a.frame("per_page")?)?))),
+];
 
-        "lab4.ddl_path" => json!(lab4::ddl_path()),
-        "lab4.setup" => lab4_handle(Lab4::setup()?)?,
-        "lab4.open" => lab4_handle(Lab4::open()?)?,
-        "lab4.reset" => lab4_handle(a.lab4("lab")?.reset()?)?,
-        "lab4.client" => json!(a.lab4("lab")?.client()?),
-        "lab4.use_client" => json!(a.lab4("lab")?.use_client(a.str("name")?)?),
-        "lab4.ask_devops" => json!(a.lab4("lab")?.ask_devops()?.expose()),
-        "lab4.rds_endpoint" => json!(a.lab4("lab")?.rds_endpoint()?),
-        "lab4.database" => {
-            let password = crate::config::Secret::new(a.str("password")?);
-            db_config(&a.lab4("lab")?.database(&password)?)
-        }
-        "lab4.network" => {
-            let net = a.lab4("lab")?.network()?;
-            let vpcs: Vec<Value> =
-                net.vpcs.iter().map(|v| json!({"id": v.id, "name": v.name, "cidr": v.cidr.to_string()})).collect();
-            let mut v = handle(Object::Network(net.into()))?;
-            v["vpcs"] = vpcs.into();
-            v
-        }
-        "lab4.doctor" => shown(&a.lab4("lab")?.doctor(&a.config("config")?, a.duration("timeout_ms")?)?),
-        "lab4.allow_tcp" => {
-            let port = a.get("port", "a port number from 0 to 65535")?;
-            json!(a.lab4("lab")?.allow_tcp(a.str("group")?, port, a.str("source")?)?)
-        }
+/// The name of every call the library answers.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CALLS.iter().map(|(name, _)| *name)
+}
 
-        "check.lab1_ex1" => shown(&check::lab1_ex1(&a.db("db")?)?),
-        "check.lab1_ex2" => shown(&check::lab1_ex2(&a.frame("df")?)?),
-        "check.lab1_ex3" => shown(&check::lab1_ex3(&a.frame("df")?)?),
-        "check.lab1_ex4" => shown(&check::lab1_ex4(&a.frame("df")?)?),
-        "check.lab1_ex5" => shown(&check::lab1_ex5(&a.db("db")?, &a.counts("inserted")?)?),
-        "check.lab1_ex6" => shown(&check::lab1_ex6(&a.db("db")?, &a.frame("updated")?)?),
-        "check.lab1_ex7" => shown(&check::lab1_ex7(&a.db("db")?, &a.frame("deleted")?)?),
-        "check.lab1_ex8" => shown(&check::lab1_ex8(&a.frame("df")?)?),
-        "check.lab1_ex9" => shown(&check::lab1_ex9(&a.frame("df")?)?),
-        "check.lab1_ex10" => shown(&check::lab1_ex10(&a.frame("df")?)?),
-        "check.lab1_ex11" => shown(&check::lab1_ex11(&a.frame("df")?)?),
-        "check.lab1_ex12" => shown(&check::lab1_ex12(&a.frame("df")?)?),
-        "check.lab2_ex1" => shown(&check::lab2_ex1(&a.dynamo("ddb")?, a.str("prefix")?)?),
-        "check.lab2_ex2" => shown(&check::lab2_ex2(&a.dynamo("ddb")?, a.str("prefix")?)?),
-        "check.lab2_ex3" => shown(&check::lab2_ex3(&a.dynamo("ddb")?, a.str("prefix")?, &a.batch_reports("reports")?)?),
-        "check.lab2_ex4" => shown(&check::lab2_ex4(&*a.response("r")?)?),
-        "check.lab2_ex5" => shown(&check::lab2_ex5(&*a.response("r")?)?),
-        "check.lab2_ex6" => shown(&check::lab2_ex6(&*a.response("r")?)?),
-        "check.lab2_ex7" => shown(&check::lab2_ex7(&*a.response("r")?)?),
-        "check.lab2_ex8" => shown(&check::lab2_ex8(&a.dynamo("ddb")?, a.str("prefix")?)?),
-        "check.lab2_ex9" => shown(&check::lab2_ex9(&a.dynamo("ddb")?, a.str("prefix")?)?),
-        "check.lab2_ex10" => shown(&check::lab2_ex10(&a.dynamo("ddb")?, a.str("prefix")?)?),
-        "check.lab2_ex11" => shown(&check::lab2_ex11(&a.dynamo("ddb")?, a.str("prefix")?)?),
-        "check.lab3_ex1" => shown(&check::lab3_ex1(&a.s3("s3")?, a.str("bucket")?)?),
-        "check.lab3_ex2" => shown(&check::lab3_ex2(&a.s3("s3")?, a.str("bucket")?)?),
-        "check.lab3_ex3" => shown(&check::lab3_ex3(&a.frame("listing")?)?),
-        "check.lab3_ex4" => shown(&check::lab3_ex4(&a.s3("s3")?, a.str("bucket")?)?),
-        "check.lab4_ex1" => shown(&check::lab4_ex1(&a.cidr("block")?)?),
-        "check.lab4_ex2" => shown(&check::lab4_ex2(&a.lab4("lab")?)?),
-        "check.lab4_ex3" => shown(&check::lab4_ex3(&a.lab4("lab")?)?),
-        "check.lab4_ex4" => shown(&check::lab4_ex4(&a.db("db")?)?),
-        "check.lab4_ex5" => shown(&check::lab4_ex5(&a.s3("s3")?, a.str("bucket")?)?),
-        "check.lab4_ex6" => shown(&check::lab4_ex6(&a.db("db")?)?),
-        "check.lab5_ex1" => shown(&check::lab5_ex1(&a.db("db")?)?),
-        "check.lab5_ex2" => shown(&check::lab5_ex2(&a.db("db")?)?),
-        "check.lab5_ex3" => shown(&check::lab5_ex3(&a.db("db")?, a.str("read")?)?),
-        "check.lab5_ex4" => shown(&check::lab5_ex4(&a.db("db")?, a.str("take_one")?)?),
-        "check.lab5_ex5" => shown(&check::lab5_ex5(&a.session("session")?)?),
-        "check.lab5_ex6" => shown(&check::lab5_ex6(&a.dynamo("ddb")?)?),
-        "check.lab6_ex1" => shown(&check::lab6_ex1(&a.iam("iam")?, &*a.credentials("keys")?)?),
-        "check.lab6_ex2" => shown(&check::lab6_ex2(&a.iam("iam")?, &*a.credentials("keys")?)?),
-        "check.lab6_ex3" => shown(&check::lab6_ex3(&a.iam("iam")?, &*a.credentials("keys")?)?),
-        "check.lab6_ex4" => shown(&check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?),
-        "check.lab6_ex5" => shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document")?)?),
-        "check.lab6_ex6" => shown(&check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?),
-        "check.lab7_ex1" => shown(&check::lab7_ex1(&a.sqs("sqs")?)?),
-        "check.lab7_ex2" => shown(&check::lab7_ex2(&a.sqs("sqs")?, &*a.messages("processed")?)?),
-        "check.lab7_ex3" => shown(&check::lab7_ex3(&a.sqs("sqs")?)?),
-        "check.lab7_ex4" => shown(&check::lab7_ex4(&*a.messages("received")?)?),
-        "check.lab7_ex5" => shown(&check::lab7_ex5(&a.kinesis("kinesis")?)?),
-        "check.lab7_ex6" => shown(&check::lab7_ex6(&a.kinesis("kinesis")?, &a.frame("replay")?, a.str("after")?)?),
-        "check.lab8_ex1" => shown(&check::lab8_ex1(&a.frame("source")?, &a.frame("answer")?)?),
-        "check.lab8_ex2" => shown(&check::lab8_ex2(&a.frame("source")?, &a.frame("answer")?)?),
-        "check.lab8_ex3" => shown(&check::lab8_ex3(&a.frame("source")?, &a.frame("answer")?)?),
-        "check.lab8_ex4" => shown(&check::lab8_ex4(&a.frame("source")?, &a.frame("answer")?)?),
-        "check.lab8_ex5" => shown(&check::lab8_ex5(&a.frame("source")?, &a.frame("answer")?)?),
-        "check.lab7_ex7" => shown(&check::lab7_ex7(&a.frame("clicks")?, &a.frame("per_page")?)?),
-        other => {
-            return Err(Error::new(ErrorKind::Input, format!("call {other}"), "the library has no such call").hint(
-                "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \
-                 then restart the kernel",
-            ));
-        }
-    })
+/// Runs one call.
+pub(crate) fn dispatch(a: &Args) -> Result<Value> {
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&str, Call>> = std::sync::OnceLock::new();
+    match BY_NAME.get_or_init(|| CALLS.iter().copied().collect()).get(a.call) {
+        Some(run) => run(a),
+        None => Err(Error::new(ErrorKind::Input, format!("call {}", a.call), "the library has no such call").hint(
+            "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \
+             then restart the kernel",
+        )),
+    }
 }

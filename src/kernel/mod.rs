@@ -36,6 +36,7 @@ mod complete;
 mod engine;
 mod jupyter;
 pub(crate) mod magic;
+pub use calls::names as call_names;
 pub mod report;
 mod serve;
 
