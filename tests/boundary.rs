@@ -222,7 +222,11 @@ fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {
     let ddb_h = handle(&sourcelab_notebook::client::call("dynamo.connect", json!({"env": env_handle(&env)})).unwrap());
     let cases = [
         // a number too large for the parameter (u32): once it became 4294967295 seconds
-        ("sqs.create_queue", json!({"sqs": sqs_h, "queue": "boundary-wrong", "visibility": 1u64 << 40}), "visibility"),
+        (
+            "sqs.create_queue",
+            json!({"sqs": sqs_h, "name": "boundary-wrong", "visibility_seconds": 1u64 << 40}),
+            "visibility_seconds",
+        ),
         // missing
         ("sqs.send", json!({"sqs": sqs_h, "queue": "boundary-wrong"}), "body"),
         // once an empty list
@@ -242,6 +246,87 @@ fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {
     }
     assert!(ddb.list_tables().unwrap().iter().all(|t| !t.is_empty()), "no table named \"\" was made");
     assert!(!sqs.list_queues("boundary-wrong").unwrap().iter().any(|q| q == "boundary-wrong"), "no queue was made");
+}
+
+/// Every call generated from the library's items, made across the boundary as a cell makes it (valid arguments,
+/// the answer read back), and once more with one argument of the wrong type, which must be an error naming the call
+/// and the argument.
+#[test]
+fn every_declared_call_runs_and_refuses_a_wrong_argument() {
+    let _one = library();
+    let env = load_env().unwrap();
+    let call = |name: &str, args: serde_json::Value| sourcelab_notebook::client::call(name, args);
+    let h = |v: serde_json::Value| v["handle"].as_u64().unwrap();
+    let env_h = env_handle(&env);
+    let (q, dlq, s) = ("t23declared-q", "t23declared-dlq", "t23declared-s");
+    let sqs = h(call("sqs.connect", json!({"env": env_h})).unwrap());
+    let kin = h(call("kinesis.connect", json!({"env": env_h})).unwrap());
+    let mut made: Vec<&str> = Vec::new();
+    let mut run = |name: &'static str, args: serde_json::Value| {
+        made.push(name);
+        call(name, args).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    run("sqs.remove_all", json!({"sqs": sqs, "prefix": "t23declared-"}));
+    run("kinesis.remove_all", json!({"kinesis": kin, "prefix": "t23declared-"}));
+    run("sqs.connect", json!({"env": env_h}));
+    assert!(
+        run("sqs.create_queue", json!({"sqs": sqs, "name": q, "visibility_seconds": 30}))
+            .as_str()
+            .unwrap()
+            .ends_with(q)
+    );
+    run("sqs.create_queue", json!({"sqs": sqs, "name": dlq, "visibility_seconds": 30}));
+    assert!(run("sqs.url", json!({"sqs": sqs, "name": q})).as_str().unwrap().ends_with(q));
+    assert_eq!(run("sqs.list_queues", json!({"sqs": sqs, "prefix": "t23declared-"})).as_array().unwrap().len(), 2);
+    run("sqs.set_dead_letter_queue", json!({"sqs": sqs, "queue": q, "dead_letter": dlq, "max_receives": 3}));
+    assert!(run("sqs.attributes", json!({"sqs": sqs, "queue": q}))["RedrivePolicy"].as_str().unwrap().contains(dlq));
+    run("sqs.send", json!({"sqs": sqs, "queue": q, "body": "one"}));
+    let bodies: Vec<String> = (0..12).map(|i| format!("{{\"n\": {i}}}")).collect();
+    assert_eq!(run("sqs.send_all", json!({"sqs": sqs, "queue": q, "bodies": bodies, "progress": false})), 12);
+    assert_eq!(run("sqs.counts", json!({"sqs": sqs, "queue": q}))["visible"], 13);
+    let got = run("sqs.receive", json!({"sqs": sqs, "queue": q, "max": 3}));
+    assert_eq!(got["bodies"].as_array().unwrap().len(), 3);
+    assert_eq!(run("sqs.delete", json!({"sqs": sqs, "queue": q, "messages": got["handle"]})), 3);
+    let consumed = run("sqs.consume_all", json!({"sqs": sqs, "queue": q, "consumers": 2, "progress": false}));
+    assert_eq!(consumed["columns"], json!(["consumer", "messages", "receives"]));
+    run("sqs.create_queue", json!({"sqs": sqs, "name": "t23declared-f.fifo", "visibility_seconds": 30}));
+    let fifo = json!({"sqs": sqs, "queue": "t23declared-f.fifo", "body": "pay", "group": "g", "dedup_id": "d1"});
+    assert!(!run("sqs.send_fifo", fifo).as_str().unwrap().is_empty());
+    run("sqs.delete_queue", json!({"sqs": sqs, "queue": dlq}));
+
+    run("kinesis.connect", json!({"env": env_h}));
+    run("kinesis.create_stream", json!({"kinesis": kin, "name": s, "shards": 2}));
+    assert!(run("kinesis.list_streams", json!({"kinesis": kin})).as_array().unwrap().iter().any(|n| n == s));
+    assert_eq!(run("kinesis.shards", json!({"kinesis": kin, "stream": s}))["height"], 2);
+    assert_eq!(run("kinesis.retention_hours", json!({"kinesis": kin, "stream": s})), 24);
+    let placed = run("kinesis.put", json!({"kinesis": kin, "stream": s, "key": "user-1", "data": "{}"}));
+    let events: Vec<String> = (0..5).map(|i| format!("{{\"user\": \"u{i}\"}}")).collect();
+    let put = json!({"kinesis": kin, "stream": s, "events": events, "key_field": "user", "progress": false});
+    assert_eq!(run("kinesis.put_events", put), 5);
+    let reader = h(run("kinesis.reader", json!({"kinesis": kin, "stream": s, "start": "TRIM_HORIZON"})));
+    assert_eq!(run("kinesis.read", json!({"reader": reader, "max": 100}))["height"], 6);
+    let start = json!(["AT_SEQUENCE_NUMBER", placed["sequence"]]);
+    let one = json!({"kinesis": kin, "stream": s, "shard": placed["shard"], "start": start});
+    let replay = h(run("kinesis.shard_reader", one));
+    assert!(run("kinesis.read", json!({"reader": replay, "max": 100}))["height"].as_u64().unwrap() >= 1);
+    run("kinesis.delete_stream", json!({"kinesis": kin, "stream": s}));
+    run("sqs.remove_all", json!({"sqs": sqs, "prefix": "t23declared-"}));
+    run("kinesis.remove_all", json!({"kinesis": kin, "prefix": "t23declared-"}));
+
+    // The checks (`check.*`) are made by the solution notebooks (tests/notebooks.rs: every cell of every one runs).
+    let not_made: Vec<&str> =
+        sourcelab::kernel::declared_call_names().filter(|n| !n.starts_with("check.") && !made.contains(n)).collect();
+    assert!(not_made.is_empty(), "declared calls this test does not make: {not_made:?}");
+    // Every declared call, its first argument given with a wrong type: the error names the call and that argument.
+    for name in sourcelab::kernel::declared_call_names() {
+        let missing = call(name, json!({})).unwrap_err().to_string();
+        let key = missing.split('`').nth(1).unwrap_or_else(|| panic!("{name} with nothing: {missing}")).to_string();
+        let e = call(name, json!({&key: [[true]]})).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("call {name}: argument `{key}`")) && e.contains("hint"),
+            "{name}, `{key}` a list: {e}"
+        );
+    }
 }
 
 fn env_handle(env: &EnvFile) -> u64 {

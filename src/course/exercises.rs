@@ -50,12 +50,7 @@ pub fn learner_copy(notebook: &str, name: &str) -> Result<String> {
     let mut nb: Value = serde_json::from_str(notebook).map_err(|e| bad(format!("not a notebook: {e}")))?;
     let cells = nb.get_mut("cells").and_then(Value::as_array_mut).ok_or_else(|| bad("no cells".into()))?;
     for (index, cell) in cells.iter_mut().enumerate() {
-        let Some(source) = cell.get_mut("source") else { continue };
-        let text = match source {
-            Value::String(s) => s.clone(),
-            Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
-            _ => continue,
-        };
+        let text = super::script::cell_text(cell);
         if !text.contains(&BEGIN[3..]) {
             continue;
         }
@@ -88,7 +83,7 @@ pub fn learner_copy(notebook: &str, name: &str) -> Result<String> {
         if !text.ends_with('\n') && joined.ends_with('\n') {
             joined.pop();
         }
-        *source = Value::Array(joined.split_inclusive('\n').map(|l| Value::String(l.to_string())).collect());
+        cell["source"] = Value::Array(joined.split_inclusive('\n').map(|l| Value::String(l.to_string())).collect());
     }
     let mut text = serde_json::to_string_pretty(&nb).map_err(|e| bad(e.to_string()))?;
     text.push('\n');
@@ -140,10 +135,7 @@ mod tests {
 
     fn source_of(copy: &str) -> String {
         let v: Value = serde_json::from_str(copy).unwrap();
-        match &v["cells"][0]["source"] {
-            Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
-            other => other.as_str().unwrap().to_string(),
-        }
+        crate::course::script::cell_text(&v["cells"][0])
     }
 
     #[test]

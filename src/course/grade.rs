@@ -151,14 +151,7 @@ fn code_cells(text: &str) -> Result<Vec<(usize, String)>> {
         .iter()
         .enumerate()
         .filter(|(_, c)| c["cell_type"] == "code")
-        .map(|(i, c)| {
-            let source = match &c["source"] {
-                Value::String(s) => s.clone(),
-                Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
-                _ => String::new(),
-            };
-            (i, source)
-        })
+        .map(|(i, c)| (i, super::script::cell_text(c)))
         .collect())
 }
 

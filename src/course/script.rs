@@ -34,15 +34,16 @@ pub fn code_cells(notebook: &str, name: &str) -> Result<Vec<String>> {
     };
     let nb: Value = serde_json::from_str(notebook).map_err(|e| bad(format!("not a notebook: {e}")))?;
     let cells = nb.get("cells").and_then(Value::as_array).ok_or_else(|| bad("no `cells` list".into()))?;
-    Ok(cells
-        .iter()
-        .filter(|c| c["cell_type"] == "code")
-        .map(|c| match &c["source"] {
-            Value::String(s) => s.clone(),
-            Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
-            _ => String::new(),
-        })
-        .collect())
+    Ok(cells.iter().filter(|c| c["cell_type"] == "code").map(cell_text).collect())
+}
+
+/// A notebook cell's source as one string: nbformat stores it as one string or as a list of lines.
+pub(crate) fn cell_text(cell: &Value) -> String {
+    match &cell["source"] {
+        Value::String(s) => s.clone(),
+        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+        _ => String::new(),
+    }
 }
 
 /// The statements of the notebook's cells, in order, each cell under a `// cell N` line: the body of a function

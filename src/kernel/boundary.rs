@@ -187,6 +187,19 @@ impl<'a> Args<'a> {
         T::deserialize(self.json(key)?).map_err(|e| self.bad(key, expected).hint(format!("{e}")))
     }
 
+    /// Whether to print progress: `true` is [`crate::Progress::Print`].
+    pub fn progress(&self, key: &str) -> Result<crate::Progress> {
+        Ok(if self.bool(key)? { crate::Progress::Print } else { crate::Progress::Quiet })
+    }
+
+    /// Where a stream reader starts (`StartAt`'s JSON form).
+    pub fn start_at(&self, key: &str) -> Result<crate::kinesis::StartAt> {
+        crate::kinesis::StartAt::from_json(self.json(key)?).map_err(|_| {
+            self.bad(key, "a stream position")
+                .hint("use StartAt::TrimHorizon, Latest, AtSequence(seq) or AfterSequence(seq)")
+        })
+    }
+
     pub fn u32(&self, key: &str) -> Result<u32> {
         self.get(key, "a whole number from 0 to 4294967295")
     }
@@ -235,7 +248,7 @@ impl<'a> Args<'a> {
     }
 
     pub fn cidr(&self, key: &str) -> Result<Cidr> {
-        self.str(key)?.parse()
+        self.str(key)?.parse().map_err(|e: Error| self.bad(key, "an IPv4 block such as 10.0.1.0/24").hint(e.cause()))
     }
 
     pub fn batch_reports(&self, key: &str) -> Result<Vec<BatchReport>> {
@@ -330,6 +343,76 @@ pub(crate) fn shown_with(v: &(impl Show + serde::Serialize)) -> Value {
 pub(crate) fn handle(object: Object) -> Result<Value> {
     let text = object.text();
     Ok(json!({"handle": keep(object)?, "text": text}))
+}
+
+/// What a call answers for a result of this type: plain data as JSON, a kept value as its handle (and what the
+/// notebook type shows without asking again). The notebook side reads it back with `FromReply`.
+pub(crate) trait Reply {
+    fn reply(self) -> Result<Value>;
+}
+
+macro_rules! reply_as_json {
+    ($($ty:ty),*) => {$(
+        impl Reply for $ty {
+            fn reply(self) -> Result<Value> {
+                Ok(json!(self))
+            }
+        }
+    )*};
+}
+
+reply_as_json!((), String, Vec<String>, u32, usize, HashMap<String, String>);
+
+impl Reply for DataFrame {
+    fn reply(self) -> Result<Value> {
+        table(self)
+    }
+}
+
+impl Reply for crate::check::Passed {
+    fn reply(self) -> Result<Value> {
+        Ok(shown(&self))
+    }
+}
+
+impl Reply for crate::sqs::Counts {
+    fn reply(self) -> Result<Value> {
+        Ok(self.to_json())
+    }
+}
+
+impl Reply for crate::kinesis::Placed {
+    fn reply(self) -> Result<Value> {
+        Ok(json!({"shard": self.shard, "sequence": self.sequence}))
+    }
+}
+
+impl Reply for Sqs {
+    fn reply(self) -> Result<Value> {
+        handle(Object::Sqs(self))
+    }
+}
+
+impl Reply for Kinesis {
+    fn reply(self) -> Result<Value> {
+        handle(Object::Kinesis(self))
+    }
+}
+
+impl Reply for Reader {
+    fn reply(self) -> Result<Value> {
+        handle(Object::Reader(self))
+    }
+}
+
+impl Reply for Messages {
+    fn reply(self) -> Result<Value> {
+        let (bodies, counts) = (self.bodies(), self.receive_counts());
+        let mut v = handle(Object::Messages(self.into()))?;
+        v["bodies"] = bodies.into();
+        v["receive_counts"] = counts.into();
+        Ok(v)
+    }
 }
 
 /// Runs the call `name` with the JSON `args` and answers `{"ok": …}` or `{"err": …}`; a panic in the library is

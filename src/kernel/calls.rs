@@ -1,10 +1,11 @@
 //! Every call the notebook crate makes, by name: each one reads its arguments, runs the library's helper of the
 //! same name and answers JSON (a kept value's handle, a table, a shown value, or plain data).
 //!
-//! The calls are one table ([`names`] lists them): when a helper is added to the notebook crate, its call is added
-//! here. `tests/boundary.rs` calls every one with its arguments missing (each must answer an error naming the call
-//! and the argument), the notebooks and the other boundary tests call them as cells do, and `tests/scripts.rs`
-//! checks that each notebook's cells mean the same against the library.
+//! The calls of the types in [`super::declare`]'s list (SQS, Kinesis) are generated from the library's items
+//! ([`super::declared`]); the rest are written here, one table ([`names`] lists both). `tests/boundary.rs` calls
+//! every one with its arguments missing (each must answer an error naming the call and the argument), the
+//! notebooks and the other boundary tests call them as cells do, and `tests/scripts.rs` checks that each
+//! notebook's cells mean the same against the library.
 
 use serde_json::{Value, json};
 
@@ -13,12 +14,10 @@ use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{Show, TableExt};
 use crate::iam::{Credentials, Iam};
-use crate::kinesis::{Kinesis, StartAt};
 use crate::lab4::Lab4;
 use crate::s3::S3;
 use crate::sql::{Db, Session, SqlValue};
-use crate::sqs::{Messages, Sqs};
-use crate::{Progress, acid, check, config, doctor, dynamo, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3};
+use crate::{acid, config, doctor, dynamo, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3};
 
 fn db_config(cfg: &config::DbConfig) -> Value {
     let nb = sourcelab_notebook::DbConfig {
@@ -60,23 +59,6 @@ fn credentials_handle(c: Credentials) -> Result<Value> {
     v["principal"] = principal.into();
     v["expires"] = expires.into();
     Ok(v)
-}
-
-fn messages_handle(m: Messages) -> Result<Value> {
-    let bodies = m.bodies();
-    let counts = m.receive_counts();
-    let mut v = handle(Object::Messages(m.into()))?;
-    v["bodies"] = bodies.into();
-    v["receive_counts"] = counts.into();
-    Ok(v)
-}
-
-fn progress(a: &Args) -> Result<Progress> {
-    Ok(if a.bool("progress")? { Progress::Print } else { Progress::Quiet })
-}
-
-fn owned_strings(a: &Args, key: &str) -> Result<Vec<String>> {
-    Ok(a.strings(key)?.into_iter().map(str::to_string).collect())
 }
 
 fn parsed(p: logs::Parsed) -> Result<Value> {
@@ -139,7 +121,7 @@ fn sql_values(a: &Args, v: &Value, key: &str) -> Result<Vec<SqlValue>> {
 }
 
 /// What a call runs.
-type Call = fn(&Args) -> Result<Value>;
+pub(super) type Call = fn(&Args) -> Result<Value>;
 
 /// Every call the notebook crate makes, by name.
 const CALLS: &[(&str, Call)] = &[
@@ -170,52 +152,6 @@ const CALLS: &[(&str, Call)] = &[
     ("frame.sql", |a| table(a.frame("frame")?.sql(a.str("sql")?)?)),
     ("plot.bars", |a| Ok(shown_with(&plot::bars(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?))),
     ("plot.line", |a| Ok(shown_with(&plot::line(&a.frame("frame")?, a.str("x")?, a.str("y")?, a.str("title")?)?))),
-    ("sqs.connect", |a| handle(Object::Sqs(Sqs::connect(&*a.env("env")?)?))),
-    ("sqs.url", |a| Ok(json!(a.sqs("sqs")?.url(a.str("queue")?)?))),
-    ("sqs.create_queue", |a| Ok(json!(a.sqs("sqs")?.create_queue(a.str("queue")?, a.u32("visibility")?)?))),
-    ("sqs.list_queues", |a| Ok(json!(a.sqs("sqs")?.list_queues(a.str("prefix")?)?))),
-    ("sqs.attributes", |a| Ok(json!(a.sqs("sqs")?.attributes(a.str("queue")?)?))),
-    ("sqs.counts", |a| Ok(a.sqs("sqs")?.counts(a.str("queue")?)?.to_json())),
-    ("sqs.set_dead_letter_queue", |a| {
-        let (q, dlq) = (a.str("queue")?, a.str("dead_letter")?);
-        Ok(json!(a.sqs("sqs")?.set_dead_letter_queue(q, dlq, a.u32("max_receives")?)?))
-    }),
-    ("sqs.send", |a| Ok(json!(a.sqs("sqs")?.send(a.str("queue")?, a.str("body")?)?))),
-    ("sqs.send_fifo", |a| {
-        Ok(json!(a.sqs("sqs")?.send_fifo(a.str("queue")?, a.str("body")?, a.str("group")?, a.str("dedup_id")?)?))
-    }),
-    ("sqs.send_all", |a| {
-        Ok(json!(a.sqs("sqs")?.send_all(a.str("queue")?, &owned_strings(a, "bodies")?, progress(a)?)?))
-    }),
-    ("sqs.receive", |a| messages_handle(a.sqs("sqs")?.receive(a.str("queue")?, a.u32("max")?)?)),
-    ("sqs.delete", |a| Ok(json!(a.sqs("sqs")?.delete(a.str("queue")?, &*a.messages("messages")?)?))),
-    ("sqs.consume_all", |a| table(a.sqs("sqs")?.consume_all(a.str("queue")?, a.u32("consumers")?, progress(a)?)?)),
-    ("sqs.delete_queue", |a| Ok(json!(a.sqs("sqs")?.delete_queue(a.str("queue")?)?))),
-    ("sqs.remove_all", |a| Ok(json!(a.sqs("sqs")?.remove_all(a.str("prefix")?)?))),
-    ("kinesis.connect", |a| handle(Object::Kinesis(Kinesis::connect(&*a.env("env")?)?))),
-    ("kinesis.list_streams", |a| Ok(json!(a.kinesis("kinesis")?.list_streams()?))),
-    ("kinesis.create_stream", |a| Ok(json!(a.kinesis("kinesis")?.create_stream(a.str("stream")?, a.u32("shards")?)?))),
-    ("kinesis.shards", |a| table(a.kinesis("kinesis")?.shards(a.str("stream")?)?)),
-    ("kinesis.retention_hours", |a| Ok(json!(a.kinesis("kinesis")?.retention_hours(a.str("stream")?)?))),
-    ("kinesis.put", |a| {
-        let p = a.kinesis("kinesis")?.put(a.str("stream")?, a.str("key")?, a.str("data")?)?;
-        Ok(json!({"shard": p.shard, "sequence": p.sequence}))
-    }),
-    ("kinesis.put_events", |a| {
-        let events = owned_strings(a, "events")?;
-        Ok(json!(a.kinesis("kinesis")?.put_events(a.str("stream")?, &events, a.str("key_field")?, progress(a)?)?))
-    }),
-    ("kinesis.reader", |a| {
-        let start = StartAt::from_json(a.json("start")?)?;
-        handle(Object::Reader(a.kinesis("kinesis")?.reader(a.str("stream")?, start)?))
-    }),
-    ("kinesis.shard_reader", |a| {
-        let start = StartAt::from_json(a.json("start")?)?;
-        handle(Object::Reader(a.kinesis("kinesis")?.shard_reader(a.str("stream")?, a.str("shard")?, start)?))
-    }),
-    ("kinesis.read", |a| table(a.reader("reader")?.read(a.u64("max")? as usize)?)),
-    ("kinesis.delete_stream", |a| Ok(json!(a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?))),
-    ("kinesis.remove_all", |a| Ok(json!(a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?))),
     ("lab7.clicks", |a| Ok(json!(lab7::clicks(a.u64("n")? as usize)))),
     ("lab7.clicks_table", |a| table(lab7::clicks_table(&a.frame("records")?)?)),
     ("lab7.reset", |a| Ok(json!(lab7::reset(&*a.env("env")?)?))),
@@ -229,7 +165,7 @@ const CALLS: &[(&str, Call)] = &[
         table(logs::combine(&frames.iter().collect::<Vec<_>>())?)
     }),
     ("lab8.setup", |a| Ok(lab8::setup(&*a.env("env")?)?.to_json())),
-    ("lab8.traffic", |a| Ok(shown_with(&lab8::traffic(a.str("url")?, a.u32("seconds")?, progress(a)?)?))),
+    ("lab8.traffic", |a| Ok(shown_with(&lab8::traffic(a.str("url")?, a.u32("seconds")?, a.progress("progress")?)?))),
     ("lab8.damaged_copy", |a| Ok(json!(lab8::damaged_copy(&a.path("path")?)?))),
     ("lab8.failed_logins", |a| Ok(json!(lab8::failed_logins(&*a.env("env")?, a.u32("n")?)?))),
     ("db.url", |a| Ok(json!(a.config("config")?.url().to_string()))),
@@ -361,7 +297,7 @@ const CALLS: &[(&str, Call)] = &[
         Ok(json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?))
     }),
     ("dynamo.batch_write_file", |a| {
-        Ok(shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, progress(a)?)?))
+        Ok(shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, a.progress("progress")?)?))
     }),
     ("dynamo.response", |a| {
         let r = a.response("response")?;
@@ -465,76 +401,22 @@ const CALLS: &[(&str, Call)] = &[
         let port = a.get("port", "a port number from 0 to 65535")?;
         Ok(json!(a.lab4("lab")?.allow_tcp(a.str("group")?, port, a.str("source")?)?))
     }),
-    ("check.lab1_ex1", |a| Ok(shown(&check::lab1_ex1(&a.db("db")?)?))),
-    ("check.lab1_ex2", |a| Ok(shown(&check::lab1_ex2(&a.frame("df")?)?))),
-    ("check.lab1_ex3", |a| Ok(shown(&check::lab1_ex3(&a.frame("df")?)?))),
-    ("check.lab1_ex4", |a| Ok(shown(&check::lab1_ex4(&a.frame("df")?)?))),
-    ("check.lab1_ex5", |a| Ok(shown(&check::lab1_ex5(&a.db("db")?, &a.counts("inserted")?)?))),
-    ("check.lab1_ex6", |a| Ok(shown(&check::lab1_ex6(&a.db("db")?, &a.frame("updated")?)?))),
-    ("check.lab1_ex7", |a| Ok(shown(&check::lab1_ex7(&a.db("db")?, &a.frame("deleted")?)?))),
-    ("check.lab1_ex8", |a| Ok(shown(&check::lab1_ex8(&a.frame("df")?)?))),
-    ("check.lab1_ex9", |a| Ok(shown(&check::lab1_ex9(&a.frame("df")?)?))),
-    ("check.lab1_ex10", |a| Ok(shown(&check::lab1_ex10(&a.frame("df")?)?))),
-    ("check.lab1_ex11", |a| Ok(shown(&check::lab1_ex11(&a.frame("df")?)?))),
-    ("check.lab1_ex12", |a| Ok(shown(&check::lab1_ex12(&a.frame("df")?)?))),
-    ("check.lab2_ex1", |a| Ok(shown(&check::lab2_ex1(&a.dynamo("ddb")?, a.str("prefix")?)?))),
-    ("check.lab2_ex2", |a| Ok(shown(&check::lab2_ex2(&a.dynamo("ddb")?, a.str("prefix")?)?))),
-    ("check.lab2_ex3", |a| {
-        Ok(shown(&check::lab2_ex3(&a.dynamo("ddb")?, a.str("prefix")?, &a.batch_reports("reports")?)?))
-    }),
-    ("check.lab2_ex4", |a| Ok(shown(&check::lab2_ex4(&*a.response("r")?)?))),
-    ("check.lab2_ex5", |a| Ok(shown(&check::lab2_ex5(&*a.response("r")?)?))),
-    ("check.lab2_ex6", |a| Ok(shown(&check::lab2_ex6(&*a.response("r")?)?))),
-    ("check.lab2_ex7", |a| Ok(shown(&check::lab2_ex7(&*a.response("r")?)?))),
-    ("check.lab2_ex8", |a| Ok(shown(&check::lab2_ex8(&a.dynamo("ddb")?, a.str("prefix")?)?))),
-    ("check.lab2_ex9", |a| Ok(shown(&check::lab2_ex9(&a.dynamo("ddb")?, a.str("prefix")?)?))),
-    ("check.lab2_ex10", |a| Ok(shown(&check::lab2_ex10(&a.dynamo("ddb")?, a.str("prefix")?)?))),
-    ("check.lab2_ex11", |a| Ok(shown(&check::lab2_ex11(&a.dynamo("ddb")?, a.str("prefix")?)?))),
-    ("check.lab3_ex1", |a| Ok(shown(&check::lab3_ex1(&a.s3("s3")?, a.str("bucket")?)?))),
-    ("check.lab3_ex2", |a| Ok(shown(&check::lab3_ex2(&a.s3("s3")?, a.str("bucket")?)?))),
-    ("check.lab3_ex3", |a| Ok(shown(&check::lab3_ex3(&a.frame("listing")?)?))),
-    ("check.lab3_ex4", |a| Ok(shown(&check::lab3_ex4(&a.s3("s3")?, a.str("bucket")?)?))),
-    ("check.lab4_ex1", |a| Ok(shown(&check::lab4_ex1(&a.cidr("block")?)?))),
-    ("check.lab4_ex2", |a| Ok(shown(&check::lab4_ex2(&a.lab4("lab")?)?))),
-    ("check.lab4_ex3", |a| Ok(shown(&check::lab4_ex3(&a.lab4("lab")?)?))),
-    ("check.lab4_ex4", |a| Ok(shown(&check::lab4_ex4(&a.db("db")?)?))),
-    ("check.lab4_ex5", |a| Ok(shown(&check::lab4_ex5(&a.s3("s3")?, a.str("bucket")?)?))),
-    ("check.lab4_ex6", |a| Ok(shown(&check::lab4_ex6(&a.db("db")?)?))),
-    ("check.lab5_ex1", |a| Ok(shown(&check::lab5_ex1(&a.db("db")?)?))),
-    ("check.lab5_ex2", |a| Ok(shown(&check::lab5_ex2(&a.db("db")?)?))),
-    ("check.lab5_ex3", |a| Ok(shown(&check::lab5_ex3(&a.db("db")?, a.str("read")?)?))),
-    ("check.lab5_ex4", |a| Ok(shown(&check::lab5_ex4(&a.db("db")?, a.str("take_one")?)?))),
-    ("check.lab5_ex5", |a| Ok(shown(&check::lab5_ex5(&a.session("session")?)?))),
-    ("check.lab5_ex6", |a| Ok(shown(&check::lab5_ex6(&a.dynamo("ddb")?)?))),
-    ("check.lab6_ex1", |a| Ok(shown(&check::lab6_ex1(&a.iam("iam")?, &*a.credentials("keys")?)?))),
-    ("check.lab6_ex2", |a| Ok(shown(&check::lab6_ex2(&a.iam("iam")?, &*a.credentials("keys")?)?))),
-    ("check.lab6_ex3", |a| Ok(shown(&check::lab6_ex3(&a.iam("iam")?, &*a.credentials("keys")?)?))),
-    ("check.lab6_ex4", |a| Ok(shown(&check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?))),
-    ("check.lab6_ex5", |a| Ok(shown(&check::lab6_ex5(&a.iam("iam")?, a.json("document")?)?))),
-    ("check.lab6_ex6", |a| Ok(shown(&check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?))),
-    ("check.lab7_ex1", |a| Ok(shown(&check::lab7_ex1(&a.sqs("sqs")?)?))),
-    ("check.lab7_ex2", |a| Ok(shown(&check::lab7_ex2(&a.sqs("sqs")?, &*a.messages("processed")?)?))),
-    ("check.lab7_ex3", |a| Ok(shown(&check::lab7_ex3(&a.sqs("sqs")?)?))),
-    ("check.lab7_ex4", |a| Ok(shown(&check::lab7_ex4(&*a.messages("received")?)?))),
-    ("check.lab7_ex5", |a| Ok(shown(&check::lab7_ex5(&a.kinesis("kinesis")?)?))),
-    ("check.lab7_ex6", |a| Ok(shown(&check::lab7_ex6(&a.kinesis("kinesis")?, &a.frame("replay")?, a.str("after")?)?))),
-    ("check.lab8_ex1", |a| Ok(shown(&check::lab8_ex1(&a.frame("source")?, &a.frame("answer")?)?))),
-    ("check.lab8_ex2", |a| Ok(shown(&check::lab8_ex2(&a.frame("source")?, &a.frame("answer")?)?))),
-    ("check.lab8_ex3", |a| Ok(shown(&check::lab8_ex3(&a.frame("source")?, &a.frame("answer")?)?))),
-    ("check.lab8_ex4", |a| Ok(shown(&check::lab8_ex4(&a.frame("source")?, &a.frame("answer")?)?))),
-    ("check.lab8_ex5", |a| Ok(shown(&check::lab8_ex5(&a.frame("source")?, &a.frame("answer")?)?))),
-    ("check.lab7_ex7", |a| Ok(shown(&check::lab7_ex7(&a.frame("clicks")?, &a.frame("per_page")?)?))),
 ];
 
 /// The name of every call the library answers.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    CALLS.iter().map(|(name, _)| *name)
+    all().map(|(name, _)| *name)
+}
+
+/// The hand-written calls, then the ones generated from the library's items ([`super::declared`]).
+fn all() -> impl Iterator<Item = &'static (&'static str, Call)> {
+    CALLS.iter().chain(super::declared::DECLARED)
 }
 
 /// Runs one call.
 pub(crate) fn dispatch(a: &Args) -> Result<Value> {
     static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&str, Call>> = std::sync::OnceLock::new();
-    match BY_NAME.get_or_init(|| CALLS.iter().copied().collect()).get(a.call) {
+    match BY_NAME.get_or_init(|| all().copied().collect()).get(a.call) {
         Some(run) => run(a),
         None => Err(Error::new(ErrorKind::Input, format!("call {}", a.call), "the library has no such call").hint(
             "the notebook crate is newer than the library: run `cargo build` and `sourcelab kernel install`, \

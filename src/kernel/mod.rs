@@ -33,10 +33,18 @@ pub mod browser;
 mod calls;
 pub mod child;
 mod complete;
+#[cfg(test)]
+mod declare;
+mod declared;
 mod engine;
 mod jupyter;
 pub(crate) mod magic;
 pub use calls::names as call_names;
+
+/// The names of the calls generated from the library's items ([`declare`]): `tests/boundary.rs` makes each one.
+pub fn declared_call_names() -> impl Iterator<Item = &'static str> {
+    declared::DECLARED.iter().map(|(name, _)| *name)
+}
 pub mod report;
 mod serve;
 
@@ -190,6 +198,46 @@ fn claim_work_dir() -> Result<PathBuf> {
     Err(Error::new(ErrorKind::Setup, "start a kernel", "64 kernels are already running").hint("shut some down"))
 }
 
+/// Gives a new work folder the build output of a warm one, so that a second kernel running beside the first (two
+/// notebooks open, or the runner starting the next notebook's kernel early) starts as fast as the first instead of
+/// compiling the notebook crate again. Copied, not linked: cargo rewrites files in place. Copied under a temporary
+/// name and renamed, so a kernel never sees half a copy.
+fn seed_work_dir(work: &Path) -> Result<()> {
+    let target = work.join("target");
+    if target.exists() {
+        return Ok(());
+    }
+    let Some(warm) = (0..64).map(|n| work_root().join(n.to_string()).join("target")).find(|t| t.is_dir()) else {
+        return Ok(());
+    };
+    let partial = work.join(format!("target.seeding-{}", std::process::id()));
+    let copied = copy_tree(&warm, &partial)
+        .and_then(|()| std::fs::rename(&partial, &target).map_err(|e| Error::io("rename", &partial, e)));
+    if copied.is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+    }
+    copied
+}
+
+/// Copies a folder with its files and symbolic links.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io("create folder", to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io("read folder", from, e))? {
+        let entry = entry.map_err(|e| Error::io("read folder", from, e))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(|e| Error::io("read", &src, e))?;
+        if kind.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(&src).map_err(|e| Error::io("read link", &src, e))?;
+            std::os::unix::fs::symlink(link, &dst).map_err(|e| Error::io("create link", &dst, e))?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io("copy", &src, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// What a kernelspec runs: picks a free work folder and a private folder for the call socket, sets up the
 /// environment evcxr's engine needs, and becomes `sourcelab kernel serve` (same pid, so Jupyter's signals reach
 /// it).
@@ -198,6 +246,9 @@ pub fn launch(connection_file: &Path) -> Result<std::convert::Infallible> {
     let stack = Stack::new();
     let work = claim_work_dir()?;
     std::fs::create_dir_all(&work).map_err(|e| Error::io("create folder", &work, e))?;
+    if let Err(e) = seed_work_dir(&work) {
+        eprintln!("sourcelab: this kernel builds the notebook crate itself ({e})");
+    }
     let config = config_dir(&stack);
     std::fs::create_dir_all(&config).map_err(|e| Error::io("create folder", &config, e))?;
     let socket = serve::private_dir()?.join("calls.sock");
@@ -550,4 +601,26 @@ pub fn lab_notebooks(stack: &Stack) -> Result<Vec<PathBuf>> {
         .collect();
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copied_tree_has_every_file_folder_and_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("from");
+        std::fs::create_dir_all(from.join("debug/deps")).unwrap();
+        std::fs::write(from.join("debug/deps/libx.rlib"), b"rlib").unwrap();
+        std::fs::write(from.join("CACHEDIR.TAG"), b"tag").unwrap();
+        std::os::unix::fs::symlink("debug/deps/libx.rlib", from.join("latest")).unwrap();
+        let to = dir.path().join("to");
+        copy_tree(&from, &to).unwrap();
+        assert_eq!(std::fs::read(to.join("debug/deps/libx.rlib")).unwrap(), b"rlib");
+        assert_eq!(std::fs::read(to.join("CACHEDIR.TAG")).unwrap(), b"tag");
+        assert_eq!(std::fs::read_link(to.join("latest")).unwrap(), Path::new("debug/deps/libx.rlib"));
+        let missing = copy_tree(&dir.path().join("nothing"), &dir.path().join("out")).unwrap_err();
+        assert!(missing.to_string().contains("nothing"), "{missing}");
+    }
 }

@@ -32,12 +32,7 @@ pub fn slowest_cells(report: &NotebookReport, executed: Option<&Value>, n: usize
         .and_then(|nb| nb["cells"].as_array())
         .map(|cells| {
             let code = cells.iter().filter(|c| c["cell_type"] == "code");
-            code.map(|c| match &c["source"] {
-                Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect::<String>(),
-                Value::String(s) => s.clone(),
-                _ => String::new(),
-            })
-            .collect()
+            code.map(crate::course::script::cell_text).collect()
         })
         .unwrap_or_default();
     let mut cells: Vec<(usize, f64)> =

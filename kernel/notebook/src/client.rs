@@ -110,6 +110,42 @@ pub(crate) fn id(h: &Shared) -> u64 {
     h.0
 }
 
+/// A call's answer read back as the type the library's item returns (the library side is its `Reply`): plain
+/// data from JSON, a kept value from its handle. An answer of another shape is an error, never a default.
+pub(crate) trait FromReply: Sized {
+    fn from_reply(v: Value) -> Result<Self>;
+}
+
+/// An answer that is not what the call returns.
+pub(crate) fn unexpected(expected: &str, got: &Value) -> Error {
+    let mut shown = got.to_string();
+    if shown.len() > 200 {
+        shown.truncate(shown.floor_char_boundary(200));
+        shown.push('…');
+    }
+    setup_error(format!("expected {expected}, the library answered {shown}"))
+        .hint("the library and the notebook crate differ: run `cargo build` and `sourcelab kernel install`, then restart the kernel")
+}
+
+macro_rules! from_json_reply {
+    ($($ty:ty: $what:literal),*) => {$(
+        impl FromReply for $ty {
+            fn from_reply(v: Value) -> Result<Self> {
+                serde_json::from_value(v.clone()).map_err(|_| unexpected($what, &v))
+            }
+        }
+    )*};
+}
+
+from_json_reply!(
+    (): "nothing",
+    String: "a text",
+    Vec<String>: "a list of texts",
+    u32: "a whole number",
+    usize: "a whole number",
+    std::collections::HashMap<String, String>: "texts by name"
+);
+
 /// The text of a reply (`""` when it is not a string).
 pub(crate) fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()

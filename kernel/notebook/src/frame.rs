@@ -23,6 +23,12 @@ pub struct Table {
     dtypes: Vec<String>,
 }
 
+impl client::FromReply for Table {
+    fn from_reply(v: Value) -> Result<Table> {
+        Table::from_reply(v)
+    }
+}
+
 impl Table {
     pub(crate) fn from_reply(v: Value) -> Result<Table> {
         Ok(Table {
@@ -162,6 +168,15 @@ pub type BatchReport = Shown;
 pub type Diagnosis = Shown;
 /// A passed exercise check (`sourcelab::check::Passed`).
 pub type Passed = Shown;
+
+impl client::FromReply for Shown {
+    fn from_reply(v: Value) -> Result<Shown> {
+        if !v["text"].is_string() {
+            return Err(client::unexpected("a shown value", &v));
+        }
+        Ok(Shown::from_reply(v))
+    }
+}
 
 impl Shown {
     pub(crate) fn from_reply(v: Value) -> Shown {

@@ -6,11 +6,8 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::client::{self, Shared, call, id};
-use crate::config::EnvFile;
+use crate::client::{self, FromReply, Shared, id};
 use crate::error::{Error, ErrorKind, Result};
-use crate::frame::Table;
-use crate::values::Progress;
 
 /// Where a consumer starts reading a shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,69 +90,20 @@ impl Kinesis {
     pub(crate) fn arg(&self) -> Value {
         json!(id(&self.h))
     }
+}
 
-    fn call(&self, name: &str, mut args: Value) -> Result<Value> {
-        args["kinesis"] = self.arg();
-        call(name, args)
-    }
-
-    /// Connects with the env file's AWS settings and checks that Kinesis answers.
-    pub fn connect(env: &EnvFile) -> Result<Kinesis> {
-        let v = call("kinesis.connect", json!({"env": env.arg()}))?;
+impl FromReply for Kinesis {
+    fn from_reply(v: Value) -> Result<Kinesis> {
         Ok(Kinesis { h: client::handle(&v)?, text: client::text(&v["text"]) })
     }
+}
 
-    /// The names of every stream.
-    pub fn list_streams(&self) -> Result<Vec<String>> {
-        Ok(client::strings(&self.call("kinesis.list_streams", json!({}))?))
-    }
-
-    /// Creates a stream with `shards` shards and waits until it is active.
-    pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
-        self.call("kinesis.create_stream", json!({"stream": name, "shards": shards})).map(drop)
-    }
-
-    /// The stream's shards: `shard`, `hash_from`, `hash_to`, `first_sequence`.
-    pub fn shards(&self, stream: &str) -> Result<Table> {
-        Table::from_reply(self.call("kinesis.shards", json!({"stream": stream}))?)
-    }
-
-    /// How many hours records stay readable.
-    pub fn retention_hours(&self, stream: &str) -> Result<u32> {
-        Ok(self.call("kinesis.retention_hours", json!({"stream": stream}))?.as_u64().unwrap_or(0) as u32)
-    }
-
-    /// Appends one record with partition key `key`; where it went.
-    pub fn put(&self, stream: &str, key: &str, data: &str) -> Result<Placed> {
-        let v = self.call("kinesis.put", json!({"stream": stream, "key": key, "data": data}))?;
-        Ok(Placed { shard: client::text(&v["shard"]), sequence: client::text(&v["sequence"]) })
-    }
-
-    /// Appends JSON events, 500 to a call; each event's field `key_field` is its partition key. How many.
-    pub fn put_events(&self, stream: &str, events: &[String], key_field: &str, progress: Progress) -> Result<usize> {
-        let args = json!({"stream": stream, "events": events, "key_field": key_field, "progress": progress == Progress::Print});
-        Ok(self.call("kinesis.put_events", args)?.as_u64().unwrap_or(0) as usize)
-    }
-
-    /// A consumer of `stream` that starts in every shard at `start`.
-    pub fn reader(&self, stream: &str, start: StartAt) -> Result<Reader> {
-        Reader::from_reply(self.call("kinesis.reader", json!({"stream": stream, "start": start.to_json()}))?)
-    }
-
-    /// A consumer of one shard that starts at `start` (to replay from a sequence number of that shard).
-    pub fn shard_reader(&self, stream: &str, shard: &str, start: StartAt) -> Result<Reader> {
-        let args = json!({"stream": stream, "shard": shard, "start": start.to_json()});
-        Reader::from_reply(self.call("kinesis.shard_reader", args)?)
-    }
-
-    /// Deletes a stream and its records.
-    pub fn delete_stream(&self, stream: &str) -> Result<()> {
-        self.call("kinesis.delete_stream", json!({"stream": stream})).map(drop)
-    }
-
-    /// Deletes every stream whose name starts with `prefix`; what it removed.
-    pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(client::strings(&self.call("kinesis.remove_all", json!({"prefix": prefix}))?))
+impl FromReply for Placed {
+    fn from_reply(v: Value) -> Result<Placed> {
+        match (v["shard"].as_str(), v["sequence"].as_str()) {
+            (Some(shard), Some(sequence)) => Ok(Placed { shard: shard.into(), sequence: sequence.into() }),
+            _ => Err(client::unexpected("a shard and a sequence number", &v)),
+        }
     }
 }
 
@@ -180,13 +128,13 @@ impl fmt::Display for Reader {
 }
 
 impl Reader {
+    pub(crate) fn arg(&self) -> Value {
+        json!(id(&self.h))
+    }
+}
+
+impl FromReply for Reader {
     fn from_reply(v: Value) -> Result<Reader> {
         Ok(Reader { h: client::handle(&v)?, text: client::text(&v["text"]) })
-    }
-
-    /// Reads up to `max` records from its position on and moves past them: `shard`, `sequence`, `key`,
-    /// `arrived`, `data`. An empty table: nothing new in any shard.
-    pub fn read(&self, max: usize) -> Result<Table> {
-        Table::from_reply(call("kinesis.read", json!({"reader": id(&self.h), "max": max}))?)
     }
 }

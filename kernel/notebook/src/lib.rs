@@ -34,6 +34,7 @@
 pub mod client;
 mod config;
 mod course;
+mod declared;
 pub mod doctor;
 pub mod dynamo;
 pub mod error;

@@ -1,0 +1,506 @@
+// Generated from the library's items by src/kernel/declare.rs: do not edit. After changing a declared item,
+// run `SOURCELAB_BLESS=1 cargo test --lib kernel::declare`.
+
+use serde_json::json;
+
+use crate::client::{FromReply, call};
+use crate::config::EnvFile;
+use crate::error::Result;
+use crate::frame::Table;
+use crate::kinesis::{Kinesis, Placed, Reader, StartAt};
+use crate::sqs::{Counts, Messages, Sqs};
+use crate::values::Progress;
+
+impl Sqs {
+    /// Connects with the env file's AWS settings and checks that SQS answers.
+    pub fn connect(env: &EnvFile) -> Result<Sqs> {
+        FromReply::from_reply(call("sqs.connect", json!({"env": env.arg()}))?)
+    }
+
+    /// The URL of queue `name`.
+    pub fn url(&self, name: &str) -> Result<String> {
+        FromReply::from_reply(call("sqs.url", json!({"sqs": self.arg(), "name": name}))?)
+    }
+
+    /// Creates a standard queue (or a FIFO queue, for a name ending in `.fifo`) whose messages stay invisible
+    /// for `visibility_seconds` after each receive; its URL. Creating a queue that exists with the same settings
+    /// is not an error.
+    pub fn create_queue(&self, name: &str, visibility_seconds: u32) -> Result<String> {
+        FromReply::from_reply(call(
+            "sqs.create_queue",
+            json!({"sqs": self.arg(), "name": name, "visibility_seconds": visibility_seconds}),
+        )?)
+    }
+
+    /// The names of the queues whose names start with `prefix`.
+    pub fn list_queues(&self, prefix: &str) -> Result<Vec<String>> {
+        FromReply::from_reply(call("sqs.list_queues", json!({"sqs": self.arg(), "prefix": prefix}))?)
+    }
+
+    /// A queue's attributes (`VisibilityTimeout`, `RedrivePolicy`, `ApproximateNumberOfMessages`, …).
+    pub fn attributes(&self, queue: &str) -> Result<std::collections::HashMap<String, String>> {
+        FromReply::from_reply(call("sqs.attributes", json!({"sqs": self.arg(), "queue": queue}))?)
+    }
+
+    /// How many messages wait in `queue`, and how many are in flight.
+    pub fn counts(&self, queue: &str) -> Result<Counts> {
+        FromReply::from_reply(call("sqs.counts", json!({"sqs": self.arg(), "queue": queue}))?)
+    }
+
+    /// Makes `dead_letter` (an existing queue) the dead-letter queue of `queue`: a message received
+    /// `max_receives` times without being deleted moves there.
+    pub fn set_dead_letter_queue(&self, queue: &str, dead_letter: &str, max_receives: u32) -> Result<()> {
+        FromReply::from_reply(call(
+            "sqs.set_dead_letter_queue",
+            json!({"sqs": self.arg(), "queue": queue, "dead_letter": dead_letter, "max_receives": max_receives}),
+        )?)
+    }
+
+    /// Sends one message; its id.
+    pub fn send(&self, queue: &str, body: &str) -> Result<String> {
+        FromReply::from_reply(call("sqs.send", json!({"sqs": self.arg(), "queue": queue, "body": body}))?)
+    }
+
+    /// Sends one message to a FIFO queue, in message group `group`, with deduplication id `dedup_id`: within five
+    /// minutes, a second message with the same id is accepted and dropped. Its id.
+    pub fn send_fifo(&self, queue: &str, body: &str, group: &str, dedup_id: &str) -> Result<String> {
+        FromReply::from_reply(call(
+            "sqs.send_fifo",
+            json!({"sqs": self.arg(), "queue": queue, "body": body, "group": group, "dedup_id": dedup_id}),
+        )?)
+    }
+
+    /// Sends every body, ten to a call (SendMessageBatch); how many were sent.
+    pub fn send_all(&self, queue: &str, bodies: &[String], progress: Progress) -> Result<usize> {
+        FromReply::from_reply(call(
+            "sqs.send_all",
+            json!({"sqs": self.arg(), "queue": queue, "bodies": bodies, "progress": progress == Progress::Print}),
+        )?)
+    }
+
+    /// Receives up to `max` messages (1–10) that are waiting now; each becomes invisible to other consumers for
+    /// the queue's visibility timeout. An empty answer means nothing is waiting.
+    pub fn receive(&self, queue: &str, max: u32) -> Result<Messages> {
+        FromReply::from_reply(call("sqs.receive", json!({"sqs": self.arg(), "queue": queue, "max": max}))?)
+    }
+
+    /// Deletes the received `messages` (they were processed); how many.
+    pub fn delete(&self, queue: &str, messages: &Messages) -> Result<usize> {
+        FromReply::from_reply(call(
+            "sqs.delete",
+            json!({"sqs": self.arg(), "queue": queue, "messages": messages.arg()}),
+        )?)
+    }
+
+    /// Runs `consumers` consumers side by side until `queue` is empty: each receives up to ten messages, "processes"
+    /// them and deletes them, again and again. A table of what each consumer took: `consumer`, `messages`,
+    /// `receives` (calls that returned something).
+    pub fn consume_all(&self, queue: &str, consumers: u32, progress: Progress) -> Result<Table> {
+        FromReply::from_reply(call(
+            "sqs.consume_all",
+            json!({"sqs": self.arg(), "queue": queue, "consumers": consumers, "progress": progress == Progress::Print}),
+        )?)
+    }
+
+    /// Deletes a queue and every message in it.
+    pub fn delete_queue(&self, queue: &str) -> Result<()> {
+        FromReply::from_reply(call("sqs.delete_queue", json!({"sqs": self.arg(), "queue": queue}))?)
+    }
+
+    /// Deletes every queue whose name starts with `prefix`; their names.
+    pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
+        FromReply::from_reply(call("sqs.remove_all", json!({"sqs": self.arg(), "prefix": prefix}))?)
+    }
+}
+
+impl Kinesis {
+    /// Connects with the env file's AWS settings and checks that Kinesis answers.
+    pub fn connect(env: &EnvFile) -> Result<Kinesis> {
+        FromReply::from_reply(call("kinesis.connect", json!({"env": env.arg()}))?)
+    }
+
+    /// The names of every stream.
+    pub fn list_streams(&self) -> Result<Vec<String>> {
+        FromReply::from_reply(call("kinesis.list_streams", json!({"kinesis": self.arg()}))?)
+    }
+
+    /// Creates a stream with `shards` shards and waits until it is active.
+    pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
+        FromReply::from_reply(call(
+            "kinesis.create_stream",
+            json!({"kinesis": self.arg(), "name": name, "shards": shards}),
+        )?)
+    }
+
+    /// The stream's shards: `shard`, `hash_from`, `hash_to` (the partition-key hashes it takes), `first_sequence`.
+    pub fn shards(&self, stream: &str) -> Result<Table> {
+        FromReply::from_reply(call("kinesis.shards", json!({"kinesis": self.arg(), "stream": stream}))?)
+    }
+
+    /// How many hours records stay readable.
+    pub fn retention_hours(&self, stream: &str) -> Result<u32> {
+        FromReply::from_reply(call("kinesis.retention_hours", json!({"kinesis": self.arg(), "stream": stream}))?)
+    }
+
+    /// Appends one record with partition key `key`; where it went.
+    pub fn put(&self, stream: &str, key: &str, data: &str) -> Result<Placed> {
+        FromReply::from_reply(call(
+            "kinesis.put",
+            json!({"kinesis": self.arg(), "stream": stream, "key": key, "data": data}),
+        )?)
+    }
+
+    /// Appends JSON events, 500 to a call (PutRecords); each event's field `key_field` is its partition key. How
+    /// many were written.
+    pub fn put_events(&self, stream: &str, events: &[String], key_field: &str, progress: Progress) -> Result<usize> {
+        FromReply::from_reply(call(
+            "kinesis.put_events",
+            json!({"kinesis": self.arg(), "stream": stream, "events": events, "key_field": key_field, "progress": progress == Progress::Print}),
+        )?)
+    }
+
+    /// A consumer of `stream` that starts in every shard at `start`.
+    pub fn reader(&self, stream: &str, start: StartAt) -> Result<Reader> {
+        FromReply::from_reply(call(
+            "kinesis.reader",
+            json!({"kinesis": self.arg(), "stream": stream, "start": start.to_json()}),
+        )?)
+    }
+
+    /// A consumer of one shard that starts at `start` (to replay from a sequence number of that shard).
+    pub fn shard_reader(&self, stream: &str, shard: &str, start: StartAt) -> Result<Reader> {
+        FromReply::from_reply(call(
+            "kinesis.shard_reader",
+            json!({"kinesis": self.arg(), "stream": stream, "shard": shard, "start": start.to_json()}),
+        )?)
+    }
+
+    /// Deletes a stream and its records.
+    pub fn delete_stream(&self, stream: &str) -> Result<()> {
+        FromReply::from_reply(call("kinesis.delete_stream", json!({"kinesis": self.arg(), "stream": stream}))?)
+    }
+
+    /// Deletes every stream whose name starts with `prefix`; what it removed.
+    pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
+        FromReply::from_reply(call("kinesis.remove_all", json!({"kinesis": self.arg(), "prefix": prefix}))?)
+    }
+}
+
+impl Reader {
+    /// Reads what is there from its position on, shard after shard, up to `max` records in all, and moves the
+    /// position past them: a table `shard`, `sequence`, `key`, `arrived`, `data` (the record as text). An empty
+    /// table means the reader is at the end of every shard.
+    pub fn read(&self, max: usize) -> Result<Table> {
+        FromReply::from_reply(call("kinesis.read", json!({"reader": self.arg(), "max": max}))?)
+    }
+}
+
+/// Exercise checks: each lab's check cells call one function here.
+///
+/// A check returns [`Passed`] (its Display is a one-line "✓ …") or an [`Error`] whose message says what was
+/// expected, what came back, and a hint. In a notebook the cell then shows either the tick or the red message; in
+/// the headless runs the error fails the cell, so a solution notebook with a wrong answer fails its tests.
+/// Checks test shape and meaning (columns, row counts, totals), not one dataset's exact values, so they pass on
+/// the generated Rentio data and on the official Sakila dump alike.
+pub mod check {
+    use super::*;
+    use crate::dynamo::{Dynamo, Response};
+    use crate::frame::{BatchReport, Passed};
+    use crate::iam::{Credentials, Iam};
+    use crate::lab4::Lab4;
+    use crate::net::Cidr;
+    use crate::s3::S3;
+    use crate::sql::{Db, Session};
+
+    /// Exercise 1: `category_copy` exists with `category_id` (integer), `name` (VARCHAR(25)), `last_update` (TIMESTAMP).
+    pub fn lab1_ex1(db: &Db) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex1", json!({"db": db.arg()}))?)
+    }
+
+    /// Exercise 2: title, length and release year of 4 films.
+    pub fn lab1_ex2(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex2", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 3: every column of `store`.
+    pub fn lab1_ex3(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex3", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 4: name and email of the active staff.
+    pub fn lab1_ex4(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex4", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 5: three rows inserted into `category_copy`.
+    pub fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex5", json!({"db": db.arg(), "inserted": inserted}))?)
+    }
+
+    /// Exercise 6: the three UPDATEs (3, 1 and 1 rows), as the SQL cell kept them.
+    pub fn lab1_ex6(db: &Db, updated: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex6", json!({"db": db.arg(), "updated": updated.arg()}))?)
+    }
+
+    /// Exercise 7: the row with `category_id` 20 deleted, as the SQL cell kept it.
+    pub fn lab1_ex7(db: &Db, deleted: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex7", json!({"db": db.arg(), "deleted": deleted.arg()}))?)
+    }
+
+    /// Exercise 8: aliases `film_title`, `film_length`, `film_release_year`, 10 rows.
+    pub fn lab1_ex8(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex8", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 9: city, address and district of 5 addresses (a join of address and city).
+    pub fn lab1_ex9(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex9", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 10: country, city and address of the active staff (three joins).
+    pub fn lab1_ex10(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex10", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 11: films per rating: 5 ratings, 1000 films in all.
+    pub fn lab1_ex11(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex11", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 12: films per category, ascending: 16 categories, 1000 films.
+    pub fn lab1_ex12(df: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab1_ex12", json!({"df": df.arg()}))?)
+    }
+
+    /// Exercise 1: the four tables exist, ACTIVE, with the lab's keys.
+    pub fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex1", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+    }
+
+    /// Exercise 2: ProductCatalog and Thread loaded item by item (8 and 3 items).
+    pub fn lab2_ex2(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex2", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+    }
+
+    /// Exercise 3: Reply and Forum loaded as batches (4 and 2 items), nothing left unprocessed.
+    pub fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Result<Passed> {
+        FromReply::from_reply(call(
+            "check.lab2_ex3",
+            json!({"ddb": ddb.arg(), "prefix": prefix, "reports": reports.iter().map(BatchReport::data).collect::<Vec<_>>()}),
+        )?)
+    }
+
+    /// Exercise 4: a full scan of ProductCatalog.
+    pub fn lab2_ex4(r: &Response) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex4", json!({"r": r.arg()}))?)
+    }
+
+    /// Exercise 5: the product with Id 101.
+    pub fn lab2_ex5(r: &Response) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex5", json!({"r": r.arg()}))?)
+    }
+
+    /// Exercise 6: only the first reply to thread 1 (`Limit` 1, ascending).
+    pub fn lab2_ex6(r: &Response) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex6", json!({"r": r.arg()}))?)
+    }
+
+    /// Exercise 7: only the latest reply to thread 1 (`Limit` 1, descending).
+    pub fn lab2_ex7(r: &Response) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex7", json!({"r": r.arg()}))?)
+    }
+
+    /// Exercise 8: two colours appended to bike 201.
+    pub fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex8", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+    }
+
+    /// Exercise 9: the two colours removed again.
+    pub fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex9", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+    }
+
+    /// Exercise 10: the new reply deleted.
+    pub fn lab2_ex10(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex10", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+    }
+
+    /// Exercise 11: the transaction added the reply and counted it (Messages 5).
+    pub fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab2_ex11", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+    }
+
+    /// Exercise 1: the bucket exists.
+    pub fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab3_ex1", json!({"s3": s3.arg(), "bucket": bucket}))?)
+    }
+
+    /// Exercise 2: the JSON record uploaded under `json/`.
+    pub fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab3_ex2", json!({"s3": s3.arg(), "bucket": bucket}))?)
+    }
+
+    /// Exercise 3: the listing of the `json/` prefix.
+    pub fn lab3_ex3(listing: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab3_ex3", json!({"listing": listing.arg()}))?)
+    }
+
+    /// Exercise 4: the first image uploaded to `images/logo.png`.
+    pub fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab3_ex4", json!({"s3": s3.arg(), "bucket": bucket}))?)
+    }
+
+    /// Exercise 1: the /24 block of the lab VPC that holds the database's address.
+    pub fn lab4_ex1(block: &Cidr) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab4_ex1", json!({"block": block.to_string()}))?)
+    }
+
+    /// Exercise 2: working from the bastion in the database's VPC.
+    pub fn lab4_ex2(lab: &Lab4) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab4_ex2", json!({"lab": lab.arg()}))?)
+    }
+
+    /// Exercise 3: the database's security group admits the bastion's group on 5432 (and not the whole internet).
+    pub fn lab4_ex3(lab: &Lab4) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab4_ex3", json!({"lab": lab.arg()}))?)
+    }
+
+    /// Exercise 4: connected as the master user.
+    pub fn lab4_ex4(db: &Db) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab4_ex4", json!({"db": db.arg()}))?)
+    }
+
+    /// Exercise 5: the bucket policy lets the CSV be read (a download succeeds).
+    pub fn lab4_ex5(s3: &S3, bucket: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab4_ex5", json!({"s3": s3.arg(), "bucket": bucket}))?)
+    }
+
+    /// Exercise 6: every row of the CSV loaded.
+    pub fn lab4_ex6(db: &Db) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab4_ex6", json!({"db": db.arg()}))?)
+    }
+
+    /// Lab 5, exercise 1: 30 moved from alice to bob in one transaction (from 100 and 50).
+    pub fn lab5_ex1(db: &Db) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab5_ex1", json!({"db": db.arg()}))?)
+    }
+
+    /// Lab 5, exercise 2: a rule that refuses a purchase of fewer than one copy.
+    pub fn lab5_ex2(db: &Db) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab5_ex2", json!({"db": db.arg()}))?)
+    }
+
+    /// Lab 5, exercise 3: `read` is a read that makes a read-modify-write safe (no lost update) on product 2.
+    pub fn lab5_ex3(db: &Db, read: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab5_ex3", json!({"db": db.arg(), "read": read}))?)
+    }
+
+    /// Lab 5, exercise 4: `take_one` takes the last copy of product 3 in exactly one of two racing sessions.
+    pub fn lab5_ex4(db: &Db, take_one: &str) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab5_ex4", json!({"db": db.arg(), "take_one": take_one}))?)
+    }
+
+    /// Lab 5, exercise 5: the weakest isolation level with neither dirty nor non-repeatable reads, in `session`.
+    pub fn lab5_ex5(session: &Session) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab5_ex5", json!({"session": session.arg()}))?)
+    }
+
+    /// Lab 5, exercise 6: 30 moved from alice to bob in DynamoDB (from 100 and 50), in one transaction.
+    pub fn lab5_ex6(ddb: &Dynamo) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab5_ex6", json!({"ddb": ddb.arg()}))?)
+    }
+
+    /// Lab 6, exercise 1: `keys` are an access key of the user lab6-analyst, and they work.
+    pub fn lab6_ex1(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab6_ex1", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+    }
+
+    /// Lab 6, exercise 2: the analyst reads through the group: list and get allowed, put still denied.
+    pub fn lab6_ex2(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab6_ex2", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+    }
+
+    /// Lab 6, exercise 3: the analyst may write under `uploads/` and nowhere else.
+    pub fn lab6_ex3(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab6_ex3", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+    }
+
+    /// Lab 6, exercise 4: an explicit deny keeps the analyst out of `secret/` although the group allows reading.
+    pub fn lab6_ex4(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab6_ex4", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+    }
+
+    /// Lab 6, exercise 5: `document` lets a pipeline read `raw/2024/` and nothing else. Tried for real on a user made
+    /// for the check (removed afterwards).
+    pub fn lab6_ex5(iam: &Iam, document: &serde_json::Value) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab6_ex5", json!({"iam": iam.arg(), "document": document}))?)
+    }
+
+    /// Lab 6, exercise 6: `keys` are temporary credentials of the role lab6-pipeline.
+    pub fn lab6_ex6(iam: &Iam, keys: &Credentials) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab6_ex6", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+    }
+
+    /// Lab 7, exercise 1: the queue `lab7::ORDERS` exists with a 2-second visibility timeout and holds three orders.
+    pub fn lab7_ex1(sqs: &Sqs) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab7_ex1", json!({"sqs": sqs.arg()}))?)
+    }
+
+    /// Lab 7, exercise 2: the three orders were received and deleted, and the queue is empty.
+    pub fn lab7_ex2(sqs: &Sqs, processed: &Messages) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab7_ex2", json!({"sqs": sqs.arg(), "processed": processed.arg()}))?)
+    }
+
+    /// Lab 7, exercise 3: `lab7::ORDERS_DLQ` is the dead-letter queue of `lab7::ORDERS`, after two receives.
+    pub fn lab7_ex3(sqs: &Sqs) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab7_ex3", json!({"sqs": sqs.arg()}))?)
+    }
+
+    /// Lab 7, exercise 4: the five payments came out of the FIFO queue once each, in order.
+    pub fn lab7_ex4(received: &Messages) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab7_ex4", json!({"received": received.arg()}))?)
+    }
+
+    /// Lab 7, exercise 5: the stream `lab7::STREAM` exists with two shards.
+    pub fn lab7_ex5(kinesis: &Kinesis) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab7_ex5", json!({"kinesis": kinesis.arg()}))?)
+    }
+
+    /// Lab 7, exercise 6: `replay` holds every record of one shard after sequence number `after`, in order.
+    pub fn lab7_ex6(kinesis: &Kinesis, replay: &Table, after: &str) -> Result<Passed> {
+        FromReply::from_reply(call(
+            "check.lab7_ex6",
+            json!({"kinesis": kinesis.arg(), "replay": replay.arg(), "after": after}),
+        )?)
+    }
+
+    /// Lab 7, exercise 7: clicks per page over `clicks` — columns `page`, `clicks`, the most visited page first.
+    pub fn lab7_ex7(clicks: &Table, per_page: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab7_ex7", json!({"clicks": clicks.arg(), "per_page": per_page.arg()}))?)
+    }
+
+    /// Lab 8, exercise 1: every statement MariaDB ran (`Query` or `Execute`) that mentions `film`: `thread`, `argument`.
+    pub fn lab8_ex1(general: &Table, answer: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab8_ex1", json!({"general": general.arg(), "answer": answer.arg()}))?)
+    }
+
+    /// Lab 8, exercise 2: PostgreSQL's refused passwords per user: `user`, `failures`, the most first.
+    pub fn lab8_ex2(postgres: &Table, answer: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab8_ex2", json!({"postgres": postgres.arg(), "answer": answer.arg()}))?)
+    }
+
+    /// Lab 8, exercise 3: the shop's requests per status code: `status`, `requests`, by status.
+    pub fn lab8_ex3(access: &Table, answer: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab8_ex3", json!({"access": access.arg(), "answer": answer.arg()}))?)
+    }
+
+    /// Lab 8, exercise 4: failed logins per client: `client`, `failures`, the most first — the attacker on top.
+    pub fn lab8_ex4(auth: &Table, answer: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab8_ex4", json!({"auth": auth.arg(), "answer": answer.arg()}))?)
+    }
+
+    /// Lab 8, exercise 5: every log's entries per level: `level`, `lines`, the most first.
+    pub fn lab8_ex5(all: &Table, answer: &Table) -> Result<Passed> {
+        FromReply::from_reply(call("check.lab8_ex5", json!({"all": all.arg(), "answer": answer.arg()}))?)
+    }
+}

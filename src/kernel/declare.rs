@@ -1,0 +1,388 @@
+//! One declaration per call: the library's own items are the declarations, and both sides of the notebook
+//! boundary are generated from them.
+//!
+//! For every type in [`DECLARED`], each `pub fn` of its `impl` blocks in the library is a call: its name, its
+//! typed arguments, its result and its doc comment are read from the library's source, and two files are written
+//! from them:
+//!
+//! - `kernel/notebook/src/declared.rs`: the notebook crate's method of the same name, arguments and doc comment
+//!   (what Tab, Shift+Tab and the cells see), which sends the arguments as JSON and reads the answer back
+//!   ([`sourcelab_notebook::client::FromReply`]);
+//! - `src/kernel/declared.rs`: the library's side of each call, which reads each argument strictly (a missing or
+//!   malformed one is an error naming the call and the argument), runs the library's item and answers
+//!   ([`super::boundary::Reply`]).
+//!
+//! The generated files are committed, so neither crate needs a build step (nothing is added to the graph cells
+//! compile against); the test here regenerates them and fails when they differ from the library, naming the file
+//! and the command that brings them up to date:
+//!
+//! ```text
+//! SOURCELAB_BLESS=1 cargo test --lib kernel::declare
+//! ```
+//!
+//! A new helper on a declared type is one library item and that command. The types an argument or a result may
+//! have are the ones [`argument`] and [`result`] know; any other is an error naming the item and the type.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use ra_ap_syntax::ast::{self, HasDocComments, HasModuleItem, HasName, HasVisibility};
+use ra_ap_syntax::{AstNode, AstToken, Edition, SourceFile};
+
+/// What is declared: the public methods of a library type, or the public functions of a library module.
+enum Declared {
+    /// (source file, type, call prefix): a call is named `prefix.method`; the value itself crosses as the argument
+    /// named after the type (`sqs`, `reader`).
+    Type(&'static str, &'static str, &'static str),
+    /// (source file, module): a call is named `module.function`; the notebook crate gets a module of that name.
+    Module(&'static str, &'static str),
+}
+
+/// The declared library items.
+const DECLARED: &[Declared] = &[
+    Declared::Type("src/sqs.rs", "Sqs", "sqs"),
+    Declared::Type("src/kinesis.rs", "Kinesis", "kinesis"),
+    Declared::Type("src/kinesis.rs", "Reader", "kinesis"),
+    Declared::Module("src/course/check.rs", "check"),
+];
+
+/// Where the generated files go, under the checkout.
+const NOTEBOOK_FILE: &str = "kernel/notebook/src/declared.rs";
+const LIBRARY_FILE: &str = "src/kernel/declared.rs";
+
+/// One declared call, as read from the library.
+struct Call {
+    /// Where the notebook item goes: `impl Sqs` for a method, `mod check` for a function.
+    owner: Owner,
+    /// `sqs.create_queue`.
+    name: String,
+    method: String,
+    doc: Vec<String>,
+    /// Takes `&self` (else an associated function such as `connect`).
+    takes_self: bool,
+    /// (name, type as written).
+    params: Vec<(String, String)>,
+    /// The `T` of `Result<T>`.
+    result: String,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Owner {
+    /// A method of this type.
+    Type(String),
+    /// A function of this module, with the module's own doc comment.
+    Module(String, Vec<String>),
+}
+
+/// A type as written, without its module path (`&crate::iam::Iam` → `&Iam`, `std::collections::HashMap<…>` →
+/// `HashMap<…>`), which is how the notebook crate names it.
+fn unqualified(ty: &str) -> String {
+    static PATH: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[a-z_][a-z0-9_]*::").expect("a valid pattern"));
+    PATH.replace_all(ty, "").into_owned()
+}
+
+/// How one argument type crosses: the notebook's parameter type, the JSON the notebook sends for parameter `p`,
+/// and the library's expression that reads key `k` back.
+fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match ty {
+        "&str" => ("&str", "p", "a.str(\"k\")?"),
+        "u32" => ("u32", "p", "a.u32(\"k\")?"),
+        "u64" => ("u64", "p", "a.u64(\"k\")?"),
+        "usize" => ("usize", "p", "a.get::<usize>(\"k\", \"a whole number\")?"),
+        "&[String]" => ("&[String]", "p", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),
+        "&[u64]" => ("&[u64]", "p", "&a.counts(\"k\")?"),
+        "&Value" => ("&serde_json::Value", "p", "a.json(\"k\")?"),
+        "Progress" => ("Progress", "p == Progress::Print", "a.progress(\"k\")?"),
+        "StartAt" => ("StartAt", "p.to_json()", "a.start_at(\"k\")?"),
+        "&Cidr" => ("&Cidr", "p.to_string()", "&a.cidr(\"k\")?"),
+        "&[BatchReport]" => {
+            ("&[BatchReport]", "p.iter().map(BatchReport::data).collect::<Vec<_>>()", "&a.batch_reports(\"k\")?")
+        }
+        // Kept values cross as their handles.
+        "&EnvFile" => ("&EnvFile", "p.arg()", "&*a.env(\"k\")?"),
+        "&DataFrame" => ("&Table", "p.arg()", "&a.frame(\"k\")?"),
+        "&Db" => ("&Db", "p.arg()", "&a.db(\"k\")?"),
+        "&Session" => ("&Session", "p.arg()", "&a.session(\"k\")?"),
+        "&Dynamo" => ("&Dynamo", "p.arg()", "&a.dynamo(\"k\")?"),
+        "&Response" => ("&Response", "p.arg()", "&*a.response(\"k\")?"),
+        "&S3" => ("&S3", "p.arg()", "&a.s3(\"k\")?"),
+        "&Iam" => ("&Iam", "p.arg()", "&a.iam(\"k\")?"),
+        "&Credentials" => ("&Credentials", "p.arg()", "&*a.credentials(\"k\")?"),
+        "&Lab4" => ("&Lab4", "p.arg()", "&a.lab4(\"k\")?"),
+        "&Sqs" => ("&Sqs", "p.arg()", "&a.sqs(\"k\")?"),
+        "&Messages" => ("&Messages", "p.arg()", "&*a.messages(\"k\")?"),
+        "&Kinesis" => ("&Kinesis", "p.arg()", "&a.kinesis(\"k\")?"),
+        _ => return None,
+    })
+}
+
+/// How a result type reads on the notebook side (the library answers every one through `Reply`).
+fn result(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "()" => "()",
+        "String" => "String",
+        "Vec<String>" => "Vec<String>",
+        "u32" => "u32",
+        "usize" => "usize",
+        "HashMap<String, String>" => "std::collections::HashMap<String, String>",
+        "DataFrame" => "Table",
+        "Passed" => "Passed",
+        "Counts" => "Counts",
+        "Placed" => "Placed",
+        "Sqs" => "Sqs",
+        "Messages" => "Messages",
+        "Kinesis" => "Kinesis",
+        "Reader" => "Reader",
+        _ => return None,
+    })
+}
+
+/// Reads the declared calls from the library's source in the checkout at `home`.
+fn read_calls(home: &Path) -> Result<Vec<Call>, String> {
+    let mut calls = Vec::new();
+    for declared in DECLARED {
+        let (file, owner, prefix) = match declared {
+            Declared::Type(file, ty, prefix) => (*file, Owner::Type(ty.to_string()), *prefix),
+            Declared::Module(file, module) => (*file, Owner::Module(module.to_string(), Vec::new()), *module),
+        };
+        let text = std::fs::read_to_string(home.join(file)).map_err(|e| format!("{file}: {e}"))?;
+        let tree = SourceFile::parse(&text, Edition::Edition2024).tree();
+        let public = |f: &ast::Fn| f.visibility().is_some_and(|v| v.syntax().text() == "pub");
+        let fns: Vec<ast::Fn> = match &owner {
+            Owner::Type(ty) => tree
+                .items()
+                .filter_map(|item| match item {
+                    ast::Item::Impl(i)
+                        if i.trait_().is_none() && i.self_ty().is_some_and(|t| t.syntax().text() == ty.as_str()) =>
+                    {
+                        Some(i)
+                    }
+                    _ => None,
+                })
+                .flat_map(|i| i.assoc_item_list())
+                .flat_map(|l| l.assoc_items())
+                .filter_map(|a| match a {
+                    ast::AssocItem::Fn(f) if public(&f) => Some(f),
+                    _ => None,
+                })
+                .collect(),
+            Owner::Module(..) => tree
+                .items()
+                .filter_map(|item| match item {
+                    ast::Item::Fn(f) if public(&f) => Some(f),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let owner = match owner {
+            Owner::Module(name, _) => Owner::Module(name, inner_doc(&text)),
+            other => other,
+        };
+        for f in fns {
+            calls.push(read_fn(file, &owner, prefix, &f)?);
+        }
+    }
+    Ok(calls)
+}
+
+/// A file's own doc comment (its `//!` lines).
+fn inner_doc(text: &str) -> Vec<String> {
+    text.lines().map_while(|l| l.strip_prefix("//!")).map(str::to_string).collect()
+}
+
+fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call, String> {
+    let method = f.name().map(|n| n.text().to_string()).unwrap_or_default();
+    let at = |what: String| match owner {
+        Owner::Type(ty) => format!("{file}: {ty}::{method}: {what}"),
+        Owner::Module(..) => format!("{file}: {method}: {what}"),
+    };
+    let list = f.param_list().ok_or_else(|| at("no parameter list".into()))?;
+    let takes_self = match list.self_param() {
+        None => false,
+        Some(s) if s.syntax().text() == "&self" => true,
+        Some(s) => return Err(at(format!("takes `{}`; a call takes `&self` or no self", s.syntax().text()))),
+    };
+    let mut params = Vec::new();
+    for p in list.params() {
+        let name = p.pat().map(|p| p.syntax().text().to_string()).unwrap_or_default();
+        let given = unqualified(&p.ty().map(|t| t.syntax().text().to_string()).unwrap_or_default());
+        if argument(&given).is_none() {
+            return Err(at(format!("argument `{name}: {given}` has no crossing; add the type to declare::argument")));
+        }
+        params.push((name, given));
+    }
+    let ret =
+        unqualified(&f.ret_type().and_then(|r| r.ty()).map(|t| t.syntax().text().to_string()).unwrap_or_default());
+    let inner = ret
+        .strip_prefix("Result<")
+        .and_then(|r| r.strip_suffix('>'))
+        .ok_or_else(|| at(format!("returns `{ret}`; a call returns `Result<T>`")))?
+        .to_string();
+    if result(&inner).is_none() {
+        return Err(at(format!("result `{inner}` has no crossing; add the type to declare::result")));
+    }
+    let doc: Vec<String> = f.doc_comments().map(|c| c.text().trim_start_matches("///").to_string()).collect();
+    if doc.is_empty() {
+        return Err(at("no doc comment: it is what Shift+Tab shows in a notebook; write one".into()));
+    }
+    Ok(Call {
+        owner: owner.clone(),
+        name: format!("{prefix}.{method}"),
+        method,
+        doc,
+        takes_self,
+        params,
+        result: inner,
+    })
+}
+
+const HEADER: &str = "// Generated from the library's items by src/kernel/declare.rs: do not edit. After changing a declared \
+                      item,\n// run `SOURCELAB_BLESS=1 cargo test --lib kernel::declare`.\n";
+
+/// The notebook crate's file: each method in an `impl` of the notebook type of the same name, each function in a
+/// module of the same name (which the crate re-exports where the library has it).
+fn notebook_file(calls: &[Call]) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call};\nuse crate::config::EnvFile;\n\
+         use crate::error::Result;\nuse crate::frame::Table;\nuse crate::kinesis::{Kinesis, Placed, Reader, StartAt};\n\
+         use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::Progress;\n",
+    );
+    let mut current: Option<&Owner> = None;
+    for c in calls {
+        if current != Some(&c.owner) {
+            if current.is_some() {
+                out.push_str("}\n");
+            }
+            match &c.owner {
+                Owner::Type(ty) => {
+                    let _ = write!(out, "\nimpl {ty} {{\n");
+                }
+                Owner::Module(name, doc) => {
+                    out.push('\n');
+                    for line in doc {
+                        let _ = writeln!(out, "///{line}");
+                    }
+                    let _ = writeln!(out, "pub mod {name} {{\n    use super::*;\n    {MODULE_IMPORTS}");
+                }
+            }
+            current = Some(&c.owner);
+        } else {
+            out.push('\n');
+        }
+        for line in &c.doc {
+            let _ = writeln!(out, "    ///{line}");
+        }
+        let self_key = match &c.owner {
+            Owner::Type(ty) => ty.to_lowercase(),
+            Owner::Module(..) => String::new(),
+        };
+        let mut sig: Vec<String> = c.takes_self.then(|| "&self".to_string()).into_iter().collect();
+        let mut json: Vec<String> = c.takes_self.then(|| format!("\"{self_key}\": self.arg()")).into_iter().collect();
+        for (name, ty) in &c.params {
+            let (nb_ty, send, _) = argument(ty).unwrap_or_default();
+            sig.push(format!("{name}: {nb_ty}"));
+            json.push(format!("\"{name}\": {}", send.replacen('p', name, 1)));
+        }
+        let ret = result(&c.result).unwrap_or_default();
+        let _ = writeln!(out, "    pub fn {}({}) -> Result<{ret}> {{", c.method, sig.join(", "));
+        let _ = writeln!(out, "        FromReply::from_reply(call(\"{}\", json!({{{}}}))?)", c.name, json.join(", "));
+        out.push_str("    }\n");
+    }
+    if current.is_some() {
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// What a declared module's functions may name, beside the file's imports.
+const MODULE_IMPORTS: &str = "use crate::dynamo::{Dynamo, Response};\n    use crate::frame::{BatchReport, Passed};\n    \
+                              use crate::iam::{Credentials, Iam};\n    use crate::lab4::Lab4;\n    use crate::net::Cidr;\n    \
+                              use crate::s3::S3;\n    use crate::sql::{Db, Session};\n";
+
+/// The library's file: each call read, run and answered.
+fn library_file(calls: &[Call]) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "\nuse super::boundary::Reply;\nuse super::calls::Call;\n\n\
+         /// The declared calls, by name.\npub(super) const DECLARED: &[(&str, Call)] = &[\n",
+    );
+    for c in calls {
+        let mut args: Vec<String> = Vec::new();
+        for (name, ty) in &c.params {
+            let (_, _, read) = argument(ty).unwrap_or_default();
+            args.push(read.replacen("\"k\"", &format!("\"{name}\""), 1));
+        }
+        let prefix = c.name.split('.').next().unwrap_or_default();
+        let target = match (&c.owner, c.takes_self) {
+            (Owner::Type(ty), true) => format!("a.{0}(\"{0}\")?.", ty.to_lowercase()),
+            (Owner::Type(ty), false) => format!("crate::{prefix}::{ty}::"),
+            (Owner::Module(name, _), _) => format!("crate::{name}::"),
+        };
+        let _ = writeln!(out, "    (\"{}\", |a| {target}{}({})?.reply()),", c.name, c.method, args.join(", "));
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// The text as `cargo fmt` leaves it (rustfmt with the checkout's rustfmt.toml), so the generated files pass
+/// `cargo fmt --check` like the rest.
+fn formatted(home: &Path, text: &str) -> Result<String, String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout", "--config-path"])
+        .arg(home.join("rustfmt.toml"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("rustfmt: {e} (install it with `rustup component add rustfmt`)"))?;
+    child.stdin.take().map(|mut i| i.write_all(text.as_bytes())).transpose().map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("rustfmt refused the generated code: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regenerates both files and compares them with the committed ones (or writes them, with SOURCELAB_BLESS=1).
+    #[test]
+    fn the_generated_sides_of_the_boundary_match_the_library() {
+        let home = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let calls = read_calls(home).unwrap_or_else(|e| panic!("{e}"));
+        for known in ["sqs.connect", "sqs.receive", "kinesis.put", "kinesis.read"] {
+            assert!(calls.iter().any(|c| c.name == known), "{known} was not read from the library");
+        }
+        let bless = std::env::var_os("SOURCELAB_BLESS").is_some();
+        for (file, text) in [(NOTEBOOK_FILE, notebook_file(&calls)), (LIBRARY_FILE, library_file(&calls))] {
+            let text = formatted(home, &text).unwrap_or_else(|e| panic!("{e}"));
+            let path = home.join(file);
+            if bless {
+                std::fs::write(&path, &text).unwrap();
+                continue;
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == text,
+                "{file} does not match the library's items: run `SOURCELAB_BLESS=1 cargo test --lib kernel::declare` \
+                 and commit the result"
+            );
+        }
+    }
+
+    #[test]
+    fn a_type_without_a_crossing_is_an_error_naming_the_item_and_the_type() {
+        let text = "impl Sqs {\n    /// Doc.\n    pub fn odd(&self, when: Instant) -> Result<()> { todo!() }\n}";
+        let tree = SourceFile::parse(text, Edition::Edition2024).tree();
+        let Some(ast::Item::Impl(i)) = tree.items().next() else { panic!("no impl") };
+        let Some(ast::AssocItem::Fn(f)) = i.assoc_item_list().and_then(|l| l.assoc_items().next()) else {
+            panic!("no fn")
+        };
+        let e = read_fn("src/sqs.rs", &Owner::Type("Sqs".into()), "sqs", &f).err().unwrap();
+        assert!(e.contains("src/sqs.rs: Sqs::odd: argument `when: Instant`"), "{e}");
+    }
+}

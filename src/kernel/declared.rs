@@ -1,0 +1,118 @@
+// Generated from the library's items by src/kernel/declare.rs: do not edit. After changing a declared item,
+// run `SOURCELAB_BLESS=1 cargo test --lib kernel::declare`.
+
+use super::boundary::Reply;
+use super::calls::Call;
+
+/// The declared calls, by name.
+pub(super) const DECLARED: &[(&str, Call)] = &[
+    ("sqs.connect", |a| crate::sqs::Sqs::connect(&*a.env("env")?)?.reply()),
+    ("sqs.url", |a| a.sqs("sqs")?.url(a.str("name")?)?.reply()),
+    ("sqs.create_queue", |a| a.sqs("sqs")?.create_queue(a.str("name")?, a.u32("visibility_seconds")?)?.reply()),
+    ("sqs.list_queues", |a| a.sqs("sqs")?.list_queues(a.str("prefix")?)?.reply()),
+    ("sqs.attributes", |a| a.sqs("sqs")?.attributes(a.str("queue")?)?.reply()),
+    ("sqs.counts", |a| a.sqs("sqs")?.counts(a.str("queue")?)?.reply()),
+    ("sqs.set_dead_letter_queue", |a| {
+        a.sqs("sqs")?.set_dead_letter_queue(a.str("queue")?, a.str("dead_letter")?, a.u32("max_receives")?)?.reply()
+    }),
+    ("sqs.send", |a| a.sqs("sqs")?.send(a.str("queue")?, a.str("body")?)?.reply()),
+    ("sqs.send_fifo", |a| {
+        a.sqs("sqs")?.send_fifo(a.str("queue")?, a.str("body")?, a.str("group")?, a.str("dedup_id")?)?.reply()
+    }),
+    ("sqs.send_all", |a| {
+        a.sqs("sqs")?
+            .send_all(a.str("queue")?, &a.get::<Vec<String>>("bodies", "a list of texts")?, a.progress("progress")?)?
+            .reply()
+    }),
+    ("sqs.receive", |a| a.sqs("sqs")?.receive(a.str("queue")?, a.u32("max")?)?.reply()),
+    ("sqs.delete", |a| a.sqs("sqs")?.delete(a.str("queue")?, &*a.messages("messages")?)?.reply()),
+    ("sqs.consume_all", |a| {
+        a.sqs("sqs")?.consume_all(a.str("queue")?, a.u32("consumers")?, a.progress("progress")?)?.reply()
+    }),
+    ("sqs.delete_queue", |a| a.sqs("sqs")?.delete_queue(a.str("queue")?)?.reply()),
+    ("sqs.remove_all", |a| a.sqs("sqs")?.remove_all(a.str("prefix")?)?.reply()),
+    ("kinesis.connect", |a| crate::kinesis::Kinesis::connect(&*a.env("env")?)?.reply()),
+    ("kinesis.list_streams", |a| a.kinesis("kinesis")?.list_streams()?.reply()),
+    ("kinesis.create_stream", |a| a.kinesis("kinesis")?.create_stream(a.str("name")?, a.u32("shards")?)?.reply()),
+    ("kinesis.shards", |a| a.kinesis("kinesis")?.shards(a.str("stream")?)?.reply()),
+    ("kinesis.retention_hours", |a| a.kinesis("kinesis")?.retention_hours(a.str("stream")?)?.reply()),
+    ("kinesis.put", |a| a.kinesis("kinesis")?.put(a.str("stream")?, a.str("key")?, a.str("data")?)?.reply()),
+    ("kinesis.put_events", |a| {
+        a.kinesis("kinesis")?
+            .put_events(
+                a.str("stream")?,
+                &a.get::<Vec<String>>("events", "a list of texts")?,
+                a.str("key_field")?,
+                a.progress("progress")?,
+            )?
+            .reply()
+    }),
+    ("kinesis.reader", |a| a.kinesis("kinesis")?.reader(a.str("stream")?, a.start_at("start")?)?.reply()),
+    ("kinesis.shard_reader", |a| {
+        a.kinesis("kinesis")?.shard_reader(a.str("stream")?, a.str("shard")?, a.start_at("start")?)?.reply()
+    }),
+    ("kinesis.delete_stream", |a| a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?.reply()),
+    ("kinesis.remove_all", |a| a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?.reply()),
+    ("kinesis.read", |a| a.reader("reader")?.read(a.get::<usize>("max", "a whole number")?)?.reply()),
+    ("check.lab1_ex1", |a| crate::check::lab1_ex1(&a.db("db")?)?.reply()),
+    ("check.lab1_ex2", |a| crate::check::lab1_ex2(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex3", |a| crate::check::lab1_ex3(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex4", |a| crate::check::lab1_ex4(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex5", |a| crate::check::lab1_ex5(&a.db("db")?, &a.counts("inserted")?)?.reply()),
+    ("check.lab1_ex6", |a| crate::check::lab1_ex6(&a.db("db")?, &a.frame("updated")?)?.reply()),
+    ("check.lab1_ex7", |a| crate::check::lab1_ex7(&a.db("db")?, &a.frame("deleted")?)?.reply()),
+    ("check.lab1_ex8", |a| crate::check::lab1_ex8(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex9", |a| crate::check::lab1_ex9(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex10", |a| crate::check::lab1_ex10(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex11", |a| crate::check::lab1_ex11(&a.frame("df")?)?.reply()),
+    ("check.lab1_ex12", |a| crate::check::lab1_ex12(&a.frame("df")?)?.reply()),
+    ("check.lab2_ex1", |a| crate::check::lab2_ex1(&a.dynamo("ddb")?, a.str("prefix")?)?.reply()),
+    ("check.lab2_ex2", |a| crate::check::lab2_ex2(&a.dynamo("ddb")?, a.str("prefix")?)?.reply()),
+    ("check.lab2_ex3", |a| {
+        crate::check::lab2_ex3(&a.dynamo("ddb")?, a.str("prefix")?, &a.batch_reports("reports")?)?.reply()
+    }),
+    ("check.lab2_ex4", |a| crate::check::lab2_ex4(&*a.response("r")?)?.reply()),
+    ("check.lab2_ex5", |a| crate::check::lab2_ex5(&*a.response("r")?)?.reply()),
+    ("check.lab2_ex6", |a| crate::check::lab2_ex6(&*a.response("r")?)?.reply()),
+    ("check.lab2_ex7", |a| crate::check::lab2_ex7(&*a.response("r")?)?.reply()),
+    ("check.lab2_ex8", |a| crate::check::lab2_ex8(&a.dynamo("ddb")?, a.str("prefix")?)?.reply()),
+    ("check.lab2_ex9", |a| crate::check::lab2_ex9(&a.dynamo("ddb")?, a.str("prefix")?)?.reply()),
+    ("check.lab2_ex10", |a| crate::check::lab2_ex10(&a.dynamo("ddb")?, a.str("prefix")?)?.reply()),
+    ("check.lab2_ex11", |a| crate::check::lab2_ex11(&a.dynamo("ddb")?, a.str("prefix")?)?.reply()),
+    ("check.lab3_ex1", |a| crate::check::lab3_ex1(&a.s3("s3")?, a.str("bucket")?)?.reply()),
+    ("check.lab3_ex2", |a| crate::check::lab3_ex2(&a.s3("s3")?, a.str("bucket")?)?.reply()),
+    ("check.lab3_ex3", |a| crate::check::lab3_ex3(&a.frame("listing")?)?.reply()),
+    ("check.lab3_ex4", |a| crate::check::lab3_ex4(&a.s3("s3")?, a.str("bucket")?)?.reply()),
+    ("check.lab4_ex1", |a| crate::check::lab4_ex1(&a.cidr("block")?)?.reply()),
+    ("check.lab4_ex2", |a| crate::check::lab4_ex2(&a.lab4("lab")?)?.reply()),
+    ("check.lab4_ex3", |a| crate::check::lab4_ex3(&a.lab4("lab")?)?.reply()),
+    ("check.lab4_ex4", |a| crate::check::lab4_ex4(&a.db("db")?)?.reply()),
+    ("check.lab4_ex5", |a| crate::check::lab4_ex5(&a.s3("s3")?, a.str("bucket")?)?.reply()),
+    ("check.lab4_ex6", |a| crate::check::lab4_ex6(&a.db("db")?)?.reply()),
+    ("check.lab5_ex1", |a| crate::check::lab5_ex1(&a.db("db")?)?.reply()),
+    ("check.lab5_ex2", |a| crate::check::lab5_ex2(&a.db("db")?)?.reply()),
+    ("check.lab5_ex3", |a| crate::check::lab5_ex3(&a.db("db")?, a.str("read")?)?.reply()),
+    ("check.lab5_ex4", |a| crate::check::lab5_ex4(&a.db("db")?, a.str("take_one")?)?.reply()),
+    ("check.lab5_ex5", |a| crate::check::lab5_ex5(&a.session("session")?)?.reply()),
+    ("check.lab5_ex6", |a| crate::check::lab5_ex6(&a.dynamo("ddb")?)?.reply()),
+    ("check.lab6_ex1", |a| crate::check::lab6_ex1(&a.iam("iam")?, &*a.credentials("keys")?)?.reply()),
+    ("check.lab6_ex2", |a| crate::check::lab6_ex2(&a.iam("iam")?, &*a.credentials("keys")?)?.reply()),
+    ("check.lab6_ex3", |a| crate::check::lab6_ex3(&a.iam("iam")?, &*a.credentials("keys")?)?.reply()),
+    ("check.lab6_ex4", |a| crate::check::lab6_ex4(&a.iam("iam")?, &*a.credentials("keys")?)?.reply()),
+    ("check.lab6_ex5", |a| crate::check::lab6_ex5(&a.iam("iam")?, a.json("document")?)?.reply()),
+    ("check.lab6_ex6", |a| crate::check::lab6_ex6(&a.iam("iam")?, &*a.credentials("keys")?)?.reply()),
+    ("check.lab7_ex1", |a| crate::check::lab7_ex1(&a.sqs("sqs")?)?.reply()),
+    ("check.lab7_ex2", |a| crate::check::lab7_ex2(&a.sqs("sqs")?, &*a.messages("processed")?)?.reply()),
+    ("check.lab7_ex3", |a| crate::check::lab7_ex3(&a.sqs("sqs")?)?.reply()),
+    ("check.lab7_ex4", |a| crate::check::lab7_ex4(&*a.messages("received")?)?.reply()),
+    ("check.lab7_ex5", |a| crate::check::lab7_ex5(&a.kinesis("kinesis")?)?.reply()),
+    ("check.lab7_ex6", |a| {
+        crate::check::lab7_ex6(&a.kinesis("kinesis")?, &a.frame("replay")?, a.str("after")?)?.reply()
+    }),
+    ("check.lab7_ex7", |a| crate::check::lab7_ex7(&a.frame("clicks")?, &a.frame("per_page")?)?.reply()),
+    ("check.lab8_ex1", |a| crate::check::lab8_ex1(&a.frame("general")?, &a.frame("answer")?)?.reply()),
+    ("check.lab8_ex2", |a| crate::check::lab8_ex2(&a.frame("postgres")?, &a.frame("answer")?)?.reply()),
+    ("check.lab8_ex3", |a| crate::check::lab8_ex3(&a.frame("access")?, &a.frame("answer")?)?.reply()),
+    ("check.lab8_ex4", |a| crate::check::lab8_ex4(&a.frame("auth")?, &a.frame("answer")?)?.reply()),
+    ("check.lab8_ex5", |a| crate::check::lab8_ex5(&a.frame("all")?, &a.frame("answer")?)?.reply()),
+];
