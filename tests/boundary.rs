@@ -230,7 +230,11 @@ fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {
         // missing
         ("sqs.send", json!({"sqs": sqs_h, "queue": "boundary-wrong"}), "body"),
         // once an empty list
-        ("iam.compare", json!({"iam": 0, "keys": 0, "requests": "s3:GetObject"}), "requests"),
+        (
+            "sqs.send_all",
+            json!({"sqs": sqs_h, "queue": "boundary-wrong", "bodies": "one", "progress": false}),
+            "bodies",
+        ),
         // a table spec without a name, and with a step that is not one: once a table named ""
         ("dynamo.create_table", json!({"dynamo": ddb_h, "spec": {"steps": []}}), "spec"),
         ("dynamo.create_table", json!({"dynamo": ddb_h, "spec": {"name": "t", "steps": [["hash", "id"]]}}), "spec"),
@@ -312,6 +316,51 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     run("kinesis.delete_stream", json!({"kinesis": kin, "stream": s}));
     run("sqs.remove_all", json!({"sqs": sqs, "prefix": "t23declared-"}));
     run("kinesis.remove_all", json!({"kinesis": kin, "prefix": "t23declared-"}));
+
+    // IAM, on the stack's second moto (which enforces policies), with lab 6's names.
+    let iam = h(run("lab6.setup", json!({"env": env_h})));
+    run("iam.connect", json!({"env": env_h}));
+    run("iam.env", json!({"iam": iam}));
+    let (user, group, role) = ("lab6-t23user", "lab6-t23group", "lab6-t23role");
+    assert!(run("iam.create_user", json!({"iam": iam, "name": user})).as_str().unwrap().ends_with(user));
+    let keys = run("iam.create_access_key", json!({"iam": iam, "user": user}));
+    assert_eq!(keys["principal"], format!("user/{user}"));
+    let keys = h(keys);
+    run("iam.env_for", json!({"iam": iam, "keys": keys}));
+    let user_arn = run("iam.whoami", json!({"iam": iam, "keys": keys}));
+    assert!(user_arn.as_str().unwrap().ends_with(user), "{user_arn}");
+    assert!(!run("iam.whoami", json!({"iam": iam, "keys": null})).as_str().unwrap().ends_with(user));
+    run("iam.create_group", json!({"iam": iam, "name": group}));
+    run("iam.add_user_to_group", json!({"iam": iam, "user": user, "group": group}));
+    let bucket_arn = format!("arn:aws:s3:::{}", sourcelab::lab6::BUCKET);
+    let list = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn}]});
+    let policy = run("iam.create_policy", json!({"iam": iam, "name": "lab6-t23list", "document": list}));
+    run("iam.attach_group_policy", json!({"iam": iam, "group": group, "policy_arn": policy}));
+    run("iam.attach_user_policy", json!({"iam": iam, "user": user, "policy_arn": policy}));
+    let trust = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"}]});
+    let role_arn = run("iam.create_role", json!({"iam": iam, "name": role, "trust": trust}));
+    run("iam.attach_role_policy", json!({"iam": iam, "role": role, "policy_arn": policy}));
+    let may_assume = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}]});
+    run("iam.put_user_policy", json!({"iam": iam, "user": user, "name": "lab6-t23assume", "document": may_assume}));
+    let assume = json!({"iam": iam, "keys": keys, "role_arn": role_arn, "session": "t23", "seconds": 900});
+    let session = run("iam.assume_role", assume);
+    assert_eq!(session["principal"], format!("role/{role}"));
+    assert!(session["expires"].is_string(), "{session}");
+    let explained =
+        json!({"iam": iam, "principal": format!("user/{user}"), "action": "s3:ListBucket", "resource": bucket_arn});
+    let decision = run("iam.explain", explained);
+    assert!(
+        decision["text"].as_str().unwrap().starts_with("ALLOWED") && decision["data"]["allowed"] == true,
+        "{decision}"
+    );
+    let requests =
+        json!([["s3:ListBucket", sourcelab::lab6::BUCKET, ""], ["s3:PutObject", sourcelab::lab6::BUCKET, "x"]]);
+    let compared = run("iam.compare", json!({"iam": iam, "keys": keys, "requests": requests}));
+    assert_eq!(compared["height"], 2);
+    assert!(!run("iam.remove_all", json!({"iam": iam, "prefix": "lab6-t23"})).as_array().unwrap().is_empty());
 
     // The checks (`check.*`) are made by the solution notebooks (tests/notebooks.rs: every cell of every one runs).
     let not_made: Vec<&str> =

@@ -251,6 +251,19 @@ impl<'a> Args<'a> {
         self.str(key)?.parse().map_err(|e: Error| self.bad(key, "an IPv4 block such as 10.0.1.0/24").hint(e.cause()))
     }
 
+    /// Access keys, or nothing (the argument `null` or absent).
+    pub fn optional_credentials(&self, key: &str) -> Result<Option<Arc<Credentials>>> {
+        match self.optional(key) {
+            Some(v) if !v.is_null() => self.credentials(key).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// A list of three texts each (`[["s3:GetObject", "bucket", "key"], …]`).
+    pub fn text_triples(&self, key: &str) -> Result<Vec<(String, String, String)>> {
+        self.get(key, "a list of [text, text, text]")
+    }
+
     pub fn batch_reports(&self, key: &str) -> Result<Vec<BatchReport>> {
         self.get(key, "a list of batch reports")
     }
@@ -366,6 +379,37 @@ reply_as_json!((), String, Vec<String>, u32, usize, HashMap<String, String>);
 impl Reply for DataFrame {
     fn reply(self) -> Result<Value> {
         table(self)
+    }
+}
+
+impl Reply for EnvFile {
+    fn reply(self) -> Result<Value> {
+        let path = self.path().display().to_string();
+        let mut v = handle(Object::Env(self.into()))?;
+        v["path"] = path.into();
+        Ok(v)
+    }
+}
+
+impl Reply for Credentials {
+    fn reply(self) -> Result<Value> {
+        let (principal, expires) = (self.principal.clone(), self.expires.clone());
+        let mut v = handle(Object::Credentials(self.into()))?;
+        v["principal"] = principal.into();
+        v["expires"] = expires.into();
+        Ok(v)
+    }
+}
+
+impl Reply for Iam {
+    fn reply(self) -> Result<Value> {
+        handle(Object::Iam(self))
+    }
+}
+
+impl Reply for crate::iam::Decision {
+    fn reply(self) -> Result<Value> {
+        Ok(shown_with(&self))
     }
 }
 

@@ -9,11 +9,11 @@
 
 use serde_json::{Value, json};
 
-use super::boundary::{Args, Object, free, get, handle, live, shown, shown_with, table};
+use super::boundary::{Args, Object, Reply, free, get, handle, live, shown, shown_with, table};
 use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{Show, TableExt};
-use crate::iam::{Credentials, Iam};
+
 use crate::lab4::Lab4;
 use crate::s3::S3;
 use crate::sql::{Db, Session, SqlValue};
@@ -31,13 +31,6 @@ fn db_config(cfg: &config::DbConfig) -> Value {
     nb.to_json()
 }
 
-fn env_handle(env: config::EnvFile) -> Result<Value> {
-    let path = env.path().display().to_string();
-    let mut v = handle(Object::Env(env.into()))?;
-    v["path"] = path.into();
-    Ok(v)
-}
-
 fn db_handle(db: Db) -> Result<Value> {
     let config = db_config(db.config());
     let mut v = handle(Object::Db(db))?;
@@ -53,21 +46,13 @@ fn session_handle(s: Session) -> Result<Value> {
     Ok(v)
 }
 
-fn credentials_handle(c: Credentials) -> Result<Value> {
-    let (principal, expires) = (c.principal.clone(), c.expires.clone());
-    let mut v = handle(Object::Credentials(c.into()))?;
-    v["principal"] = principal.into();
-    v["expires"] = expires.into();
-    Ok(v)
-}
-
 fn parsed(p: logs::Parsed) -> Result<Value> {
     let text = p.to_string();
     Ok(json!({"rows": table(p.rows)?, "unparsed": table(p.unparsed)?, "text": text}))
 }
 
 fn lab4_handle(lab: Lab4) -> Result<Value> {
-    let env = env_handle(lab.env().clone())?;
+    let env = lab.env().clone().reply()?;
     let (bucket, given) = (lab.bucket().to_string(), lab.given_password().expose().to_string());
     let mut v = handle(Object::Lab4(lab))?;
     v["env"] = env;
@@ -133,10 +118,11 @@ const CALLS: &[(&str, Call)] = &[
     ("show", |a| Ok(sourcelab_notebook::wire::mime_to_json(&get(a.u64("handle")?)?.mime()))),
     ("text", |a| Ok(json!(get(a.u64("handle")?)?.text()))),
     ("env.load", |a| {
-        env_handle(match a.optional("path").and_then(Value::as_str) {
+        match a.optional("path").and_then(Value::as_str) {
             Some(path) => config::EnvFile::load(path)?,
             None => config::load()?,
-        })
+        }
+        .reply()
     }),
     ("env.get", |a| Ok(json!(a.env("env")?.get(a.str("key")?)))),
     ("env.mysql", |a| Ok(db_config(&a.env("env")?.mysql()?))),
@@ -227,42 +213,6 @@ const CALLS: &[(&str, Call)] = &[
     ("acid.restock", |a| Ok(json!(acid::restock(&a.db("db")?)?))),
     ("acid.crash", |a| Ok(shown_with(&acid::crash(&a.db("db")?)?))),
     ("acid.reset", |a| Ok(json!(acid::reset(&*a.env("env")?)?))),
-    ("iam.connect", |a| handle(Object::Iam(Iam::connect(&*a.env("env")?)?))),
-    ("iam.env", |a| env_handle(a.iam("iam")?.env()?)),
-    ("iam.env_for", |a| env_handle(a.iam("iam")?.env_for(&*a.credentials("keys")?)?)),
-    ("iam.whoami", |a| {
-        Ok(match a.optional("keys") {
-            Some(_) => json!(a.iam("iam")?.whoami(Some(&*a.credentials("keys")?))?),
-            None => json!(a.iam("iam")?.whoami(None)?),
-        })
-    }),
-    ("iam.create_user", |a| Ok(json!(a.iam("iam")?.create_user(a.str("name")?)?))),
-    ("iam.create_access_key", |a| credentials_handle(a.iam("iam")?.create_access_key(a.str("user")?)?)),
-    ("iam.create_group", |a| Ok(json!(a.iam("iam")?.create_group(a.str("name")?)?))),
-    ("iam.add_user_to_group", |a| Ok(json!(a.iam("iam")?.add_user_to_group(a.str("user")?, a.str("group")?)?))),
-    ("iam.create_policy", |a| Ok(json!(a.iam("iam")?.create_policy(a.str("name")?, a.json("document")?)?))),
-    ("iam.attach_group_policy", |a| Ok(json!(a.iam("iam")?.attach_group_policy(a.str("group")?, a.str("arn")?)?))),
-    ("iam.attach_user_policy", |a| Ok(json!(a.iam("iam")?.attach_user_policy(a.str("user")?, a.str("arn")?)?))),
-    ("iam.put_user_policy", |a| {
-        Ok(json!(a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document")?)?))
-    }),
-    ("iam.create_role", |a| Ok(json!(a.iam("iam")?.create_role(a.str("name")?, a.json("trust")?)?))),
-    ("iam.attach_role_policy", |a| Ok(json!(a.iam("iam")?.attach_role_policy(a.str("role")?, a.str("arn")?)?))),
-    ("iam.assume_role", |a| {
-        let seconds = a.u32("seconds")?;
-        let keys = a.credentials("keys")?;
-        credentials_handle(a.iam("iam")?.assume_role(&keys, a.str("role_arn")?, a.str("session")?, seconds)?)
-    }),
-    ("iam.explain", |a| {
-        Ok(shown_with(&a.iam("iam")?.explain(a.str("principal")?, a.str("action")?, a.str("resource")?)?))
-    }),
-    ("iam.compare", |a| {
-        let owned: Vec<(String, String, String)> = a.get("requests", "a list of [action, bucket, key]")?;
-        let list: Vec<(&str, &str, &str)> =
-            owned.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect();
-        table(a.iam("iam")?.compare(&*a.credentials("keys")?, &list)?)
-    }),
-    ("iam.remove_all", |a| Ok(json!(a.iam("iam")?.remove_all(a.str("prefix")?)?))),
     ("lab6.setup", |a| handle(Object::Iam(lab6::setup(&*a.env("env")?)?))),
     ("lab6.reset", |a| Ok(json!(lab6::reset(&*a.env("env")?)?))),
     ("dynamo.list_tables_env", |a| Ok(json!(dynamo::list_tables(&*a.env("env")?)?))),

@@ -31,18 +31,20 @@ use ra_ap_syntax::{AstNode, AstToken, Edition, SourceFile};
 
 /// What is declared: the public methods of a library type, or the public functions of a library module.
 enum Declared {
-    /// (source file, type, call prefix): a call is named `prefix.method`; the value itself crosses as the argument
-    /// named after the type (`sqs`, `reader`).
-    Type(&'static str, &'static str, &'static str),
+    /// (source file, type, call prefix, methods that stay in the library): a call is named `prefix.method`; the
+    /// value itself crosses as the argument named after the type (`sqs`, `reader`).
+    Type(&'static str, &'static str, &'static str, &'static [&'static str]),
     /// (source file, module): a call is named `module.function`; the notebook crate gets a module of that name.
     Module(&'static str, &'static str),
 }
 
 /// The declared library items.
 const DECLARED: &[Declared] = &[
-    Declared::Type("src/sqs.rs", "Sqs", "sqs"),
-    Declared::Type("src/kinesis.rs", "Kinesis", "kinesis"),
-    Declared::Type("src/kinesis.rs", "Reader", "kinesis"),
+    Declared::Type("src/sqs.rs", "Sqs", "sqs", &[]),
+    Declared::Type("src/kinesis.rs", "Kinesis", "kinesis", &[]),
+    Declared::Type("src/kinesis.rs", "Reader", "kinesis", &[]),
+    // `policies`: the parsed policy documents, for `explain` and the checks; a cell asks `explain` instead.
+    Declared::Type("src/iam.rs", "Iam", "iam", &["policies"]),
     Declared::Module("src/course/check.rs", "check"),
 ];
 
@@ -92,6 +94,14 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "usize" => ("usize", "p", "a.get::<usize>(\"k\", \"a whole number\")?"),
         "&[String]" => ("&[String]", "p", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),
         "&[u64]" => ("&[u64]", "p", "&a.counts(\"k\")?"),
+        "&[(&str, &str, &str)]" => (
+            "&[(&str, &str, &str)]",
+            "p.iter().map(|(a, b, c)| [*a, *b, *c]).collect::<Vec<_>>()",
+            "&a.text_triples(\"k\")?.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect::<Vec<_>>()",
+        ),
+        "Option<&Credentials>" => {
+            ("Option<&Credentials>", "p.map(Credentials::arg)", "a.optional_credentials(\"k\")?.as_deref()")
+        }
         "&Value" => ("&serde_json::Value", "p", "a.json(\"k\")?"),
         "Progress" => ("Progress", "p == Progress::Print", "a.progress(\"k\")?"),
         "StartAt" => ("StartAt", "p.to_json()", "a.start_at(\"k\")?"),
@@ -134,6 +144,10 @@ fn result(ty: &str) -> Option<&'static str> {
         "Messages" => "Messages",
         "Kinesis" => "Kinesis",
         "Reader" => "Reader",
+        "EnvFile" => "EnvFile",
+        "Iam" => "Iam",
+        "Credentials" => "Credentials",
+        "Decision" => "Decision",
         _ => return None,
     })
 }
@@ -142,13 +156,16 @@ fn result(ty: &str) -> Option<&'static str> {
 fn read_calls(home: &Path) -> Result<Vec<Call>, String> {
     let mut calls = Vec::new();
     for declared in DECLARED {
-        let (file, owner, prefix) = match declared {
-            Declared::Type(file, ty, prefix) => (*file, Owner::Type(ty.to_string()), *prefix),
-            Declared::Module(file, module) => (*file, Owner::Module(module.to_string(), Vec::new()), *module),
+        let (file, owner, prefix, kept_here) = match declared {
+            Declared::Type(file, ty, prefix, kept_here) => (*file, Owner::Type(ty.to_string()), *prefix, *kept_here),
+            Declared::Module(file, module) => (*file, Owner::Module(module.to_string(), Vec::new()), *module, &[][..]),
         };
         let text = std::fs::read_to_string(home.join(file)).map_err(|e| format!("{file}: {e}"))?;
         let tree = SourceFile::parse(&text, Edition::Edition2024).tree();
-        let public = |f: &ast::Fn| f.visibility().is_some_and(|v| v.syntax().text() == "pub");
+        let public = |f: &ast::Fn| {
+            f.visibility().is_some_and(|v| v.syntax().text() == "pub")
+                && !f.name().is_some_and(|n| kept_here.contains(&n.text()))
+        };
         let fns: Vec<ast::Fn> = match &owner {
             Owner::Type(ty) => tree
                 .items()
@@ -246,8 +263,9 @@ fn notebook_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
         "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call};\nuse crate::config::EnvFile;\n\
-         use crate::error::Result;\nuse crate::frame::Table;\nuse crate::kinesis::{Kinesis, Placed, Reader, StartAt};\n\
-         use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::Progress;\n",
+         use crate::error::Result;\nuse crate::frame::Table;\nuse crate::iam::{Credentials, Decision, Iam};\n\
+         use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::sqs::{Counts, Messages, Sqs};\n\
+         use crate::values::Progress;\n",
     );
     let mut current: Option<&Owner> = None;
     for c in calls {
@@ -298,7 +316,7 @@ fn notebook_file(calls: &[Call]) -> String {
 
 /// What a declared module's functions may name, beside the file's imports.
 const MODULE_IMPORTS: &str = "use crate::dynamo::{Dynamo, Response};\n    use crate::frame::{BatchReport, Passed};\n    \
-                              use crate::iam::{Credentials, Iam};\n    use crate::lab4::Lab4;\n    use crate::net::Cidr;\n    \
+                              use crate::lab4::Lab4;\n    use crate::net::Cidr;\n    \
                               use crate::s3::S3;\n    use crate::sql::{Db, Session};\n";
 
 /// The library's file: each call read, run and answered.

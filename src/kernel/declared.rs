@@ -54,6 +54,40 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
     ("kinesis.delete_stream", |a| a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?.reply()),
     ("kinesis.remove_all", |a| a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?.reply()),
     ("kinesis.read", |a| a.reader("reader")?.read(a.get::<usize>("max", "a whole number")?)?.reply()),
+    ("iam.connect", |a| crate::iam::Iam::connect(&*a.env("env")?)?.reply()),
+    ("iam.env", |a| a.iam("iam")?.env()?.reply()),
+    ("iam.env_for", |a| a.iam("iam")?.env_for(&*a.credentials("keys")?)?.reply()),
+    ("iam.whoami", |a| a.iam("iam")?.whoami(a.optional_credentials("keys")?.as_deref())?.reply()),
+    ("iam.create_user", |a| a.iam("iam")?.create_user(a.str("name")?)?.reply()),
+    ("iam.create_access_key", |a| a.iam("iam")?.create_access_key(a.str("user")?)?.reply()),
+    ("iam.create_group", |a| a.iam("iam")?.create_group(a.str("name")?)?.reply()),
+    ("iam.add_user_to_group", |a| a.iam("iam")?.add_user_to_group(a.str("user")?, a.str("group")?)?.reply()),
+    ("iam.create_policy", |a| a.iam("iam")?.create_policy(a.str("name")?, a.json("document")?)?.reply()),
+    ("iam.attach_group_policy", |a| a.iam("iam")?.attach_group_policy(a.str("group")?, a.str("policy_arn")?)?.reply()),
+    ("iam.attach_user_policy", |a| a.iam("iam")?.attach_user_policy(a.str("user")?, a.str("policy_arn")?)?.reply()),
+    ("iam.put_user_policy", |a| {
+        a.iam("iam")?.put_user_policy(a.str("user")?, a.str("name")?, a.json("document")?)?.reply()
+    }),
+    ("iam.create_role", |a| a.iam("iam")?.create_role(a.str("name")?, a.json("trust")?)?.reply()),
+    ("iam.attach_role_policy", |a| a.iam("iam")?.attach_role_policy(a.str("role")?, a.str("policy_arn")?)?.reply()),
+    ("iam.assume_role", |a| {
+        a.iam("iam")?
+            .assume_role(&*a.credentials("keys")?, a.str("role_arn")?, a.str("session")?, a.u32("seconds")?)?
+            .reply()
+    }),
+    ("iam.explain", |a| a.iam("iam")?.explain(a.str("principal")?, a.str("action")?, a.str("resource")?)?.reply()),
+    ("iam.compare", |a| {
+        a.iam("iam")?
+            .compare(
+                &*a.credentials("keys")?,
+                &a.text_triples("requests")?
+                    .iter()
+                    .map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str()))
+                    .collect::<Vec<_>>(),
+            )?
+            .reply()
+    }),
+    ("iam.remove_all", |a| a.iam("iam")?.remove_all(a.str("prefix")?)?.reply()),
     ("check.lab1_ex1", |a| crate::check::lab1_ex1(&a.db("db")?)?.reply()),
     ("check.lab1_ex2", |a| crate::check::lab1_ex2(&a.frame("df")?)?.reply()),
     ("check.lab1_ex3", |a| crate::check::lab1_ex3(&a.frame("df")?)?.reply()),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::client::{self, Shared, call, id};
+use crate::client::{self, FromReply, Shared, call, id};
 use crate::error::Result;
 use crate::frame::Shown;
 use crate::values::{Engine, Secret};
@@ -25,11 +25,13 @@ pub struct EnvFile {
     path: PathBuf,
 }
 
-impl EnvFile {
-    pub(crate) fn from_reply(v: Value) -> Result<EnvFile> {
+impl FromReply for EnvFile {
+    fn from_reply(v: Value) -> Result<EnvFile> {
         Ok(EnvFile { h: client::handle(&v)?, path: client::text(&v["path"]).into() })
     }
+}
 
+impl EnvFile {
     pub(crate) fn arg(&self) -> Value {
         json!(id(&self.h))
     }

@@ -82,7 +82,7 @@ pub mod lab4 {
         fn from_reply(v: Value) -> Result<Lab4> {
             Ok(Lab4 {
                 h: client::handle(&v)?,
-                env: EnvFile::from_reply(v["env"].clone())?,
+                env: crate::client::FromReply::from_reply(v["env"].clone())?,
                 bucket: client::text(&v["bucket"]),
                 given: Secret::new(client::text(&v["given_password"])),
             })
@@ -306,7 +306,7 @@ pub mod lab6 {
 
     /// Removes what lab 6 made before and creates the data bucket again; the administrator's connection.
     pub fn setup(env: &EnvFile) -> Result<Iam> {
-        Iam::from_reply(call("lab6.setup", json!({"env": env.arg()}))?)
+        crate::client::FromReply::from_reply(call("lab6.setup", json!({"env": env.arg()}))?)
     }
 
     /// Removes everything lab 6 made; what it removed.

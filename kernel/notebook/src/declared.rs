@@ -7,6 +7,7 @@ use crate::client::{FromReply, call};
 use crate::config::EnvFile;
 use crate::error::Result;
 use crate::frame::Table;
+use crate::iam::{Credentials, Decision, Iam};
 use crate::kinesis::{Kinesis, Placed, Reader, StartAt};
 use crate::sqs::{Counts, Messages, Sqs};
 use crate::values::Progress;
@@ -195,6 +196,132 @@ impl Reader {
     }
 }
 
+impl Iam {
+    /// Connects as the lab's administrator and checks who that is (STS `GetCallerIdentity`).
+    ///
+    /// An env file that points the AWS SDKs at a local server but has no `IAM_AWS_*` keys is refused: the labs'
+    /// moto checks no permissions at all, so every request would pass and the lab would teach nothing.
+    pub fn connect(env: &EnvFile) -> Result<Iam> {
+        FromReply::from_reply(call("iam.connect", json!({"env": env.arg()}))?)
+    }
+
+    /// The administrator's settings, for the other helpers: `S3::connect(&iam.env()?)`. (Never fails here; a
+    /// `Result` so that a notebook cell, where the settings live in the library, reads the same.)
+    pub fn env(&self) -> Result<EnvFile> {
+        FromReply::from_reply(call("iam.env", json!({"iam": self.arg()}))?)
+    }
+
+    /// Settings that act as `keys`' principal: `S3::connect(&iam.env_for(&keys)?)` is S3 as that user or role.
+    pub fn env_for(&self, keys: &Credentials) -> Result<EnvFile> {
+        FromReply::from_reply(call("iam.env_for", json!({"iam": self.arg(), "keys": keys.arg()}))?)
+    }
+
+    /// Who the administrator's keys (or `keys`) belong to: the ARN STS `GetCallerIdentity` answers.
+    pub fn whoami(&self, keys: Option<&Credentials>) -> Result<String> {
+        FromReply::from_reply(call("iam.whoami", json!({"iam": self.arg(), "keys": keys.map(Credentials::arg)}))?)
+    }
+
+    /// Creates an IAM user; its ARN.
+    pub fn create_user(&self, name: &str) -> Result<String> {
+        FromReply::from_reply(call("iam.create_user", json!({"iam": self.arg(), "name": name}))?)
+    }
+
+    /// Creates an access key for `user`: the keys that program or person signs requests with.
+    pub fn create_access_key(&self, user: &str) -> Result<Credentials> {
+        FromReply::from_reply(call("iam.create_access_key", json!({"iam": self.arg(), "user": user}))?)
+    }
+
+    /// Creates a group; its ARN.
+    pub fn create_group(&self, name: &str) -> Result<String> {
+        FromReply::from_reply(call("iam.create_group", json!({"iam": self.arg(), "name": name}))?)
+    }
+
+    /// Puts `user` into `group`: the user gets every permission of the group's policies.
+    pub fn add_user_to_group(&self, user: &str, group: &str) -> Result<()> {
+        FromReply::from_reply(call("iam.add_user_to_group", json!({"iam": self.arg(), "user": user, "group": group}))?)
+    }
+
+    /// Creates a managed policy from a document (checked first, see [`Policy::parse`]); its ARN.
+    pub fn create_policy(&self, name: &str, document: &serde_json::Value) -> Result<String> {
+        FromReply::from_reply(call(
+            "iam.create_policy",
+            json!({"iam": self.arg(), "name": name, "document": document}),
+        )?)
+    }
+
+    /// Attaches a managed policy to a group.
+    pub fn attach_group_policy(&self, group: &str, policy_arn: &str) -> Result<()> {
+        FromReply::from_reply(call(
+            "iam.attach_group_policy",
+            json!({"iam": self.arg(), "group": group, "policy_arn": policy_arn}),
+        )?)
+    }
+
+    /// Attaches a managed policy to a user.
+    pub fn attach_user_policy(&self, user: &str, policy_arn: &str) -> Result<()> {
+        FromReply::from_reply(call(
+            "iam.attach_user_policy",
+            json!({"iam": self.arg(), "user": user, "policy_arn": policy_arn}),
+        )?)
+    }
+
+    /// Writes an inline policy into a user (it lives and dies with the user).
+    pub fn put_user_policy(&self, user: &str, name: &str, document: &serde_json::Value) -> Result<()> {
+        FromReply::from_reply(call(
+            "iam.put_user_policy",
+            json!({"iam": self.arg(), "user": user, "name": name, "document": document}),
+        )?)
+    }
+
+    /// Creates a role that the principals in `trust` (a trust policy) may assume; its ARN.
+    pub fn create_role(&self, name: &str, trust: &serde_json::Value) -> Result<String> {
+        FromReply::from_reply(call("iam.create_role", json!({"iam": self.arg(), "name": name, "trust": trust}))?)
+    }
+
+    /// Attaches a managed policy to a role.
+    pub fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<()> {
+        FromReply::from_reply(call(
+            "iam.attach_role_policy",
+            json!({"iam": self.arg(), "role": role, "policy_arn": policy_arn}),
+        )?)
+    }
+
+    /// As the principal of `keys`, assumes the role `role_arn` (STS `AssumeRole`) for `seconds`: temporary keys,
+    /// with a session token and an expiry.
+    pub fn assume_role(&self, keys: &Credentials, role_arn: &str, session: &str, seconds: u32) -> Result<Credentials> {
+        FromReply::from_reply(call(
+            "iam.assume_role",
+            json!({"iam": self.arg(), "keys": keys.arg(), "role_arn": role_arn, "session": session, "seconds": seconds}),
+        )?)
+    }
+
+    /// Whether `principal` may do `action` on `resource`, decided from its policies as AWS documents it, with the
+    /// statement that decided (see [`policy`]).
+    pub fn explain(&self, principal: &str, action: &str, resource: &str) -> Result<Decision> {
+        FromReply::from_reply(call(
+            "iam.explain",
+            json!({"iam": self.arg(), "principal": principal, "action": action, "resource": resource}),
+        )?)
+    }
+
+    /// Sends each S3 request (`(action, bucket, key)`: `s3:ListAllMyBuckets`, `s3:ListBucket` (key = prefix),
+    /// `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject`) for real with `keys`, and lays what the server answered
+    /// next to what [`Iam::explain`] decides from the policies: columns `action`, `resource`, `server`,
+    /// `explained`, `agree`, `why`.
+    pub fn compare(&self, keys: &Credentials, requests: &[(&str, &str, &str)]) -> Result<Table> {
+        FromReply::from_reply(call(
+            "iam.compare",
+            json!({"iam": self.arg(), "keys": keys.arg(), "requests": requests.iter().map(|(a, b, c)| [*a, *b, *c]).collect::<Vec<_>>()}),
+        )?)
+    }
+
+    /// Removes every user (with its keys, group memberships and policies), group, role and managed policy whose
+    /// name starts with `prefix`; what it removed.
+    pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
+        FromReply::from_reply(call("iam.remove_all", json!({"iam": self.arg(), "prefix": prefix}))?)
+    }
+}
+
 /// Exercise checks: each lab's check cells call one function here.
 ///
 /// A check returns [`Passed`] (its Display is a one-line "✓ …") or an [`Error`] whose message says what was
@@ -206,7 +333,6 @@ pub mod check {
     use super::*;
     use crate::dynamo::{Dynamo, Response};
     use crate::frame::{BatchReport, Passed};
-    use crate::iam::{Credentials, Iam};
     use crate::lab4::Lab4;
     use crate::net::Cidr;
     use crate::s3::S3;
