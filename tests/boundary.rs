@@ -362,6 +362,57 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     assert_eq!(compared["height"], 2);
     assert!(!run("iam.remove_all", json!({"iam": iam, "prefix": "lab6-t23"})).as_array().unwrap().is_empty());
 
+    // MariaDB and PostgreSQL: a pool, its statements and tables, and two sessions interleaved.
+    let config = call("env.mysql", json!({"env": env_h})).unwrap();
+    let db = h(run("db.connect", json!({"cfg": config})));
+    run("db.connect_mysql", json!({"env": env_h}));
+    assert!(run("db.server_version", json!({"db": db})).as_str().unwrap().contains("MariaDB"));
+    let t = "t23_declared";
+    run("db.execute", json!({"db": db, "sql": format!("DROP TABLE IF EXISTS {t}")}));
+    let dir = tempfile::tempdir().unwrap();
+    let ddl = dir.path().join("t.sql");
+    std::fs::write(&ddl, format!("CREATE TABLE {t} (id INT PRIMARY KEY, name VARCHAR(20));")).unwrap();
+    run("db.run_file", json!({"db": db, "path": ddl}));
+    assert_eq!(run("db.has_table", json!({"db": db, "table": t})), true);
+    assert!(run("db.tables", json!({"db": db}))["height"].as_u64().unwrap() > 1);
+    assert_eq!(run("db.describe", json!({"db": db, "table": t}))["height"], 2);
+    let rows = json!([[1, "a"], [2, "b"], [3, "c"]]);
+    assert_eq!(run("db.insert", json!({"db": db, "table": t, "columns": ["id", "name"], "rows": rows})), 3);
+    let set = json!({"db": db, "table": t, "set": [["name", "z"]], "where_column": "id", "where_value": 2});
+    assert_eq!(run("db.update_where", set), 1);
+    assert_eq!(run("db.delete_where", json!({"db": db, "table": t, "column": "id", "value": 3})), 1);
+    let both = [format!("INSERT INTO {t} VALUES (4, 'd')"), format!("INSERT INTO {t} VALUES (5, 'e')")];
+    assert_eq!(run("db.transaction", json!({"db": db, "statements": both})), json!([1, 1]));
+    assert_eq!(run("db.query", json!({"db": db, "sql": format!("SELECT * FROM {t}")}))["height"], 4);
+    let one = run("db.session", json!({"db": db, "name": "one"}));
+    assert_eq!(one["name"], "one");
+    let (one, two) = (h(one), h(run("db.session", json!({"db": db, "name": "two"}))));
+    run("session.isolation", json!({"session": one, "level": "READ COMMITTED"}));
+    run("session.begin", json!({"session": one}));
+    run("session.execute", json!({"session": one, "sql": format!("UPDATE {t} SET name = 'x' WHERE id = 1")}));
+    run("session.submit", json!({"session": two, "sql": format!("UPDATE {t} SET name = 'y' WHERE id = 1")}));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(run("session.busy", json!({"session": two})), true, "two waits for one's lock");
+    run("session.commit", json!({"session": one}));
+    assert_eq!(run("session.wait", json!({"session": two}))["height"], 1);
+    run("session.begin", json!({"session": one}));
+    run("session.execute", json!({"session": one, "sql": format!("DELETE FROM {t}")}));
+    run("session.rollback", json!({"session": one}));
+    assert_eq!(run("session.query", json!({"session": one, "sql": format!("SELECT * FROM {t}")}))["height"], 4);
+    assert!(run("session.timeline", json!({"sessions": [one, two]}))["height"].as_u64().unwrap() >= 6);
+    let views = json!({"sessions": [one, two], "sql": format!("SELECT name FROM {t} WHERE id = 1")});
+    assert_eq!(run("session.views", views)["height"], 2);
+    run("db.execute", json!({"db": db, "sql": format!("DROP TABLE {t}")}));
+    let pg = h(run("db.connect_postgres", json!({"env": env_h})));
+    run(
+        "db.execute",
+        json!({"db": pg, "sql": format!("DROP TABLE IF EXISTS {t}; CREATE TABLE {t} (id INT, name TEXT)")}),
+    );
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "id,name\n1,a\n2,b\n").unwrap();
+    assert_eq!(run("db.copy_csv", json!({"db": pg, "table": t, "path": csv})), 2);
+    run("db.execute", json!({"db": pg, "sql": format!("DROP TABLE {t}")}));
+
     // The checks (`check.*`) are made by the solution notebooks (tests/notebooks.rs: every cell of every one runs).
     let not_made: Vec<&str> =
         sourcelab::kernel::declared_call_names().filter(|n| !n.starts_with("check.") && !made.contains(n)).collect();

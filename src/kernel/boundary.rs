@@ -251,6 +251,18 @@ impl<'a> Args<'a> {
         self.str(key)?.parse().map_err(|e: Error| self.bad(key, "an IPv4 block such as 10.0.1.0/24").hint(e.cause()))
     }
 
+    /// Rows of SQL values (`[[1, "a"], …]`).
+    pub fn sql_rows(&self, key: &str) -> Result<Vec<Vec<crate::sql::SqlValue>>> {
+        let rows: Vec<Vec<Value>> = self.get(key, "a list of rows (lists of values)")?;
+        Ok(rows.iter().map(|r| r.iter().map(crate::sql::SqlValue::from_json).collect()).collect())
+    }
+
+    /// Column and value pairs (`[["name", "x"], …]`).
+    pub fn sql_pairs(&self, key: &str) -> Result<Vec<(String, crate::sql::SqlValue)>> {
+        let pairs: Vec<(String, Value)> = self.get(key, "a list of [column, value] pairs")?;
+        Ok(pairs.into_iter().map(|(c, v)| (c, crate::sql::SqlValue::from_json(&v))).collect())
+    }
+
     /// Access keys, or nothing (the argument `null` or absent).
     pub fn optional_credentials(&self, key: &str) -> Result<Option<Arc<Credentials>>> {
         match self.optional(key) {
@@ -374,7 +386,33 @@ macro_rules! reply_as_json {
     )*};
 }
 
-reply_as_json!((), String, Vec<String>, u32, usize, HashMap<String, String>);
+reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, Vec<u64>, HashMap<String, String>);
+
+impl Reply for DbConfig {
+    fn reply(self) -> Result<Value> {
+        let DbConfig { engine, host, port, database, user, password } = self;
+        Ok(sourcelab_notebook::DbConfig { engine, host, port, database, user, password }.to_json())
+    }
+}
+
+impl Reply for Db {
+    fn reply(self) -> Result<Value> {
+        let config = self.config().clone().reply()?;
+        let mut v = handle(Object::Db(self))?;
+        v["config"] = config;
+        Ok(v)
+    }
+}
+
+impl Reply for Session {
+    fn reply(self) -> Result<Value> {
+        let (name, id) = (self.name().to_string(), self.connection_id());
+        let mut v = handle(Object::Session(self))?;
+        v["name"] = name.into();
+        v["connection_id"] = id.into();
+        Ok(v)
+    }
+}
 
 impl Reply for DataFrame {
     fn reply(self) -> Result<Value> {

@@ -16,35 +16,8 @@ use crate::frame::{Show, TableExt};
 
 use crate::lab4::Lab4;
 use crate::s3::S3;
-use crate::sql::{Db, Session, SqlValue};
+use crate::sql::SqlValue;
 use crate::{acid, config, doctor, dynamo, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3};
-
-fn db_config(cfg: &config::DbConfig) -> Value {
-    let nb = sourcelab_notebook::DbConfig {
-        engine: cfg.engine,
-        host: cfg.host.clone(),
-        port: cfg.port,
-        database: cfg.database.clone(),
-        user: cfg.user.clone(),
-        password: cfg.password.clone(),
-    };
-    nb.to_json()
-}
-
-fn db_handle(db: Db) -> Result<Value> {
-    let config = db_config(db.config());
-    let mut v = handle(Object::Db(db))?;
-    v["config"] = config;
-    Ok(v)
-}
-
-fn session_handle(s: Session) -> Result<Value> {
-    let (name, id) = (s.name().to_string(), s.connection_id());
-    let mut v = handle(Object::Session(s))?;
-    v["name"] = name.into();
-    v["connection_id"] = id.into();
-    Ok(v)
-}
 
 fn parsed(p: logs::Parsed) -> Result<Value> {
     let text = p.to_string();
@@ -98,13 +71,6 @@ fn table_spec(a: &Args, key: &str) -> Result<TableSpec> {
     Ok(spec)
 }
 
-fn sql_values(a: &Args, v: &Value, key: &str) -> Result<Vec<SqlValue>> {
-    let list = v.as_array().ok_or_else(|| {
-        Error::new(ErrorKind::Input, format!("call {}", a.call), format!("argument `{key}` is not a list of values"))
-    })?;
-    Ok(list.iter().map(SqlValue::from_json).collect())
-}
-
 /// What a call runs.
 pub(super) type Call = fn(&Args) -> Result<Value>;
 
@@ -125,8 +91,9 @@ const CALLS: &[(&str, Call)] = &[
         .reply()
     }),
     ("env.get", |a| Ok(json!(a.env("env")?.get(a.str("key")?)))),
-    ("env.mysql", |a| Ok(db_config(&a.env("env")?.mysql()?))),
-    ("env.postgres", |a| Ok(db_config(&a.env("env")?.postgres()?))),
+    ("env.mysql", |a| a.env("env")?.mysql()?.reply()),
+    ("env.postgres", |a| a.env("env")?.postgres()?.reply()),
+    ("db.url", |a| Ok(json!(a.config("config")?.url().to_string()))),
     ("env.aws", |a| Ok(json!({"text": a.env("env")?.aws().to_string()}))),
     ("frame.value", |a| {
         let df = a.frame("frame")?;
@@ -154,35 +121,6 @@ const CALLS: &[(&str, Call)] = &[
     ("lab8.traffic", |a| Ok(shown_with(&lab8::traffic(a.str("url")?, a.u32("seconds")?, a.progress("progress")?)?))),
     ("lab8.damaged_copy", |a| Ok(json!(lab8::damaged_copy(&a.path("path")?)?))),
     ("lab8.failed_logins", |a| Ok(json!(lab8::failed_logins(&*a.env("env")?, a.u32("n")?)?))),
-    ("db.url", |a| Ok(json!(a.config("config")?.url().to_string()))),
-    ("db.connect", |a| db_handle(Db::connect(&a.config("config")?)?)),
-    ("db.connect_mysql", |a| db_handle(Db::connect_mysql(&*a.env("env")?)?)),
-    ("db.connect_postgres", |a| db_handle(Db::connect_postgres(&*a.env("env")?)?)),
-    ("db.query", |a| table(a.db("db")?.query(a.str("sql")?)?)),
-    ("db.server_version", |a| Ok(json!(a.db("db")?.server_version()?))),
-    ("db.execute", |a| Ok(json!(a.db("db")?.execute(a.str("sql")?)?))),
-    ("db.run_file", |a| Ok(json!(a.db("db")?.run_file(a.path("path")?)?))),
-    ("db.copy_csv", |a| Ok(json!(a.db("db")?.copy_csv(a.str("table")?, a.path("path")?)?))),
-    ("db.transaction", |a| Ok(json!(a.db("db")?.transaction(&a.strings("statements")?)?))),
-    ("db.tables", |a| table(a.db("db")?.tables()?)),
-    ("db.has_table", |a| Ok(json!(a.db("db")?.has_table(a.str("table")?)?))),
-    ("db.describe", |a| table(a.db("db")?.describe(a.str("table")?)?)),
-    ("db.insert", |a| {
-        let rows: Vec<Value> = a.get("rows", "a list of rows (lists of values)")?;
-        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| sql_values(a, r, "rows")).collect::<Result<_>>()?;
-        Ok(json!(a.db("db")?.insert(a.str("table")?, &a.strings("columns")?, &rows)?))
-    }),
-    ("db.update_where", |a| {
-        let set: Vec<(String, Value)> = a.get("set", "a list of [column, value] pairs")?;
-        let set: Vec<(&str, SqlValue)> = set.iter().map(|(c, v)| (c.as_str(), SqlValue::from_json(v))).collect();
-        let value = SqlValue::from_json(a.json("where_value")?);
-        Ok(json!(a.db("db")?.update_where(a.str("table")?, &set, a.str("where_column")?, value)?))
-    }),
-    ("db.delete_where", |a| {
-        let value = SqlValue::from_json(a.json("value")?);
-        Ok(json!(a.db("db")?.delete_where(a.str("table")?, a.str("column")?, value)?))
-    }),
-    ("db.session", |a| session_handle(a.db("db")?.session(a.str("name")?)?)),
     ("sql.cell", |a| {
         let engine = crate::config::Engine::from_scheme(a.str("engine")?)?;
         let values: serde_json::Map<String, Value> = a.get("values", "an object of name → value")?;
@@ -191,25 +129,8 @@ const CALLS: &[(&str, Call)] = &[
         let script = crate::sql::script::cell(engine, a.str("sql")?, &values)?;
         Ok(json!({"shown": sourcelab_notebook::wire::mime_to_json(&script.mime()), "kept": table(script.kept()?)?}))
     }),
-    ("session.execute", |a| Ok(json!(a.session("session")?.execute(a.str("sql")?)?))),
-    ("session.query", |a| table(a.session("session")?.query(a.str("sql")?)?)),
-    ("session.begin", |a| Ok(json!(a.session("session")?.begin()?))),
-    ("session.commit", |a| Ok(json!(a.session("session")?.commit()?))),
-    ("session.rollback", |a| Ok(json!(a.session("session")?.rollback()?))),
-    ("session.isolation", |a| Ok(json!(a.session("session")?.isolation(a.str("level")?)?))),
-    ("session.submit", |a| Ok(json!(a.session("session")?.submit(a.str("sql")?)?))),
-    ("session.busy", |a| Ok(json!(a.session("session")?.busy()))),
-    ("session.wait", |a| table(a.session("session")?.wait()?)),
-    ("session.timeline", |a| {
-        let sessions = a.sessions("sessions")?;
-        table(Session::timeline(&sessions.iter().collect::<Vec<_>>())?)
-    }),
-    ("session.views", |a| {
-        let sessions = a.sessions("sessions")?;
-        table(Session::views(&sessions.iter().collect::<Vec<_>>(), a.str("sql")?)?)
-    }),
-    ("acid.connect", |a| db_handle(acid::connect(&*a.env("env")?)?)),
-    ("acid.setup", |a| db_handle(acid::setup(&*a.env("env")?)?)),
+    ("acid.connect", |a| acid::connect(&*a.env("env")?)?.reply()),
+    ("acid.setup", |a| acid::setup(&*a.env("env")?)?.reply()),
     ("acid.restock", |a| Ok(json!(acid::restock(&a.db("db")?)?))),
     ("acid.crash", |a| Ok(shown_with(&acid::crash(&a.db("db")?)?))),
     ("acid.reset", |a| Ok(json!(acid::reset(&*a.env("env")?)?))),
@@ -336,7 +257,7 @@ const CALLS: &[(&str, Call)] = &[
     ("lab4.rds_endpoint", |a| Ok(json!(a.lab4("lab")?.rds_endpoint()?))),
     ("lab4.database", |a| {
         let password = crate::config::Secret::new(a.str("password")?);
-        Ok(db_config(&a.lab4("lab")?.database(&password)?))
+        a.lab4("lab")?.database(&password)?.reply()
     }),
     ("lab4.network", |a| {
         let net = a.lab4("lab")?.network()?;

@@ -45,6 +45,10 @@ const DECLARED: &[Declared] = &[
     Declared::Type("src/kinesis.rs", "Reader", "kinesis", &[]),
     // `policies`: the parsed policy documents, for `explain` and the checks; a cell asks `explain` instead.
     Declared::Type("src/iam.rs", "Iam", "iam", &["policies"]),
+    // `config`: a notebook Db keeps its settings from the connect answer.
+    Declared::Type("src/sql.rs", "Db", "db", &["config"]),
+    // `open`: cells open sessions with `db.session(…)`; `name` and `connection_id` come with the session's handle.
+    Declared::Type("src/sql/session.rs", "Session", "session", &["open", "name", "connection_id"]),
     Declared::Module("src/course/check.rs", "check"),
 ];
 
@@ -64,8 +68,11 @@ struct Call {
     takes_self: bool,
     /// (name, type as written).
     params: Vec<(String, String)>,
-    /// The `T` of `Result<T>`.
+    /// The `T` of `Result<T>`, or the type returned.
     result: String,
+    /// Returns a `Result` (else it cannot fail in the library: the notebook reports an unreachable library and
+    /// answers the type's default, as for any value a cell only looks at).
+    fallible: bool,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -94,6 +101,25 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "usize" => ("usize", "p", "a.get::<usize>(\"k\", \"a whole number\")?"),
         "&[String]" => ("&[String]", "p", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),
         "&[u64]" => ("&[u64]", "p", "&a.counts(\"k\")?"),
+        "&[&str]" => ("&[&str]", "p", "&a.strings(\"k\")?"),
+        "impl AsRef<Path>" => ("impl AsRef<std::path::Path>", "p.as_ref().to_string_lossy()", "a.path(\"k\")?"),
+        "&DbConfig" => ("&DbConfig", "p.to_json()", "&a.config(\"k\")?"),
+        "SqlValue" => ("SqlValue", "p.to_json()", "SqlValue::from_json(a.json(\"k\")?)"),
+        "&[Vec<SqlValue>]" => (
+            "&[Vec<SqlValue>]",
+            "p.iter().map(|r| r.iter().map(SqlValue::to_json).collect::<Vec<_>>()).collect::<Vec<_>>()",
+            "&a.sql_rows(\"k\")?",
+        ),
+        "&[(&str, SqlValue)]" => (
+            "&[(&str, SqlValue)]",
+            "p.iter().map(|(c, v)| json!([c, v.to_json()])).collect::<Vec<_>>()",
+            "&a.sql_pairs(\"k\")?.iter().map(|(c, v)| (c.as_str(), v.clone())).collect::<Vec<_>>()",
+        ),
+        "&[&Session]" => (
+            "&[&Session]",
+            "p.iter().map(|s| s.arg()).collect::<Vec<_>>()",
+            "&a.sessions(\"k\")?.iter().collect::<Vec<_>>()",
+        ),
         "&[(&str, &str, &str)]" => (
             "&[(&str, &str, &str)]",
             "p.iter().map(|(a, b, c)| [*a, *b, *c]).collect::<Vec<_>>()",
@@ -133,8 +159,11 @@ fn result(ty: &str) -> Option<&'static str> {
         "()" => "()",
         "String" => "String",
         "Vec<String>" => "Vec<String>",
+        "bool" => "bool",
         "u32" => "u32",
+        "u64" => "u64",
         "usize" => "usize",
+        "Vec<u64>" => "Vec<u64>",
         "HashMap<String, String>" => "std::collections::HashMap<String, String>",
         "DataFrame" => "Table",
         "Passed" => "Passed",
@@ -148,6 +177,8 @@ fn result(ty: &str) -> Option<&'static str> {
         "Iam" => "Iam",
         "Credentials" => "Credentials",
         "Decision" => "Decision",
+        "Db" => "Db",
+        "Session" => "Session",
         _ => return None,
     })
 }
@@ -231,11 +262,11 @@ fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call,
     }
     let ret =
         unqualified(&f.ret_type().and_then(|r| r.ty()).map(|t| t.syntax().text().to_string()).unwrap_or_default());
-    let inner = ret
-        .strip_prefix("Result<")
-        .and_then(|r| r.strip_suffix('>'))
-        .ok_or_else(|| at(format!("returns `{ret}`; a call returns `Result<T>`")))?
-        .to_string();
+    let (inner, fallible) = match ret.strip_prefix("Result<").and_then(|r| r.strip_suffix('>')) {
+        Some(inner) => (inner.to_string(), true),
+        None if ret == "bool" => (ret.clone(), false),
+        None => return Err(at(format!("returns `{ret}`; a call returns `Result<T>` (or a `bool` it cannot fail on)"))),
+    };
     if result(&inner).is_none() {
         return Err(at(format!("result `{inner}` has no crossing; add the type to declare::result")));
     }
@@ -251,6 +282,7 @@ fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call,
         takes_self,
         params,
         result: inner,
+        fallible,
     })
 }
 
@@ -262,10 +294,10 @@ const HEADER: &str = "// Generated from the library's items by src/kernel/declar
 fn notebook_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call};\nuse crate::config::EnvFile;\n\
+        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call, or_report};\nuse crate::config::{DbConfig, EnvFile};\n\
          use crate::error::Result;\nuse crate::frame::Table;\nuse crate::iam::{Credentials, Decision, Iam};\n\
-         use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::sqs::{Counts, Messages, Sqs};\n\
-         use crate::values::Progress;\n",
+         use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::sql::{Db, Session};\n\
+         use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::{Progress, SqlValue};\n",
     );
     let mut current: Option<&Owner> = None;
     for c in calls {
@@ -304,8 +336,14 @@ fn notebook_file(calls: &[Call]) -> String {
             json.push(format!("\"{name}\": {}", send.replacen('p', name, 1)));
         }
         let ret = result(&c.result).unwrap_or_default();
-        let _ = writeln!(out, "    pub fn {}({}) -> Result<{ret}> {{", c.method, sig.join(", "));
-        let _ = writeln!(out, "        FromReply::from_reply(call(\"{}\", json!({{{}}}))?)", c.name, json.join(", "));
+        let answer = format!("call(\"{}\", json!({{{}}}))", c.name, json.join(", "));
+        if c.fallible {
+            let _ = writeln!(out, "    pub fn {}({}) -> Result<{ret}> {{", c.method, sig.join(", "));
+            let _ = writeln!(out, "        FromReply::from_reply({answer}?)");
+        } else {
+            let _ = writeln!(out, "    pub fn {}({}) -> {ret} {{", c.method, sig.join(", "));
+            let _ = writeln!(out, "        or_report({answer}.and_then(FromReply::from_reply), Default::default())");
+        }
         out.push_str("    }\n");
     }
     if current.is_some() {
@@ -317,13 +355,13 @@ fn notebook_file(calls: &[Call]) -> String {
 /// What a declared module's functions may name, beside the file's imports.
 const MODULE_IMPORTS: &str = "use crate::dynamo::{Dynamo, Response};\n    use crate::frame::{BatchReport, Passed};\n    \
                               use crate::lab4::Lab4;\n    use crate::net::Cidr;\n    \
-                              use crate::s3::S3;\n    use crate::sql::{Db, Session};\n";
+                              use crate::s3::S3;\n";
 
 /// The library's file: each call read, run and answered.
 fn library_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\nuse super::boundary::Reply;\nuse super::calls::Call;\n\n\
+        "\nuse super::boundary::Reply;\nuse super::calls::Call;\nuse crate::sql::SqlValue;\n\n\
          /// The declared calls, by name.\npub(super) const DECLARED: &[(&str, Call)] = &[\n",
     );
     for c in calls {
@@ -332,13 +370,13 @@ fn library_file(calls: &[Call]) -> String {
             let (_, _, read) = argument(ty).unwrap_or_default();
             args.push(read.replacen("\"k\"", &format!("\"{name}\""), 1));
         }
-        let prefix = c.name.split('.').next().unwrap_or_default();
         let target = match (&c.owner, c.takes_self) {
             (Owner::Type(ty), true) => format!("a.{0}(\"{0}\")?.", ty.to_lowercase()),
-            (Owner::Type(ty), false) => format!("crate::{prefix}::{ty}::"),
+            (Owner::Type(ty), false) => format!("crate::prelude::{ty}::"),
             (Owner::Module(name, _), _) => format!("crate::{name}::"),
         };
-        let _ = writeln!(out, "    (\"{}\", |a| {target}{}({})?.reply()),", c.name, c.method, args.join(", "));
+        let question = if c.fallible { "?" } else { "" };
+        let _ = writeln!(out, "    (\"{}\", |a| {target}{}({}){question}.reply()),", c.name, c.method, args.join(", "));
     }
     out.push_str("];\n");
     out

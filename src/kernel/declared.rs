@@ -3,10 +3,11 @@
 
 use super::boundary::Reply;
 use super::calls::Call;
+use crate::sql::SqlValue;
 
 /// The declared calls, by name.
 pub(super) const DECLARED: &[(&str, Call)] = &[
-    ("sqs.connect", |a| crate::sqs::Sqs::connect(&*a.env("env")?)?.reply()),
+    ("sqs.connect", |a| crate::prelude::Sqs::connect(&*a.env("env")?)?.reply()),
     ("sqs.url", |a| a.sqs("sqs")?.url(a.str("name")?)?.reply()),
     ("sqs.create_queue", |a| a.sqs("sqs")?.create_queue(a.str("name")?, a.u32("visibility_seconds")?)?.reply()),
     ("sqs.list_queues", |a| a.sqs("sqs")?.list_queues(a.str("prefix")?)?.reply()),
@@ -31,7 +32,7 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
     }),
     ("sqs.delete_queue", |a| a.sqs("sqs")?.delete_queue(a.str("queue")?)?.reply()),
     ("sqs.remove_all", |a| a.sqs("sqs")?.remove_all(a.str("prefix")?)?.reply()),
-    ("kinesis.connect", |a| crate::kinesis::Kinesis::connect(&*a.env("env")?)?.reply()),
+    ("kinesis.connect", |a| crate::prelude::Kinesis::connect(&*a.env("env")?)?.reply()),
     ("kinesis.list_streams", |a| a.kinesis("kinesis")?.list_streams()?.reply()),
     ("kinesis.create_stream", |a| a.kinesis("kinesis")?.create_stream(a.str("name")?, a.u32("shards")?)?.reply()),
     ("kinesis.shards", |a| a.kinesis("kinesis")?.shards(a.str("stream")?)?.reply()),
@@ -54,7 +55,7 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
     ("kinesis.delete_stream", |a| a.kinesis("kinesis")?.delete_stream(a.str("stream")?)?.reply()),
     ("kinesis.remove_all", |a| a.kinesis("kinesis")?.remove_all(a.str("prefix")?)?.reply()),
     ("kinesis.read", |a| a.reader("reader")?.read(a.get::<usize>("max", "a whole number")?)?.reply()),
-    ("iam.connect", |a| crate::iam::Iam::connect(&*a.env("env")?)?.reply()),
+    ("iam.connect", |a| crate::prelude::Iam::connect(&*a.env("env")?)?.reply()),
     ("iam.env", |a| a.iam("iam")?.env()?.reply()),
     ("iam.env_for", |a| a.iam("iam")?.env_for(&*a.credentials("keys")?)?.reply()),
     ("iam.whoami", |a| a.iam("iam")?.whoami(a.optional_credentials("keys")?.as_deref())?.reply()),
@@ -88,6 +89,48 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
             .reply()
     }),
     ("iam.remove_all", |a| a.iam("iam")?.remove_all(a.str("prefix")?)?.reply()),
+    ("db.connect", |a| crate::prelude::Db::connect(&a.config("cfg")?)?.reply()),
+    ("db.connect_mysql", |a| crate::prelude::Db::connect_mysql(&*a.env("env")?)?.reply()),
+    ("db.connect_postgres", |a| crate::prelude::Db::connect_postgres(&*a.env("env")?)?.reply()),
+    ("db.query", |a| a.db("db")?.query(a.str("sql")?)?.reply()),
+    ("db.server_version", |a| a.db("db")?.server_version()?.reply()),
+    ("db.execute", |a| a.db("db")?.execute(a.str("sql")?)?.reply()),
+    ("db.session", |a| a.db("db")?.session(a.str("name")?)?.reply()),
+    ("db.run_file", |a| a.db("db")?.run_file(a.path("path")?)?.reply()),
+    ("db.copy_csv", |a| a.db("db")?.copy_csv(a.str("table")?, a.path("path")?)?.reply()),
+    ("db.transaction", |a| a.db("db")?.transaction(&a.strings("statements")?)?.reply()),
+    ("db.tables", |a| a.db("db")?.tables()?.reply()),
+    ("db.has_table", |a| a.db("db")?.has_table(a.str("table")?)?.reply()),
+    ("db.describe", |a| a.db("db")?.describe(a.str("table")?)?.reply()),
+    ("db.insert", |a| a.db("db")?.insert(a.str("table")?, &a.strings("columns")?, &a.sql_rows("rows")?)?.reply()),
+    ("db.update_where", |a| {
+        a.db("db")?
+            .update_where(
+                a.str("table")?,
+                &a.sql_pairs("set")?.iter().map(|(c, v)| (c.as_str(), v.clone())).collect::<Vec<_>>(),
+                a.str("where_column")?,
+                SqlValue::from_json(a.json("where_value")?),
+            )?
+            .reply()
+    }),
+    ("db.delete_where", |a| {
+        a.db("db")?.delete_where(a.str("table")?, a.str("column")?, SqlValue::from_json(a.json("value")?))?.reply()
+    }),
+    ("session.execute", |a| a.session("session")?.execute(a.str("sql")?)?.reply()),
+    ("session.query", |a| a.session("session")?.query(a.str("sql")?)?.reply()),
+    ("session.begin", |a| a.session("session")?.begin()?.reply()),
+    ("session.commit", |a| a.session("session")?.commit()?.reply()),
+    ("session.rollback", |a| a.session("session")?.rollback()?.reply()),
+    ("session.isolation", |a| a.session("session")?.isolation(a.str("level")?)?.reply()),
+    ("session.submit", |a| a.session("session")?.submit(a.str("sql")?)?.reply()),
+    ("session.busy", |a| a.session("session")?.busy().reply()),
+    ("session.wait", |a| a.session("session")?.wait()?.reply()),
+    ("session.timeline", |a| {
+        crate::prelude::Session::timeline(&a.sessions("sessions")?.iter().collect::<Vec<_>>())?.reply()
+    }),
+    ("session.views", |a| {
+        crate::prelude::Session::views(&a.sessions("sessions")?.iter().collect::<Vec<_>>(), a.str("sql")?)?.reply()
+    }),
     ("check.lab1_ex1", |a| crate::check::lab1_ex1(&a.db("db")?)?.reply()),
     ("check.lab1_ex2", |a| crate::check::lab1_ex2(&a.frame("df")?)?.reply()),
     ("check.lab1_ex3", |a| crate::check::lab1_ex3(&a.frame("df")?)?.reply()),

@@ -139,10 +139,13 @@ macro_rules! from_json_reply {
 
 from_json_reply!(
     (): "nothing",
+    bool: "true or false",
     String: "a text",
     Vec<String>: "a list of texts",
     u32: "a whole number",
+    u64: "a whole number",
     usize: "a whole number",
+    Vec<u64>: "a list of counts",
     std::collections::HashMap<String, String>: "texts by name"
 );
 

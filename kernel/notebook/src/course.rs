@@ -253,13 +253,13 @@ pub mod acid {
 
     /// The lab database on the MariaDB the env file names, created when missing.
     pub fn connect(env: &EnvFile) -> Result<Db> {
-        Db::from_reply(call("acid.connect", json!({"env": env.arg()}))?)
+        crate::client::FromReply::from_reply(call("acid.connect", json!({"env": env.arg()}))?)
     }
 
     /// Puts the lab's tables back at their start (alice 100, bob 50; three products, the last with one copy)
     /// and returns the lab database.
     pub fn setup(env: &EnvFile) -> Result<Db> {
-        Db::from_reply(call("acid.setup", json!({"env": env.arg()}))?)
+        crate::client::FromReply::from_reply(call("acid.setup", json!({"env": env.arg()}))?)
     }
 
     /// The lab's tables back at their start, between two experiments.

@@ -3,14 +3,15 @@
 
 use serde_json::json;
 
-use crate::client::{FromReply, call};
-use crate::config::EnvFile;
+use crate::client::{FromReply, call, or_report};
+use crate::config::{DbConfig, EnvFile};
 use crate::error::Result;
 use crate::frame::Table;
 use crate::iam::{Credentials, Decision, Iam};
 use crate::kinesis::{Kinesis, Placed, Reader, StartAt};
+use crate::sql::{Db, Session};
 use crate::sqs::{Counts, Messages, Sqs};
-use crate::values::Progress;
+use crate::values::{Progress, SqlValue};
 
 impl Sqs {
     /// Connects with the env file's AWS settings and checks that SQS answers.
@@ -322,6 +323,196 @@ impl Iam {
     }
 }
 
+impl Db {
+    /// Connects to the database `cfg` describes. One connection is made now, so bad settings fail here with the
+    /// server's own reason (refused, timed out, wrong password, unknown database); the pool opens more on demand.
+    pub fn connect(cfg: &DbConfig) -> Result<Db> {
+        FromReply::from_reply(call("db.connect", json!({"cfg": cfg.to_json()}))?)
+    }
+
+    /// Connects to MySQL / MariaDB with the `DB*` keys of an env file.
+    pub fn connect_mysql(env: &EnvFile) -> Result<Db> {
+        FromReply::from_reply(call("db.connect_mysql", json!({"env": env.arg()}))?)
+    }
+
+    /// Connects to PostgreSQL with the `PG*` keys of an env file.
+    pub fn connect_postgres(env: &EnvFile) -> Result<Db> {
+        FromReply::from_reply(call("db.connect_postgres", json!({"env": env.arg()}))?)
+    }
+
+    /// Runs one statement that returns rows and collects them into a DataFrame.
+    pub fn query(&self, sql: &str) -> Result<Table> {
+        FromReply::from_reply(call("db.query", json!({"db": self.arg(), "sql": sql}))?)
+    }
+
+    /// The server's version string (`SELECT VERSION()`).
+    pub fn server_version(&self) -> Result<String> {
+        FromReply::from_reply(call("db.server_version", json!({"db": self.arg()}))?)
+    }
+
+    /// Runs one or several statements separated by `;` and returns the rows each one affected, in order.
+    ///
+    /// ```no_run
+    /// # fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// let affected = db.execute("UPDATE t SET a = 1; DELETE FROM t WHERE b = 2")?;
+    /// println!("{affected:?}"); // e.g. [3, 1]
+    /// # Ok(()) }
+    /// ```
+    pub fn execute(&self, sql: &str) -> Result<Vec<u64>> {
+        FromReply::from_reply(call("db.execute", json!({"db": self.arg(), "sql": sql}))?)
+    }
+
+    /// Opens a [`Session`]: one connection of its own, named `name`, for transactions that span several calls
+    /// (see [`session`]).
+    pub fn session(&self, name: &str) -> Result<Session> {
+        FromReply::from_reply(call("db.session", json!({"db": self.arg(), "name": name}))?)
+    }
+
+    /// Runs every statement of a `.sql` file, like [`Db::execute`]; an error names the file.
+    pub fn run_file(&self, path: impl AsRef<std::path::Path>) -> Result<Vec<u64>> {
+        FromReply::from_reply(call("db.run_file", json!({"db": self.arg(), "path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// PostgreSQL: loads a CSV file (with a header row) into `table` with `COPY … FROM STDIN`, streaming it in
+    /// 64 KiB pieces; returns the rows loaded, as psql's `COPY n`. COPY is all or nothing: on a bad row the
+    /// server names its line and no row is loaded.
+    pub fn copy_csv(&self, table: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
+        FromReply::from_reply(call(
+            "db.copy_csv",
+            json!({"db": self.arg(), "table": table, "path": path.as_ref().to_string_lossy()}),
+        )?)
+    }
+
+    /// Runs statements in one transaction: all of them take effect, or (on the first error) none does.
+    pub fn transaction(&self, statements: &[&str]) -> Result<Vec<u64>> {
+        FromReply::from_reply(call("db.transaction", json!({"db": self.arg(), "statements": statements}))?)
+    }
+
+    /// The tables of the current database: `table_name` and an estimate of its `rows`.
+    pub fn tables(&self) -> Result<Table> {
+        FromReply::from_reply(call("db.tables", json!({"db": self.arg()}))?)
+    }
+
+    /// Whether the current database has a table called `table`.
+    pub fn has_table(&self, table: &str) -> Result<bool> {
+        FromReply::from_reply(call("db.has_table", json!({"db": self.arg(), "table": table}))?)
+    }
+
+    /// One row per column of `table`: `column`, `type`, `nullable`, `key`, `default`.
+    pub fn describe(&self, table: &str) -> Result<Table> {
+        FromReply::from_reply(call("db.describe", json!({"db": self.arg(), "table": table}))?)
+    }
+
+    /// Inserts rows into `table` with bound parameters (values never become SQL text); returns rows inserted.
+    ///
+    /// ```no_run
+    /// # use sourcelab::sql::SqlValue;
+    /// # fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// let rows = vec![vec![SqlValue::from(1), SqlValue::from("Horror")]];
+    /// db.insert("category_copy", &["category_id", "name"], &rows)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn insert(&self, table: &str, columns: &[&str], rows: &[Vec<SqlValue>]) -> Result<u64> {
+        FromReply::from_reply(call(
+            "db.insert",
+            json!({"db": self.arg(), "table": table, "columns": columns, "rows": rows.iter().map(|r| r.iter().map(SqlValue::to_json).collect::<Vec<_>>()).collect::<Vec<_>>()}),
+        )?)
+    }
+
+    /// `UPDATE table SET col = value, … WHERE where_column = where_value`, all values bound; returns rows changed.
+    pub fn update_where(
+        &self,
+        table: &str,
+        set: &[(&str, SqlValue)],
+        where_column: &str,
+        where_value: SqlValue,
+    ) -> Result<u64> {
+        FromReply::from_reply(call(
+            "db.update_where",
+            json!({"db": self.arg(), "table": table, "set": set.iter().map(|(c, v)| json!([c, v.to_json()])).collect::<Vec<_>>(), "where_column": where_column, "where_value": where_value.to_json()}),
+        )?)
+    }
+
+    /// `DELETE FROM table WHERE column = value`, the value bound; returns rows deleted.
+    pub fn delete_where(&self, table: &str, column: &str, value: SqlValue) -> Result<u64> {
+        FromReply::from_reply(call(
+            "db.delete_where",
+            json!({"db": self.arg(), "table": table, "column": column, "value": value.to_json()}),
+        )?)
+    }
+}
+
+impl Session {
+    /// Runs one or several statements separated by `;` and waits for them; the rows each one affected.
+    pub fn execute(&self, sql: &str) -> Result<Vec<u64>> {
+        FromReply::from_reply(call("session.execute", json!({"session": self.arg(), "sql": sql}))?)
+    }
+
+    /// Runs one statement that returns rows and waits for them; the rows as a DataFrame.
+    pub fn query(&self, sql: &str) -> Result<Table> {
+        FromReply::from_reply(call("session.query", json!({"session": self.arg(), "sql": sql}))?)
+    }
+
+    /// Starts a transaction (`BEGIN`): what follows takes effect at [`Session::commit`], or never.
+    pub fn begin(&self) -> Result<()> {
+        FromReply::from_reply(call("session.begin", json!({"session": self.arg()}))?)
+    }
+
+    /// Makes the transaction's changes permanent and visible to other sessions (`COMMIT`).
+    pub fn commit(&self) -> Result<()> {
+        FromReply::from_reply(call("session.commit", json!({"session": self.arg()}))?)
+    }
+
+    /// Undoes everything since `BEGIN` (`ROLLBACK`).
+    pub fn rollback(&self) -> Result<()> {
+        FromReply::from_reply(call("session.rollback", json!({"session": self.arg()}))?)
+    }
+
+    /// Sets the isolation level of this session's next transactions: one of [`ISOLATION_LEVELS`].
+    pub fn isolation(&self, level: &str) -> Result<()> {
+        FromReply::from_reply(call("session.isolation", json!({"session": self.arg(), "level": level}))?)
+    }
+
+    /// Sends one statement and returns without waiting for it, so that a later cell can release the lock it waits
+    /// for. [`Session::busy`] tells whether it still runs; [`Session::wait`] collects its result. The session
+    /// takes no other statement meanwhile.
+    pub fn submit(&self, sql: &str) -> Result<()> {
+        FromReply::from_reply(call("session.submit", json!({"session": self.arg(), "sql": sql}))?)
+    }
+
+    /// Whether a statement sent with [`Session::submit`] is still running (typically: waiting for a lock).
+    pub fn busy(&self) -> bool {
+        or_report(
+            call("session.busy", json!({"session": self.arg()})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+
+    /// Waits up to [`WAIT`] for the statement sent with [`Session::submit`] and returns its result: its rows, or
+    /// one row with `rows_affected`. Still blocked after that: an error, and the statement keeps waiting.
+    pub fn wait(&self) -> Result<Table> {
+        FromReply::from_reply(call("session.wait", json!({"session": self.arg()}))?)
+    }
+
+    /// The steps of `sessions` in the order they happened: a `step` column, then one column per session with
+    /// each statement and what came of it.
+    pub fn timeline(sessions: &[&Session]) -> Result<Table> {
+        FromReply::from_reply(call(
+            "session.timeline",
+            json!({"sessions": sessions.iter().map(|s| s.arg()).collect::<Vec<_>>()}),
+        )?)
+    }
+
+    /// Runs the same query in each session (each sees its own snapshot) and stacks the results, with the
+    /// session's name first: what every client sees at this moment, side by side.
+    pub fn views(sessions: &[&Session], sql: &str) -> Result<Table> {
+        FromReply::from_reply(call(
+            "session.views",
+            json!({"sessions": sessions.iter().map(|s| s.arg()).collect::<Vec<_>>(), "sql": sql}),
+        )?)
+    }
+}
+
 /// Exercise checks: each lab's check cells call one function here.
 ///
 /// A check returns [`Passed`] (its Display is a one-line "✓ …") or an [`Error`] whose message says what was
@@ -336,7 +527,6 @@ pub mod check {
     use crate::lab4::Lab4;
     use crate::net::Cidr;
     use crate::s3::S3;
-    use crate::sql::{Db, Session};
 
     /// Exercise 1: `category_copy` exists with `category_id` (integer), `name` (VARCHAR(25)), `last_update` (TIMESTAMP).
     pub fn lab1_ex1(db: &Db) -> Result<Passed> {
