@@ -413,6 +413,37 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     assert_eq!(run("db.copy_csv", json!({"db": pg, "table": t, "path": csv})), 2);
     run("db.execute", json!({"db": pg, "sql": format!("DROP TABLE {t}")}));
 
+    // DynamoDB: a table made from a spec, every item call, a transaction and a batch file.
+    let ddb = h(run("dynamo.connect", json!({"env": env_h})));
+    run("dynamo.delete_tables_starting_with", json!({"dynamo": ddb, "prefix": "t23declared-"}));
+    let tbl = "t23declared-items";
+    let spec = json!({"name": tbl, "steps": [["hash", "Id", "S"], ["range", "At", "N"], ["capacity", 5, 5]]});
+    assert!(run("dynamo.create_table", json!({"dynamo": ddb, "spec": spec})).to_string().contains("ACTIVE"));
+    assert!(run("dynamo.list_tables", json!({"dynamo": ddb})).as_array().unwrap().iter().any(|t| t == tbl));
+    assert!(run("dynamo.describe_table", json!({"dynamo": ddb, "table": tbl})).to_string().contains(tbl));
+    let (key, none) = (json!({"Id": {"S": "a"}, "At": {"N": "1"}}), json!({}));
+    let item = json!({"Id": {"S": "a"}, "At": {"N": "1"}, "V": {"S": "x"}});
+    run("dynamo.put_item", json!({"dynamo": ddb, "table": tbl, "item": item, "params": none}));
+    assert_eq!(run("dynamo.get_item", json!({"dynamo": ddb, "table": tbl, "key": key, "params": none}))["items"], 1);
+    let set = json!({"UpdateExpression": "SET V = :v", "ExpressionAttributeValues": {":v": {"S": "y"}}});
+    run("dynamo.update_item", json!({"dynamo": ddb, "table": tbl, "key": key, "params": set}));
+    let put = |at: &str| json!({"Put": {"TableName": tbl, "Item": {"Id": {"S": "a"}, "At": {"N": at}}}});
+    let actions = json!([put("2"), put("3")]);
+    run("dynamo.transact_write", json!({"dynamo": ddb, "actions": actions, "token": "t23-declared-once"}));
+    let by_id = json!({"KeyConditionExpression": "Id = :id", "ExpressionAttributeValues": {":id": {"S": "a"}}});
+    assert_eq!(run("dynamo.query", json!({"dynamo": ddb, "table": tbl, "params": by_id}))["items"], 3);
+    assert_eq!(run("dynamo.query_all", json!({"dynamo": ddb, "table": tbl, "params": by_id}))["items"], 3);
+    let file = dir.path().join("batch.json");
+    let request = |id: &str| json!({"PutRequest": {"Item": {"Id": {"S": id}, "At": {"N": "1"}}}});
+    std::fs::write(&file, json!({tbl: [request("b"), request("c")]}).to_string()).unwrap();
+    let report = run("dynamo.batch_write_file", json!({"dynamo": ddb, "path": file, "progress": false}));
+    assert!(report["text"].is_string(), "{report}");
+    assert_eq!(run("dynamo.scan", json!({"dynamo": ddb, "table": tbl, "params": none}))["items"], 5);
+    assert_eq!(run("dynamo.scan_all", json!({"dynamo": ddb, "table": tbl, "params": {"Limit": 2}}))["items"], 5);
+    run("dynamo.delete_item", json!({"dynamo": ddb, "table": tbl, "key": key, "params": none}));
+    assert_eq!(run("dynamo.get_item", json!({"dynamo": ddb, "table": tbl, "key": key, "params": none}))["items"], 0);
+    run("dynamo.delete_table", json!({"dynamo": ddb, "table": tbl}));
+
     // The checks (`check.*`) are made by the solution notebooks (tests/notebooks.rs: every cell of every one runs).
     let not_made: Vec<&str> =
         sourcelab::kernel::declared_call_names().filter(|n| !n.starts_with("check.") && !made.contains(n)).collect();

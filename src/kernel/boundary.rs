@@ -251,6 +251,38 @@ impl<'a> Args<'a> {
         self.str(key)?.parse().map_err(|e: Error| self.bad(key, "an IPv4 block such as 10.0.1.0/24").hint(e.cause()))
     }
 
+    /// A table's keys, capacity and indexes, as the notebook's `TableSpec` sends them.
+    pub fn table_spec(&self, key: &str) -> Result<crate::dynamo::TableSpec> {
+        let bad = |what: String| {
+            Error::new(ErrorKind::Input, format!("call {}", self.call), format!("argument `{key}`: {what}"))
+                .hint("build the table with TableSpec::new(name).hash(…).range(…).capacity(…).gsi(…)")
+        };
+        let v = self.json(key)?;
+        let text = |s: &Value, i: usize| {
+            s[i].as_str().map(str::to_string).ok_or_else(|| bad(format!("{s} needs a text at {i}")))
+        };
+        let number = |s: &Value, i: usize| s[i].as_i64().ok_or_else(|| bad(format!("{s} needs a number at {i}")));
+        let name = v["name"].as_str().ok_or_else(|| bad("no table name".into()))?;
+        let mut spec = crate::dynamo::TableSpec::new(name);
+        for step in v["steps"].as_array().ok_or_else(|| bad("no `steps` list".into()))? {
+            spec = match step[0].as_str() {
+                Some("hash") => spec.hash(&text(step, 1)?, &text(step, 2)?),
+                Some("range") => spec.range(&text(step, 1)?, &text(step, 2)?),
+                Some("capacity") => spec.capacity(number(step, 1)?, number(step, 2)?),
+                Some("gsi") => {
+                    let (h0, h1) = (text(&step[2], 0)?, text(&step[2], 1)?);
+                    let range = match &step[3] {
+                        Value::Null => None,
+                        r => Some((text(r, 0)?, text(r, 1)?)),
+                    };
+                    spec.gsi(&text(step, 1)?, (&h0, &h1), range.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
+                }
+                _ => return Err(bad(format!("unknown step {step}"))),
+            };
+        }
+        Ok(spec)
+    }
+
     /// Rows of SQL values (`[[1, "a"], …]`).
     pub fn sql_rows(&self, key: &str) -> Result<Vec<Vec<crate::sql::SqlValue>>> {
         let rows: Vec<Vec<Value>> = self.get(key, "a list of rows (lists of values)")?;
@@ -387,6 +419,33 @@ macro_rules! reply_as_json {
 }
 
 reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, Vec<u64>, HashMap<String, String>);
+
+impl Reply for Value {
+    fn reply(self) -> Result<Value> {
+        Ok(self)
+    }
+}
+
+impl Reply for Dynamo {
+    fn reply(self) -> Result<Value> {
+        handle(Object::Dynamo(self))
+    }
+}
+
+impl Reply for Response {
+    fn reply(self) -> Result<Value> {
+        let items = self.items.len();
+        let mut v = handle(Object::Response(self.into()))?;
+        v["items"] = items.into();
+        Ok(v)
+    }
+}
+
+impl Reply for BatchReport {
+    fn reply(self) -> Result<Value> {
+        Ok(shown_with(&self))
+    }
+}
 
 impl Reply for DbConfig {
     fn reply(self) -> Result<Value> {

@@ -10,7 +10,6 @@
 use serde_json::{Value, json};
 
 use super::boundary::{Args, Object, Reply, free, get, handle, live, shown, shown_with, table};
-use crate::dynamo::{Dynamo, TableSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{Show, TableExt};
 
@@ -32,43 +31,6 @@ fn lab4_handle(lab: Lab4) -> Result<Value> {
     v["bucket"] = bucket.into();
     v["given_password"] = given.into();
     Ok(v)
-}
-
-fn response(r: dynamo::Response) -> Result<Value> {
-    let items = r.items.len();
-    let mut v = handle(Object::Response(r.into()))?;
-    v["items"] = items.into();
-    Ok(v)
-}
-
-fn table_spec(a: &Args, key: &str) -> Result<TableSpec> {
-    let bad = |what: String| {
-        Error::new(ErrorKind::Input, format!("call {}", a.call), format!("argument `{key}`: {what}"))
-            .hint("build the table with TableSpec::new(name).hash(…).range(…).capacity(…).gsi(…)")
-    };
-    let v = a.json(key)?;
-    let text =
-        |s: &Value, i: usize| s[i].as_str().map(str::to_string).ok_or_else(|| bad(format!("{s} needs a text at {i}")));
-    let number = |s: &Value, i: usize| s[i].as_i64().ok_or_else(|| bad(format!("{s} needs a number at {i}")));
-    let name = v["name"].as_str().ok_or_else(|| bad("no table name".into()))?;
-    let mut spec = TableSpec::new(name);
-    for step in v["steps"].as_array().ok_or_else(|| bad("no `steps` list".into()))? {
-        spec = match step[0].as_str() {
-            Some("hash") => spec.hash(&text(step, 1)?, &text(step, 2)?),
-            Some("range") => spec.range(&text(step, 1)?, &text(step, 2)?),
-            Some("capacity") => spec.capacity(number(step, 1)?, number(step, 2)?),
-            Some("gsi") => {
-                let (h0, h1) = (text(&step[2], 0)?, text(&step[2], 1)?);
-                let range = match &step[3] {
-                    Value::Null => None,
-                    r => Some((text(r, 0)?, text(r, 1)?)),
-                };
-                spec.gsi(&text(step, 1)?, (&h0, &h1), range.as_ref().map(|(a, b)| (a.as_str(), b.as_str())))
-            }
-            _ => return Err(bad(format!("unknown step {step}"))),
-        };
-    }
-    Ok(spec)
 }
 
 /// What a call runs.
@@ -139,37 +101,6 @@ const CALLS: &[(&str, Call)] = &[
     ("dynamo.list_tables_env", |a| Ok(json!(dynamo::list_tables(&*a.env("env")?)?))),
     ("dynamo.data_file", |a| Ok(json!(dynamo::data_file(a.str("name")?)))),
     ("dynamo.file_items", |a| Ok(json!(dynamo::file_items(a.path("path")?)?))),
-    ("dynamo.connect", |a| {
-        let d = Dynamo::connect(&*a.env("env")?)?;
-        handle(Object::Dynamo(d))
-    }),
-    ("dynamo.list_tables", |a| Ok(json!(a.dynamo("dynamo")?.list_tables()?))),
-    ("dynamo.create_table", |a| a.dynamo("dynamo")?.create_table(&table_spec(a, "spec")?)),
-    ("dynamo.describe_table", |a| a.dynamo("dynamo")?.describe_table(a.str("table")?)),
-    ("dynamo.put_item", |a| {
-        response(a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item")?, a.json("params")?)?)
-    }),
-    ("dynamo.get_item", |a| {
-        response(a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key")?, a.json("params")?)?)
-    }),
-    ("dynamo.scan", |a| response(a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params")?)?)),
-    ("dynamo.scan_all", |a| response(a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params")?)?)),
-    ("dynamo.query", |a| response(a.dynamo("dynamo")?.query(a.str("table")?, a.json("params")?)?)),
-    ("dynamo.query_all", |a| response(a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params")?)?)),
-    ("dynamo.update_item", |a| {
-        response(a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key")?, a.json("params")?)?)
-    }),
-    ("dynamo.delete_item", |a| {
-        response(a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key")?, a.json("params")?)?)
-    }),
-    ("dynamo.transact_write", |a| response(a.dynamo("dynamo")?.transact_write(a.json("actions")?, a.str("token")?)?)),
-    ("dynamo.delete_table", |a| a.dynamo("dynamo")?.delete_table(a.str("table")?)),
-    ("dynamo.delete_tables_starting_with", |a| {
-        Ok(json!(a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?))
-    }),
-    ("dynamo.batch_write_file", |a| {
-        Ok(shown_with(&a.dynamo("dynamo")?.batch_write_file(a.path("path")?, a.progress("progress")?)?))
-    }),
     ("dynamo.response", |a| {
         let r = a.response("response")?;
         Ok(match a.str("get")? {

@@ -45,6 +45,8 @@ const DECLARED: &[Declared] = &[
     Declared::Type("src/kinesis.rs", "Reader", "kinesis", &[]),
     // `policies`: the parsed policy documents, for `explain` and the checks; a cell asks `explain` instead.
     Declared::Type("src/iam.rs", "Iam", "iam", &["policies"]),
+    // The builders and the SDK client are for scripts; batch_write takes SDK write requests.
+    Declared::Type("src/dynamo.rs", "Dynamo", "dynamo", &["with_backoff", "with_concurrency", "sdk", "batch_write"]),
     // `config`: a notebook Db keeps its settings from the connect answer.
     Declared::Type("src/sql.rs", "Db", "db", &["config"]),
     // `open`: cells open sessions with `db.session(…)`; `name` and `connection_id` come with the session's handle.
@@ -104,6 +106,7 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "&[&str]" => ("&[&str]", "p", "&a.strings(\"k\")?"),
         "impl AsRef<Path>" => ("impl AsRef<std::path::Path>", "p.as_ref().to_string_lossy()", "a.path(\"k\")?"),
         "&DbConfig" => ("&DbConfig", "p.to_json()", "&a.config(\"k\")?"),
+        "&TableSpec" => ("&TableSpec", "p.to_json()", "&a.table_spec(\"k\")?"),
         "SqlValue" => ("SqlValue", "p.to_json()", "SqlValue::from_json(a.json(\"k\")?)"),
         "&[Vec<SqlValue>]" => (
             "&[Vec<SqlValue>]",
@@ -178,6 +181,10 @@ fn result(ty: &str) -> Option<&'static str> {
         "Credentials" => "Credentials",
         "Decision" => "Decision",
         "Db" => "Db",
+        "Value" => "serde_json::Value",
+        "Dynamo" => "Dynamo",
+        "Response" => "Response",
+        "BatchReport" => "BatchReport",
         "Session" => "Session",
         _ => return None,
     })
@@ -294,8 +301,8 @@ const HEADER: &str = "// Generated from the library's items by src/kernel/declar
 fn notebook_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call, or_report};\nuse crate::config::{DbConfig, EnvFile};\n\
-         use crate::error::Result;\nuse crate::frame::Table;\nuse crate::iam::{Credentials, Decision, Iam};\n\
+        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call, or_report};\nuse crate::config::{DbConfig, EnvFile};\nuse crate::dynamo::{Dynamo, Response, TableSpec};\n\
+         use crate::error::Result;\nuse crate::frame::{BatchReport, Table};\nuse crate::iam::{Credentials, Decision, Iam};\n\
          use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::sql::{Db, Session};\n\
          use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::{Progress, SqlValue};\n",
     );
@@ -353,7 +360,7 @@ fn notebook_file(calls: &[Call]) -> String {
 }
 
 /// What a declared module's functions may name, beside the file's imports.
-const MODULE_IMPORTS: &str = "use crate::dynamo::{Dynamo, Response};\n    use crate::frame::{BatchReport, Passed};\n    \
+const MODULE_IMPORTS: &str = "use crate::frame::Passed;\n    \
                               use crate::lab4::Lab4;\n    use crate::net::Cidr;\n    \
                               use crate::s3::S3;\n";
 

@@ -89,6 +89,30 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
             .reply()
     }),
     ("iam.remove_all", |a| a.iam("iam")?.remove_all(a.str("prefix")?)?.reply()),
+    ("dynamo.connect", |a| crate::prelude::Dynamo::connect(&*a.env("env")?)?.reply()),
+    ("dynamo.list_tables", |a| a.dynamo("dynamo")?.list_tables()?.reply()),
+    ("dynamo.create_table", |a| a.dynamo("dynamo")?.create_table(&a.table_spec("spec")?)?.reply()),
+    ("dynamo.describe_table", |a| a.dynamo("dynamo")?.describe_table(a.str("table")?)?.reply()),
+    ("dynamo.put_item", |a| a.dynamo("dynamo")?.put_item(a.str("table")?, a.json("item")?, a.json("params")?)?.reply()),
+    ("dynamo.get_item", |a| a.dynamo("dynamo")?.get_item(a.str("table")?, a.json("key")?, a.json("params")?)?.reply()),
+    ("dynamo.scan", |a| a.dynamo("dynamo")?.scan(a.str("table")?, a.json("params")?)?.reply()),
+    ("dynamo.scan_all", |a| a.dynamo("dynamo")?.scan_all(a.str("table")?, a.json("params")?)?.reply()),
+    ("dynamo.query", |a| a.dynamo("dynamo")?.query(a.str("table")?, a.json("params")?)?.reply()),
+    ("dynamo.query_all", |a| a.dynamo("dynamo")?.query_all(a.str("table")?, a.json("params")?)?.reply()),
+    ("dynamo.update_item", |a| {
+        a.dynamo("dynamo")?.update_item(a.str("table")?, a.json("key")?, a.json("params")?)?.reply()
+    }),
+    ("dynamo.delete_item", |a| {
+        a.dynamo("dynamo")?.delete_item(a.str("table")?, a.json("key")?, a.json("params")?)?.reply()
+    }),
+    ("dynamo.transact_write", |a| a.dynamo("dynamo")?.transact_write(a.json("actions")?, a.str("token")?)?.reply()),
+    ("dynamo.delete_table", |a| a.dynamo("dynamo")?.delete_table(a.str("table")?)?.reply()),
+    ("dynamo.delete_tables_starting_with", |a| {
+        a.dynamo("dynamo")?.delete_tables_starting_with(a.str("prefix")?)?.reply()
+    }),
+    ("dynamo.batch_write_file", |a| {
+        a.dynamo("dynamo")?.batch_write_file(a.path("path")?, a.progress("progress")?)?.reply()
+    }),
     ("db.connect", |a| crate::prelude::Db::connect(&a.config("cfg")?)?.reply()),
     ("db.connect_mysql", |a| crate::prelude::Db::connect_mysql(&*a.env("env")?)?.reply()),
     ("db.connect_postgres", |a| crate::prelude::Db::connect_postgres(&*a.env("env")?)?.reply()),

@@ -149,6 +149,12 @@ from_json_reply!(
     std::collections::HashMap<String, String>: "texts by name"
 );
 
+impl FromReply for Value {
+    fn from_reply(v: Value) -> Result<Value> {
+        Ok(v)
+    }
+}
+
 /// The text of a reply (`""` when it is not a string).
 pub(crate) fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()

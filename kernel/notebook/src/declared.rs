@@ -5,8 +5,9 @@ use serde_json::json;
 
 use crate::client::{FromReply, call, or_report};
 use crate::config::{DbConfig, EnvFile};
+use crate::dynamo::{Dynamo, Response, TableSpec};
 use crate::error::Result;
-use crate::frame::Table;
+use crate::frame::{BatchReport, Table};
 use crate::iam::{Credentials, Decision, Iam};
 use crate::kinesis::{Kinesis, Placed, Reader, StartAt};
 use crate::sql::{Db, Session};
@@ -323,6 +324,119 @@ impl Iam {
     }
 }
 
+impl Dynamo {
+    /// A client for the env file's DynamoDB (the local stack's moto, or AWS).
+    pub fn connect(env: &EnvFile) -> Result<Dynamo> {
+        FromReply::from_reply(call("dynamo.connect", json!({"env": env.arg()}))?)
+    }
+
+    /// Every table name, following pagination to the end.
+    pub fn list_tables(&self) -> Result<Vec<String>> {
+        FromReply::from_reply(call("dynamo.list_tables", json!({"dynamo": self.arg()}))?)
+    }
+
+    /// Creates the table and waits (up to 5 minutes) until it is ACTIVE; returns its description as JSON.
+    pub fn create_table(&self, spec: &TableSpec) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("dynamo.create_table", json!({"dynamo": self.arg(), "spec": spec.to_json()}))?)
+    }
+
+    /// The table's description (status, keys, item count, ARN) as JSON.
+    pub fn describe_table(&self, table: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("dynamo.describe_table", json!({"dynamo": self.arg(), "table": table}))?)
+    }
+
+    /// Writes one item (DynamoDB JSON). Takes `ConditionExpression`, `ExpressionAttributeNames`/`Values`,
+    /// `ReturnValues` and `ReturnConsumedCapacity`.
+    pub fn put_item(&self, table: &str, item: &serde_json::Value, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call(
+            "dynamo.put_item",
+            json!({"dynamo": self.arg(), "table": table, "item": item, "params": params}),
+        )?)
+    }
+
+    /// Reads one item by its full key (DynamoDB JSON). Takes `ProjectionExpression`, `ExpressionAttributeNames`,
+    /// `ConsistentRead` and `ReturnConsumedCapacity`. No item is not an error: the response has no items.
+    pub fn get_item(&self, table: &str, key: &serde_json::Value, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call(
+            "dynamo.get_item",
+            json!({"dynamo": self.arg(), "table": table, "key": key, "params": params}),
+        )?)
+    }
+
+    /// One page of a scan: every item (up to 1 MB or `Limit` items), optionally filtered after reading.
+    pub fn scan(&self, table: &str, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call("dynamo.scan", json!({"dynamo": self.arg(), "table": table, "params": params}))?)
+    }
+
+    /// Every page of a scan, following `LastEvaluatedKey` to the end; counts and capacity are summed.
+    pub fn scan_all(&self, table: &str, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call("dynamo.scan_all", json!({"dynamo": self.arg(), "table": table, "params": params}))?)
+    }
+
+    /// One page of a query: the items of one partition key (`KeyConditionExpression`), in sort-key order
+    /// (`ScanIndexForward: false` reverses it).
+    pub fn query(&self, table: &str, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call("dynamo.query", json!({"dynamo": self.arg(), "table": table, "params": params}))?)
+    }
+
+    /// Every page of a query, following `LastEvaluatedKey` to the end.
+    pub fn query_all(&self, table: &str, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call(
+            "dynamo.query_all",
+            json!({"dynamo": self.arg(), "table": table, "params": params}),
+        )?)
+    }
+
+    /// Updates one item by its key: `UpdateExpression` (SET, REMOVE, ADD, DELETE, `list_append`), optional
+    /// `ConditionExpression`, `ExpressionAttributeNames`/`Values`, `ReturnValues`, `ReturnConsumedCapacity`.
+    pub fn update_item(&self, table: &str, key: &serde_json::Value, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call(
+            "dynamo.update_item",
+            json!({"dynamo": self.arg(), "table": table, "key": key, "params": params}),
+        )?)
+    }
+
+    /// Deletes one item by its full key; deleting a missing item succeeds too. Takes the same parameters as put.
+    pub fn delete_item(&self, table: &str, key: &serde_json::Value, params: &serde_json::Value) -> Result<Response> {
+        FromReply::from_reply(call(
+            "dynamo.delete_item",
+            json!({"dynamo": self.arg(), "table": table, "key": key, "params": params}),
+        )?)
+    }
+
+    /// Runs up to 100 writes as one all-or-nothing transaction. `actions` is the course's `TransactItems` list:
+    /// `[{"Put": {"TableName": …, "Item": …}}, {"Update": {"TableName": …, "Key": …, "UpdateExpression": …}},
+    /// {"Delete": {"TableName": …, "Key": …}}]`. The same `token` within 10 minutes does not apply it twice.
+    pub fn transact_write(&self, actions: &serde_json::Value, token: &str) -> Result<Response> {
+        FromReply::from_reply(call(
+            "dynamo.transact_write",
+            json!({"dynamo": self.arg(), "actions": actions, "token": token}),
+        )?)
+    }
+
+    /// Deletes the table and waits until it is gone.
+    pub fn delete_table(&self, table: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("dynamo.delete_table", json!({"dynamo": self.arg(), "table": table}))?)
+    }
+
+    /// Deletes every table whose name starts with `prefix` (so a lab can start clean); returns their names.
+    pub fn delete_tables_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        FromReply::from_reply(call(
+            "dynamo.delete_tables_starting_with",
+            json!({"dynamo": self.arg(), "prefix": prefix}),
+        )?)
+    }
+
+    /// Loads a batch-write file (`{"Table": [{"PutRequest": {"Item": …}}, …]}`, DynamoDB JSON) with
+    /// [`Dynamo::batch_write`].
+    pub fn batch_write_file(&self, path: impl AsRef<std::path::Path>, progress: Progress) -> Result<BatchReport> {
+        FromReply::from_reply(call(
+            "dynamo.batch_write_file",
+            json!({"dynamo": self.arg(), "path": path.as_ref().to_string_lossy(), "progress": progress == Progress::Print}),
+        )?)
+    }
+}
+
 impl Db {
     /// Connects to the database `cfg` describes. One connection is made now, so bad settings fail here with the
     /// server's own reason (refused, timed out, wrong password, unknown database); the pool opens more on demand.
@@ -522,8 +636,7 @@ impl Session {
 /// the generated Rentio data and on the official Sakila dump alike.
 pub mod check {
     use super::*;
-    use crate::dynamo::{Dynamo, Response};
-    use crate::frame::{BatchReport, Passed};
+    use crate::frame::Passed;
     use crate::lab4::Lab4;
     use crate::net::Cidr;
     use crate::s3::S3;

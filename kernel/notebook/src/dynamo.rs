@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::client::{self, Shared, call, id};
+use crate::client::{self, FromReply, Shared, call, id};
 use crate::config::EnvFile;
 use crate::error::Result;
-use crate::frame::{BatchReport, Shown, Table};
-use crate::values::Progress;
+use crate::frame::Table;
 
 /// The names of every table of the env file's DynamoDB.
 pub fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
@@ -78,7 +77,7 @@ impl TableSpec {
         &self.name
     }
 
-    fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         json!({"name": self.name, "steps": self.steps})
     }
 }
@@ -91,11 +90,16 @@ pub struct Response {
     items: usize,
 }
 
-impl Response {
+impl FromReply for Response {
     fn from_reply(v: Value) -> Result<Response> {
-        Ok(Response { h: client::handle(&v)?, items: v["items"].as_u64().unwrap_or(0) as usize })
+        match v["items"].as_u64() {
+            Some(items) => Ok(Response { h: client::handle(&v)?, items: items as usize }),
+            None => Err(client::unexpected("a DynamoDB response", &v)),
+        }
     }
+}
 
+impl Response {
     pub(crate) fn arg(&self) -> Value {
         json!(id(&self.h))
     }
@@ -180,101 +184,15 @@ pub struct Dynamo {
     text: String,
 }
 
-impl Dynamo {
-    fn call(&self, name: &str, mut args: Value) -> Result<Value> {
-        args["dynamo"] = json!(id(&self.h));
-        call(name, args)
-    }
-
-    fn response(&self, name: &str, args: Value) -> Result<Response> {
-        Response::from_reply(self.call(name, args)?)
-    }
-
-    pub(crate) fn arg(&self) -> Value {
-        json!(id(&self.h))
-    }
-
-    /// A client for the env file's DynamoDB (the local stack's moto, or AWS).
-    pub fn connect(env: &EnvFile) -> Result<Dynamo> {
-        let v = call("dynamo.connect", json!({"env": env.arg()}))?;
+impl FromReply for Dynamo {
+    fn from_reply(v: Value) -> Result<Dynamo> {
         Ok(Dynamo { h: client::handle(&v)?, text: client::text(&v["text"]) })
     }
+}
 
-    /// Every table name, following pagination to the end.
-    pub fn list_tables(&self) -> Result<Vec<String>> {
-        Ok(client::strings(&self.call("dynamo.list_tables", json!({}))?))
-    }
-
-    /// Creates the table and waits until it is ACTIVE; its description as JSON.
-    pub fn create_table(&self, spec: &TableSpec) -> Result<Value> {
-        self.call("dynamo.create_table", json!({"spec": spec.to_json()}))
-    }
-
-    /// The table's description (`DescribeTable`) as JSON.
-    pub fn describe_table(&self, table: &str) -> Result<Value> {
-        self.call("dynamo.describe_table", json!({"table": table}))
-    }
-
-    /// `PutItem`: `item` in marshal JSON; `params` adds e.g. `ConditionExpression`, `ReturnValues`.
-    pub fn put_item(&self, table: &str, item: &Value, params: &Value) -> Result<Response> {
-        self.response("dynamo.put_item", json!({"table": table, "item": item, "params": params}))
-    }
-
-    /// `GetItem` by the full key (marshal JSON); `params` adds `ConsistentRead`, `ProjectionExpression`, ….
-    pub fn get_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
-        self.response("dynamo.get_item", json!({"table": table, "key": key, "params": params}))
-    }
-
-    /// One `Scan` page.
-    pub fn scan(&self, table: &str, params: &Value) -> Result<Response> {
-        self.response("dynamo.scan", json!({"table": table, "params": params}))
-    }
-
-    /// Every `Scan` page, following `LastEvaluatedKey` to the end.
-    pub fn scan_all(&self, table: &str, params: &Value) -> Result<Response> {
-        self.response("dynamo.scan_all", json!({"table": table, "params": params}))
-    }
-
-    /// One `Query` page (`KeyConditionExpression` is required).
-    pub fn query(&self, table: &str, params: &Value) -> Result<Response> {
-        self.response("dynamo.query", json!({"table": table, "params": params}))
-    }
-
-    /// Every `Query` page, following `LastEvaluatedKey` to the end.
-    pub fn query_all(&self, table: &str, params: &Value) -> Result<Response> {
-        self.response("dynamo.query_all", json!({"table": table, "params": params}))
-    }
-
-    /// `UpdateItem` on the item with `key`; `params` has the `UpdateExpression` and its values.
-    pub fn update_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
-        self.response("dynamo.update_item", json!({"table": table, "key": key, "params": params}))
-    }
-
-    /// `DeleteItem` by the full key.
-    pub fn delete_item(&self, table: &str, key: &Value, params: &Value) -> Result<Response> {
-        self.response("dynamo.delete_item", json!({"table": table, "key": key, "params": params}))
-    }
-
-    /// `TransactWriteItems`: all actions (`Put`, `Update`, `Delete`, `ConditionCheck`) or none; `token` makes a
-    /// retry of the same transaction harmless.
-    pub fn transact_write(&self, actions: &Value, token: &str) -> Result<Response> {
-        self.response("dynamo.transact_write", json!({"actions": actions, "token": token}))
-    }
-
-    /// Deletes the table; its last description.
-    pub fn delete_table(&self, table: &str) -> Result<Value> {
-        self.call("dynamo.delete_table", json!({"table": table}))
-    }
-
-    /// Deletes every table whose name starts with `prefix`; the names deleted.
-    pub fn delete_tables_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(client::strings(&self.call("dynamo.delete_tables_starting_with", json!({"prefix": prefix}))?))
-    }
-
-    /// Loads a batch-write file in `BatchWriteItem` calls of 25, retrying `UnprocessedItems` and 5xx answers.
-    pub fn batch_write_file(&self, path: impl AsRef<Path>, progress: Progress) -> Result<BatchReport> {
-        let args = json!({"path": path.as_ref().to_string_lossy(), "progress": progress == Progress::Print});
-        Ok(Shown::from_reply(self.call("dynamo.batch_write_file", args)?))
+impl Dynamo {
+    pub(crate) fn arg(&self) -> Value {
+        json!(id(&self.h))
     }
 }
 
