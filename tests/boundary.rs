@@ -220,6 +220,7 @@ fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {
     let handle = |v: &serde_json::Value| v["handle"].as_u64().unwrap();
     let sqs_h = handle(&sourcelab_notebook::client::call("sqs.connect", json!({"env": env_handle(&env)})).unwrap());
     let ddb_h = handle(&sourcelab_notebook::client::call("dynamo.connect", json!({"env": env_handle(&env)})).unwrap());
+    let s3_h = handle(&sourcelab_notebook::client::call("s3.connect", json!({"env": env_handle(&env)})).unwrap());
     let cases = [
         // a number too large for the parameter (u32): once it became 4294967295 seconds
         (
@@ -241,7 +242,7 @@ fn a_wrong_argument_is_an_error_naming_the_call_and_the_argument() {
         // once the port 0
         ("lab4.allow_tcp", json!({"lab": 0, "group": "g", "port": 70000, "source": "0.0.0.0/0"}), "port"),
         // bytes that are not base64: once an empty object
-        ("s3.put_bytes", json!({"s3": 0, "bucket": "b", "key": "k", "bytes": "%%%"}), "bytes"),
+        ("s3.put_bytes", json!({"s3": s3_h, "bucket": "b", "key": "k", "bytes": "%%%"}), "bytes"),
     ];
     for (call, args, argument) in cases {
         let err = sourcelab_notebook::client::call(call, args).unwrap_err();
@@ -443,6 +444,48 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     run("dynamo.delete_item", json!({"dynamo": ddb, "table": tbl, "key": key, "params": none}));
     assert_eq!(run("dynamo.get_item", json!({"dynamo": ddb, "table": tbl, "key": key, "params": none}))["items"], 0);
     run("dynamo.delete_table", json!({"dynamo": ddb, "table": tbl}));
+
+    // S3: a bucket, its objects as files, bytes and JSON, listings, versions, access settings, a policy, CSV.
+    let s3 = run("s3.connect", json!({"env": env_h}));
+    assert!(s3["region"].is_string(), "{s3}");
+    let s3 = h(s3);
+    let b = "t23declared-bucket";
+    run("s3.remove_bucket_if_exists", json!({"s3": s3, "bucket": b}));
+    run("s3.create_bucket", json!({"s3": s3, "bucket": b}));
+    assert!(run("s3.list_buckets", json!({"s3": s3}))["height"].as_u64().unwrap() >= 1);
+    let csv = dir.path().join("r.csv");
+    std::fs::write(&csv, "id,score\n1,4.5\n2,3.0\n").unwrap();
+    let up = json!({"s3": s3, "path": csv, "bucket": b, "key": "in/r.csv"});
+    assert!(run("s3.upload_file", up)["text"].is_string());
+    let back = dir.path().join("back.csv");
+    run("s3.download_file", json!({"s3": s3, "bucket": b, "key": "in/r.csv", "path": back}));
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&csv).unwrap());
+    let bytes = sourcelab_notebook::wire::bytes_to_json(b"\x00\x01raw");
+    run("s3.put_bytes", json!({"s3": s3, "bucket": b, "key": "in/raw.bin", "bytes": bytes}));
+    assert_eq!(run("s3.get_bytes", json!({"s3": s3, "bucket": b, "key": "in/raw.bin"})), bytes);
+    run("s3.put_json", json!({"s3": s3, "bucket": b, "key": "in/v.json", "value": {"n": 1}}));
+    assert_eq!(run("s3.get_json", json!({"s3": s3, "bucket": b, "key": "in/v.json"})), json!({"n": 1}));
+    assert_eq!(run("s3.list", json!({"s3": s3, "bucket": b, "prefix": "in/"}))["height"], 3);
+    assert_eq!(run("s3.list_folder", json!({"s3": s3, "bucket": b, "prefix": ""}))["height"], 1);
+    assert_eq!(run("s3.head", json!({"s3": s3, "bucket": b, "key": "in/raw.bin"}))["size"], 5);
+    run("s3.enable_versioning", json!({"s3": s3, "bucket": b}));
+    assert!(run("s3.delete_object", json!({"s3": s3, "bucket": b, "key": "in/v.json"})).is_string());
+    assert!(run("s3.versions", json!({"s3": s3, "bucket": b, "prefix": "in/v"}))["height"].as_u64().unwrap() >= 2);
+    run("s3.set_public_access_block", json!({"s3": s3, "bucket": b, "block": false}));
+    assert!(run("s3.public_access_block", json!({"s3": s3, "bucket": b})).to_string().contains("false"));
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{b}/in/*")}]});
+    run("s3.put_policy", json!({"s3": s3, "bucket": b, "policy": policy}));
+    assert!(run("s3.get_policy", json!({"s3": s3, "bucket": b})).to_string().contains("s3:GetObject"));
+    run("s3.delete_policy", json!({"s3": s3, "bucket": b}));
+    let url = run("s3.presigned_get", json!({"s3": s3, "bucket": b, "key": "in/r.csv", "seconds": 60}));
+    assert!(url.as_str().unwrap().contains("X-Amz-Signature"), "{url}");
+    assert_eq!(run("s3.read_csv", json!({"s3": s3, "bucket": b, "key": "in/r.csv"}))["height"], 2);
+    let sql = "SELECT id FROM s3object WHERE score > 4";
+    assert_eq!(run("s3.query_csv", json!({"s3": s3, "bucket": b, "key": "in/r.csv", "sql": sql}))["height"], 1);
+    assert_eq!(run("s3.incomplete_uploads", json!({"s3": s3, "bucket": b})), json!([]));
+    assert!(run("s3.delete_bucket", json!({"s3": s3, "bucket": b}))["text"].is_string());
+    assert_eq!(run("s3.remove_bucket_if_exists", json!({"s3": s3, "bucket": b})), serde_json::Value::Null);
 
     // The checks (`check.*`) are made by the solution notebooks (tests/notebooks.rs: every cell of every one runs).
     let not_made: Vec<&str> =

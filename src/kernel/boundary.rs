@@ -420,6 +420,46 @@ macro_rules! reply_as_json {
 
 reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, Vec<u64>, HashMap<String, String>);
 
+impl<T: Reply> Reply for Option<T> {
+    fn reply(self) -> Result<Value> {
+        self.map_or(Ok(Value::Null), Reply::reply)
+    }
+}
+
+impl Reply for Vec<u8> {
+    fn reply(self) -> Result<Value> {
+        Ok(sourcelab_notebook::wire::bytes_to_json(&self))
+    }
+}
+
+impl Reply for S3 {
+    fn reply(self) -> Result<Value> {
+        let region = self.region().to_string();
+        let mut v = handle(Object::S3(self))?;
+        v["region"] = region.into();
+        Ok(v)
+    }
+}
+
+impl Reply for crate::s3::Transfer {
+    fn reply(self) -> Result<Value> {
+        Ok(shown(&self))
+    }
+}
+
+impl Reply for crate::s3::Emptied {
+    fn reply(self) -> Result<Value> {
+        Ok(shown(&self))
+    }
+}
+
+impl Reply for crate::s3::ObjectInfo {
+    fn reply(self) -> Result<Value> {
+        serde_json::to_value(self)
+            .map_err(|e| Error::new(ErrorKind::Setup, "answer an object's metadata", e.to_string()))
+    }
+}
+
 impl Reply for Value {
     fn reply(self) -> Result<Value> {
         Ok(self)

@@ -14,7 +14,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{Show, TableExt};
 
 use crate::lab4::Lab4;
-use crate::s3::S3;
 use crate::sql::SqlValue;
 use crate::{acid, config, doctor, dynamo, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3};
 
@@ -121,51 +120,6 @@ const CALLS: &[(&str, Call)] = &[
     ("s3.data_file", |a| Ok(json!(s3::data_file(a.str("path")?)))),
     ("s3.read_csv_file", |a| table(s3::read_csv_file(a.path("path")?)?)),
     ("s3.query_frame", |a| table(s3::query_frame(&a.frame("frame")?, a.str("sql")?)?)),
-    ("s3.connect", |a| {
-        let s3 = S3::connect(&*a.env("env")?)?;
-        let region = s3.region().to_string();
-        let mut v = handle(Object::S3(s3))?;
-        v["region"] = region.into();
-        Ok(v)
-    }),
-    ("s3.list_buckets", |a| table(a.s3("s3")?.list_buckets()?)),
-    ("s3.create_bucket", |a| Ok(json!(a.s3("s3")?.create_bucket(a.str("bucket")?)?))),
-    ("s3.upload_file", |a| Ok(shown(&a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?))),
-    ("s3.download_file", |a| {
-        Ok(shown(&a.s3("s3")?.download_file(a.str("bucket")?, a.str("key")?, a.path("path")?)?))
-    }),
-    ("s3.put_bytes", |a| {
-        let bytes = a.bytes("bytes")?;
-        Ok(json!(a.s3("s3")?.put_bytes(a.str("bucket")?, a.str("key")?, bytes)?))
-    }),
-    ("s3.get_bytes", |a| {
-        Ok(sourcelab_notebook::wire::bytes_to_json(&a.s3("s3")?.get_bytes(a.str("bucket")?, a.str("key")?)?))
-    }),
-    ("s3.put_json", |a| Ok(json!(a.s3("s3")?.put_json(a.str("bucket")?, a.str("key")?, a.json("value")?)?))),
-    ("s3.get_json", |a| a.s3("s3")?.get_json(a.str("bucket")?, a.str("key")?)),
-    ("s3.list", |a| table(a.s3("s3")?.list(a.str("bucket")?, a.str("prefix")?)?)),
-    ("s3.list_folder", |a| table(a.s3("s3")?.list_folder(a.str("bucket")?, a.str("prefix")?)?)),
-    ("s3.head", |a| Ok(serde_json::to_value(a.s3("s3")?.head(a.str("bucket")?, a.str("key")?)?).unwrap_or_default())),
-    ("s3.enable_versioning", |a| Ok(json!(a.s3("s3")?.enable_versioning(a.str("bucket")?)?))),
-    ("s3.versions", |a| table(a.s3("s3")?.versions(a.str("bucket")?, a.str("prefix")?)?)),
-    ("s3.delete_object", |a| Ok(json!(a.s3("s3")?.delete_object(a.str("bucket")?, a.str("key")?)?))),
-    ("s3.public_access_block", |a| a.s3("s3")?.public_access_block(a.str("bucket")?)),
-    ("s3.set_public_access_block", |a| a.s3("s3")?.set_public_access_block(a.str("bucket")?, a.bool("block")?)),
-    ("s3.put_policy", |a| Ok(json!(a.s3("s3")?.put_policy(a.str("bucket")?, a.json("policy")?)?))),
-    ("s3.get_policy", |a| a.s3("s3")?.get_policy(a.str("bucket")?)),
-    ("s3.delete_policy", |a| Ok(json!(a.s3("s3")?.delete_policy(a.str("bucket")?)?))),
-    ("s3.presigned_get", |a| {
-        Ok(json!(a.s3("s3")?.presigned_get(a.str("bucket")?, a.str("key")?, a.u64("seconds")?)?))
-    }),
-    ("s3.delete_bucket", |a| Ok(shown(&a.s3("s3")?.delete_bucket(a.str("bucket")?)?))),
-    ("s3.read_csv", |a| table(a.s3("s3")?.read_csv(a.str("bucket")?, a.str("key")?)?)),
-    ("s3.query_csv", |a| table(a.s3("s3")?.query_csv(a.str("bucket")?, a.str("key")?, a.str("sql")?)?)),
-    ("s3.remove_bucket_if_exists", |a| {
-        Ok(match a.s3("s3")?.remove_bucket_if_exists(a.str("bucket")?)? {
-            Some(emptied) => shown(&emptied),
-            None => Value::Null,
-        })
-    }),
     ("marshal.to_marshal", |a| marshal::to_marshal(a.json("value")?)),
     ("marshal.to_plain", |a| marshal::to_plain(a.json("value")?)),
     ("marshal.to_plain_canonical", |a| marshal::to_plain_canonical(a.json("value")?)),

@@ -45,6 +45,8 @@ const DECLARED: &[Declared] = &[
     Declared::Type("src/kinesis.rs", "Reader", "kinesis", &[]),
     // `policies`: the parsed policy documents, for `explain` and the checks; a cell asks `explain` instead.
     Declared::Type("src/iam.rs", "Iam", "iam", &["policies"]),
+    // The transfer settings and the SDK client are for scripts; the region comes with the connect answer.
+    Declared::Type("src/s3.rs", "S3", "s3", &["with_parts", "with_ranged_downloads", "with_progress", "sdk", "region"]),
     // The builders and the SDK client are for scripts; batch_write takes SDK write requests.
     Declared::Type("src/dynamo.rs", "Dynamo", "dynamo", &["with_backoff", "with_concurrency", "sdk", "batch_write"]),
     // `config`: a notebook Db keeps its settings from the connect answer.
@@ -97,61 +99,63 @@ fn unqualified(ty: &str) -> String {
 /// and the library's expression that reads key `k` back.
 fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
     Some(match ty {
-        "&str" => ("&str", "p", "a.str(\"k\")?"),
-        "u32" => ("u32", "p", "a.u32(\"k\")?"),
-        "u64" => ("u64", "p", "a.u64(\"k\")?"),
-        "usize" => ("usize", "p", "a.get::<usize>(\"k\", \"a whole number\")?"),
-        "&[String]" => ("&[String]", "p", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),
-        "&[u64]" => ("&[u64]", "p", "&a.counts(\"k\")?"),
-        "&[&str]" => ("&[&str]", "p", "&a.strings(\"k\")?"),
-        "impl AsRef<Path>" => ("impl AsRef<std::path::Path>", "p.as_ref().to_string_lossy()", "a.path(\"k\")?"),
-        "&DbConfig" => ("&DbConfig", "p.to_json()", "&a.config(\"k\")?"),
-        "&TableSpec" => ("&TableSpec", "p.to_json()", "&a.table_spec(\"k\")?"),
-        "SqlValue" => ("SqlValue", "p.to_json()", "SqlValue::from_json(a.json(\"k\")?)"),
+        "&str" => ("&str", "$", "a.str(\"k\")?"),
+        "u32" => ("u32", "$", "a.u32(\"k\")?"),
+        "u64" => ("u64", "$", "a.u64(\"k\")?"),
+        "usize" => ("usize", "$", "a.get::<usize>(\"k\", \"a whole number\")?"),
+        "&[String]" => ("&[String]", "$", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),
+        "&[u64]" => ("&[u64]", "$", "&a.counts(\"k\")?"),
+        "bool" => ("bool", "$", "a.bool(\"k\")?"),
+        "Vec<u8>" => ("Vec<u8>", "crate::wire::bytes_to_json(&$)", "a.bytes(\"k\")?"),
+        "&[&str]" => ("&[&str]", "$", "&a.strings(\"k\")?"),
+        "impl AsRef<Path>" => ("impl AsRef<std::path::Path>", "$.as_ref().to_string_lossy()", "a.path(\"k\")?"),
+        "&DbConfig" => ("&DbConfig", "$.to_json()", "&a.config(\"k\")?"),
+        "&TableSpec" => ("&TableSpec", "$.to_json()", "&a.table_spec(\"k\")?"),
+        "SqlValue" => ("SqlValue", "$.to_json()", "SqlValue::from_json(a.json(\"k\")?)"),
         "&[Vec<SqlValue>]" => (
             "&[Vec<SqlValue>]",
-            "p.iter().map(|r| r.iter().map(SqlValue::to_json).collect::<Vec<_>>()).collect::<Vec<_>>()",
+            "$.iter().map(|r| r.iter().map(SqlValue::to_json).collect::<Vec<_>>()).collect::<Vec<_>>()",
             "&a.sql_rows(\"k\")?",
         ),
         "&[(&str, SqlValue)]" => (
             "&[(&str, SqlValue)]",
-            "p.iter().map(|(c, v)| json!([c, v.to_json()])).collect::<Vec<_>>()",
+            "$.iter().map(|(c, v)| json!([c, v.to_json()])).collect::<Vec<_>>()",
             "&a.sql_pairs(\"k\")?.iter().map(|(c, v)| (c.as_str(), v.clone())).collect::<Vec<_>>()",
         ),
         "&[&Session]" => (
             "&[&Session]",
-            "p.iter().map(|s| s.arg()).collect::<Vec<_>>()",
+            "$.iter().map(|s| s.arg()).collect::<Vec<_>>()",
             "&a.sessions(\"k\")?.iter().collect::<Vec<_>>()",
         ),
         "&[(&str, &str, &str)]" => (
             "&[(&str, &str, &str)]",
-            "p.iter().map(|(a, b, c)| [*a, *b, *c]).collect::<Vec<_>>()",
+            "$.iter().map(|(a, b, c)| [*a, *b, *c]).collect::<Vec<_>>()",
             "&a.text_triples(\"k\")?.iter().map(|(x, y, z)| (x.as_str(), y.as_str(), z.as_str())).collect::<Vec<_>>()",
         ),
         "Option<&Credentials>" => {
-            ("Option<&Credentials>", "p.map(Credentials::arg)", "a.optional_credentials(\"k\")?.as_deref()")
+            ("Option<&Credentials>", "$.map(Credentials::arg)", "a.optional_credentials(\"k\")?.as_deref()")
         }
-        "&Value" => ("&serde_json::Value", "p", "a.json(\"k\")?"),
-        "Progress" => ("Progress", "p == Progress::Print", "a.progress(\"k\")?"),
-        "StartAt" => ("StartAt", "p.to_json()", "a.start_at(\"k\")?"),
-        "&Cidr" => ("&Cidr", "p.to_string()", "&a.cidr(\"k\")?"),
+        "&Value" => ("&serde_json::Value", "$", "a.json(\"k\")?"),
+        "Progress" => ("Progress", "$ == Progress::Print", "a.progress(\"k\")?"),
+        "StartAt" => ("StartAt", "$.to_json()", "a.start_at(\"k\")?"),
+        "&Cidr" => ("&Cidr", "$.to_string()", "&a.cidr(\"k\")?"),
         "&[BatchReport]" => {
-            ("&[BatchReport]", "p.iter().map(BatchReport::data).collect::<Vec<_>>()", "&a.batch_reports(\"k\")?")
+            ("&[BatchReport]", "$.iter().map(BatchReport::data).collect::<Vec<_>>()", "&a.batch_reports(\"k\")?")
         }
         // Kept values cross as their handles.
-        "&EnvFile" => ("&EnvFile", "p.arg()", "&*a.env(\"k\")?"),
-        "&DataFrame" => ("&Table", "p.arg()", "&a.frame(\"k\")?"),
-        "&Db" => ("&Db", "p.arg()", "&a.db(\"k\")?"),
-        "&Session" => ("&Session", "p.arg()", "&a.session(\"k\")?"),
-        "&Dynamo" => ("&Dynamo", "p.arg()", "&a.dynamo(\"k\")?"),
-        "&Response" => ("&Response", "p.arg()", "&*a.response(\"k\")?"),
-        "&S3" => ("&S3", "p.arg()", "&a.s3(\"k\")?"),
-        "&Iam" => ("&Iam", "p.arg()", "&a.iam(\"k\")?"),
-        "&Credentials" => ("&Credentials", "p.arg()", "&*a.credentials(\"k\")?"),
-        "&Lab4" => ("&Lab4", "p.arg()", "&a.lab4(\"k\")?"),
-        "&Sqs" => ("&Sqs", "p.arg()", "&a.sqs(\"k\")?"),
-        "&Messages" => ("&Messages", "p.arg()", "&*a.messages(\"k\")?"),
-        "&Kinesis" => ("&Kinesis", "p.arg()", "&a.kinesis(\"k\")?"),
+        "&EnvFile" => ("&EnvFile", "$.arg()", "&*a.env(\"k\")?"),
+        "&DataFrame" => ("&Table", "$.arg()", "&a.frame(\"k\")?"),
+        "&Db" => ("&Db", "$.arg()", "&a.db(\"k\")?"),
+        "&Session" => ("&Session", "$.arg()", "&a.session(\"k\")?"),
+        "&Dynamo" => ("&Dynamo", "$.arg()", "&a.dynamo(\"k\")?"),
+        "&Response" => ("&Response", "$.arg()", "&*a.response(\"k\")?"),
+        "&S3" => ("&S3", "$.arg()", "&a.s3(\"k\")?"),
+        "&Iam" => ("&Iam", "$.arg()", "&a.iam(\"k\")?"),
+        "&Credentials" => ("&Credentials", "$.arg()", "&*a.credentials(\"k\")?"),
+        "&Lab4" => ("&Lab4", "$.arg()", "&a.lab4(\"k\")?"),
+        "&Sqs" => ("&Sqs", "$.arg()", "&a.sqs(\"k\")?"),
+        "&Messages" => ("&Messages", "$.arg()", "&*a.messages(\"k\")?"),
+        "&Kinesis" => ("&Kinesis", "$.arg()", "&a.kinesis(\"k\")?"),
         _ => return None,
     })
 }
@@ -181,6 +185,14 @@ fn result(ty: &str) -> Option<&'static str> {
         "Credentials" => "Credentials",
         "Decision" => "Decision",
         "Db" => "Db",
+        "S3" => "S3",
+        "Transfer" => "Transfer",
+        "Emptied" => "Emptied",
+        "Option<Emptied>" => "Option<Emptied>",
+        "Option<String>" => "Option<String>",
+        "Vec<u8>" => "Vec<u8>",
+        // The library's ObjectInfo fields, as JSON (a notebook type of its own is still to come).
+        "ObjectInfo" => "serde_json::Value",
         "Value" => "serde_json::Value",
         "Dynamo" => "Dynamo",
         "Response" => "Response",
@@ -302,8 +314,8 @@ fn notebook_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
         "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call, or_report};\nuse crate::config::{DbConfig, EnvFile};\nuse crate::dynamo::{Dynamo, Response, TableSpec};\n\
-         use crate::error::Result;\nuse crate::frame::{BatchReport, Table};\nuse crate::iam::{Credentials, Decision, Iam};\n\
-         use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::sql::{Db, Session};\n\
+         use crate::error::Result;\nuse crate::frame::{BatchReport, Emptied, Table, Transfer};\nuse crate::iam::{Credentials, Decision, Iam};\n\
+         use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::s3::S3;\nuse crate::sql::{Db, Session};\n\
          use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::{Progress, SqlValue};\n",
     );
     let mut current: Option<&Owner> = None;
@@ -340,7 +352,7 @@ fn notebook_file(calls: &[Call]) -> String {
         for (name, ty) in &c.params {
             let (nb_ty, send, _) = argument(ty).unwrap_or_default();
             sig.push(format!("{name}: {nb_ty}"));
-            json.push(format!("\"{name}\": {}", send.replacen('p', name, 1)));
+            json.push(format!("\"{name}\": {}", send.replace('$', name)));
         }
         let ret = result(&c.result).unwrap_or_default();
         let answer = format!("call(\"{}\", json!({{{}}}))", c.name, json.join(", "));
@@ -361,8 +373,7 @@ fn notebook_file(calls: &[Call]) -> String {
 
 /// What a declared module's functions may name, beside the file's imports.
 const MODULE_IMPORTS: &str = "use crate::frame::Passed;\n    \
-                              use crate::lab4::Lab4;\n    use crate::net::Cidr;\n    \
-                              use crate::s3::S3;\n";
+                              use crate::lab4::Lab4;\n    use crate::net::Cidr;\n";
 
 /// The library's file: each call read, run and answered.
 fn library_file(calls: &[Call]) -> String {

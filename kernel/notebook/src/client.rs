@@ -149,6 +149,18 @@ from_json_reply!(
     std::collections::HashMap<String, String>: "texts by name"
 );
 
+impl<T: FromReply> FromReply for Option<T> {
+    fn from_reply(v: Value) -> Result<Option<T>> {
+        if v.is_null() { Ok(None) } else { T::from_reply(v).map(Some) }
+    }
+}
+
+impl FromReply for Vec<u8> {
+    fn from_reply(v: Value) -> Result<Vec<u8>> {
+        crate::wire::bytes_from_json(&v)
+    }
+}
+
 impl FromReply for Value {
     fn from_reply(v: Value) -> Result<Value> {
         Ok(v)

@@ -7,9 +7,10 @@ use crate::client::{FromReply, call, or_report};
 use crate::config::{DbConfig, EnvFile};
 use crate::dynamo::{Dynamo, Response, TableSpec};
 use crate::error::Result;
-use crate::frame::{BatchReport, Table};
+use crate::frame::{BatchReport, Emptied, Table, Transfer};
 use crate::iam::{Credentials, Decision, Iam};
 use crate::kinesis::{Kinesis, Placed, Reader, StartAt};
+use crate::s3::S3;
 use crate::sql::{Db, Session};
 use crate::sqs::{Counts, Messages, Sqs};
 use crate::values::{Progress, SqlValue};
@@ -321,6 +322,166 @@ impl Iam {
     /// name starts with `prefix`; what it removed.
     pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
         FromReply::from_reply(call("iam.remove_all", json!({"iam": self.arg(), "prefix": prefix}))?)
+    }
+}
+
+impl S3 {
+    /// A client for the env file's S3 (the local stack's moto, or AWS).
+    pub fn connect(env: &EnvFile) -> Result<S3> {
+        FromReply::from_reply(call("s3.connect", json!({"env": env.arg()}))?)
+    }
+
+    /// Every bucket of the account, as a DataFrame (`name`, `created`).
+    pub fn list_buckets(&self) -> Result<Table> {
+        FromReply::from_reply(call("s3.list_buckets", json!({"s3": self.arg()}))?)
+    }
+
+    /// Creates a bucket in this connection's region (`us-east-1` takes no location constraint).
+    pub fn create_bucket(&self, bucket: &str) -> Result<String> {
+        FromReply::from_reply(call("s3.create_bucket", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// Uploads a local file to `bucket`/`key`: one request up to 8 MiB, in parts (10 at a time) above.
+    pub fn upload_file(&self, path: impl AsRef<std::path::Path>, bucket: &str, key: &str) -> Result<Transfer> {
+        FromReply::from_reply(call(
+            "s3.upload_file",
+            json!({"s3": self.arg(), "path": path.as_ref().to_string_lossy(), "bucket": bucket, "key": key}),
+        )?)
+    }
+
+    /// Downloads `bucket`/`key` to a local file, in ranges (10 at a time) above 8 MiB — or in one stream from a server
+    /// on this machine, see [`S3::with_ranged_downloads`]. The bytes go to a temporary file beside the target,
+    /// renamed into place when complete; on failure nothing is left behind.
+    pub fn download_file(&self, bucket: &str, key: &str, path: impl AsRef<std::path::Path>) -> Result<Transfer> {
+        FromReply::from_reply(call(
+            "s3.download_file",
+            json!({"s3": self.arg(), "bucket": bucket, "key": key, "path": path.as_ref().to_string_lossy()}),
+        )?)
+    }
+
+    /// Stores bytes under `bucket`/`key`.
+    pub fn put_bytes(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<Option<String>> {
+        FromReply::from_reply(call(
+            "s3.put_bytes",
+            json!({"s3": self.arg(), "bucket": bucket, "key": key, "bytes": crate::wire::bytes_to_json(&bytes)}),
+        )?)
+    }
+
+    /// The bytes of `bucket`/`key`.
+    pub fn get_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
+        FromReply::from_reply(call("s3.get_bytes", json!({"s3": self.arg(), "bucket": bucket, "key": key}))?)
+    }
+
+    /// Stores a JSON value (pretty-printed) under `bucket`/`key`.
+    pub fn put_json(&self, bucket: &str, key: &str, value: &serde_json::Value) -> Result<Option<String>> {
+        FromReply::from_reply(call(
+            "s3.put_json",
+            json!({"s3": self.arg(), "bucket": bucket, "key": key, "value": value}),
+        )?)
+    }
+
+    /// The JSON value stored under `bucket`/`key`.
+    pub fn get_json(&self, bucket: &str, key: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("s3.get_json", json!({"s3": self.arg(), "bucket": bucket, "key": key}))?)
+    }
+
+    /// The objects whose keys start with `prefix`, every page: `key`, `size`, `modified`.
+    pub fn list(&self, bucket: &str, prefix: &str) -> Result<Table> {
+        FromReply::from_reply(call("s3.list", json!({"s3": self.arg(), "bucket": bucket, "prefix": prefix}))?)
+    }
+
+    /// One level of a "folder": the common prefixes under `prefix` (as `folder` rows, like the console's
+    /// folders) and the objects directly in it, every page: `key`, `kind`, `size`, `modified`.
+    pub fn list_folder(&self, bucket: &str, prefix: &str) -> Result<Table> {
+        FromReply::from_reply(call("s3.list_folder", json!({"s3": self.arg(), "bucket": bucket, "prefix": prefix}))?)
+    }
+
+    /// The object's metadata, without its bytes.
+    pub fn head(&self, bucket: &str, key: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("s3.head", json!({"s3": self.arg(), "bucket": bucket, "key": key}))?)
+    }
+
+    /// Turns versioning on: from now on an upload to an existing key keeps the older bytes as a version.
+    pub fn enable_versioning(&self, bucket: &str) -> Result<String> {
+        FromReply::from_reply(call("s3.enable_versioning", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// Every version and delete marker under `prefix`, every page: `key`, `version_id`, `is_latest`,
+    /// `delete_marker`, `size`, `modified` (newest first per key, as S3 lists them).
+    pub fn versions(&self, bucket: &str, prefix: &str) -> Result<Table> {
+        FromReply::from_reply(call("s3.versions", json!({"s3": self.arg(), "bucket": bucket, "prefix": prefix}))?)
+    }
+
+    /// Deletes the object (in a versioned bucket: adds a delete marker, the versions stay).
+    pub fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<String>> {
+        FromReply::from_reply(call("s3.delete_object", json!({"s3": self.arg(), "bucket": bucket, "key": key}))?)
+    }
+
+    /// The bucket's public access block settings as JSON (all four `true` when none were set: S3's default).
+    pub fn public_access_block(&self, bucket: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("s3.public_access_block", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// Sets all four public access block settings to `block` (false lets a bucket policy make objects public).
+    pub fn set_public_access_block(&self, bucket: &str, block: bool) -> Result<serde_json::Value> {
+        FromReply::from_reply(call(
+            "s3.set_public_access_block",
+            json!({"s3": self.arg(), "bucket": bucket, "block": block}),
+        )?)
+    }
+
+    /// Attaches a bucket policy (checked first, see [`check_policy`]).
+    pub fn put_policy(&self, bucket: &str, policy: &serde_json::Value) -> Result<()> {
+        FromReply::from_reply(call("s3.put_policy", json!({"s3": self.arg(), "bucket": bucket, "policy": policy}))?)
+    }
+
+    /// The bucket's policy as JSON.
+    pub fn get_policy(&self, bucket: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("s3.get_policy", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// Removes the bucket's policy.
+    pub fn delete_policy(&self, bucket: &str) -> Result<()> {
+        FromReply::from_reply(call("s3.delete_policy", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// A URL that lets anyone GET the object for `seconds`, signed with this connection's credentials.
+    pub fn presigned_get(&self, bucket: &str, key: &str, seconds: u64) -> Result<String> {
+        FromReply::from_reply(call(
+            "s3.presigned_get",
+            json!({"s3": self.arg(), "bucket": bucket, "key": key, "seconds": seconds}),
+        )?)
+    }
+
+    /// Deletes every object version and delete marker, then the bucket itself.
+    pub fn delete_bucket(&self, bucket: &str) -> Result<Emptied> {
+        FromReply::from_reply(call("s3.delete_bucket", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// A CSV object as a DataFrame (header row, types inferred from the data).
+    pub fn read_csv(&self, bucket: &str, key: &str) -> Result<Table> {
+        FromReply::from_reply(call("s3.read_csv", json!({"s3": self.arg(), "bucket": bucket, "key": key}))?)
+    }
+
+    /// Runs SQL over a CSV object, here and now with polars (the table is called `s3object`, as in S3 Select):
+    /// `SELECT * FROM s3object s WHERE s."productline" = 'Trains' LIMIT 20`.
+    pub fn query_csv(&self, bucket: &str, key: &str, sql: &str) -> Result<Table> {
+        FromReply::from_reply(call(
+            "s3.query_csv",
+            json!({"s3": self.arg(), "bucket": bucket, "key": key, "sql": sql}),
+        )?)
+    }
+
+    /// The multipart uploads of `bucket` that were started and neither completed nor aborted, as
+    /// `key (upload id)`: S3 keeps (and bills) their parts until someone aborts them. [`S3::upload_file`] aborts
+    /// its own when it cannot finish, so after it this is empty.
+    pub fn incomplete_uploads(&self, bucket: &str) -> Result<Vec<String>> {
+        FromReply::from_reply(call("s3.incomplete_uploads", json!({"s3": self.arg(), "bucket": bucket}))?)
+    }
+
+    /// Deletes the bucket as [`S3::delete_bucket`] does, if it exists (so a lab can start clean).
+    pub fn remove_bucket_if_exists(&self, bucket: &str) -> Result<Option<Emptied>> {
+        FromReply::from_reply(call("s3.remove_bucket_if_exists", json!({"s3": self.arg(), "bucket": bucket}))?)
     }
 }
 
@@ -639,7 +800,6 @@ pub mod check {
     use crate::frame::Passed;
     use crate::lab4::Lab4;
     use crate::net::Cidr;
-    use crate::s3::S3;
 
     /// Exercise 1: `category_copy` exists with `category_id` (integer), `name` (VARCHAR(25)), `last_update` (TIMESTAMP).
     pub fn lab1_ex1(db: &Db) -> Result<Passed> {
