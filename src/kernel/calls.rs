@@ -1,11 +1,13 @@
 //! Every call the notebook crate makes, by name: each one reads its arguments, runs the library's helper of the
 //! same name and answers JSON (a kept value's handle, a table, a shown value, or plain data).
 //!
-//! The calls of the types in [`super::declare`]'s list (SQS, Kinesis) are generated from the library's items
-//! ([`super::declared`]); the rest are written here, one table ([`names`] lists both). `tests/boundary.rs` calls
-//! every one with its arguments missing (each must answer an error naming the call and the argument), the
-//! notebooks and the other boundary tests call them as cells do, and `tests/scripts.rs` checks that each
-//! notebook's cells mean the same against the library.
+//! The calls of the library items in `declare.rs`'s list (the methods of Sqs, Kinesis, Reader, Iam, Db,
+//! Session, Dynamo and S3; the exercise checks) are generated from those items ([`super::declared`]); the rest
+//! (the course's scenarios, logs, charts, free functions) are written here, one table ([`names`] lists both).
+//! `tests/boundary.rs` calls every one with its arguments missing (each must answer an error naming the call and
+//! the argument) and every declared one with valid arguments and with a wrong one; the notebooks and the other
+//! boundary tests call them as cells do, and `tests/scripts.rs` checks that each notebook's cells mean the same
+//! against the library.
 
 use serde_json::{Value, json};
 

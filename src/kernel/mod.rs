@@ -41,7 +41,7 @@ mod jupyter;
 pub(crate) mod magic;
 pub use calls::names as call_names;
 
-/// The names of the calls generated from the library's items ([`declare`]): `tests/boundary.rs` makes each one.
+/// The names of the calls generated from the library's items (`src/kernel/declare.rs`): `tests/boundary.rs` makes each one.
 pub fn declared_call_names() -> impl Iterator<Item = &'static str> {
     declared::DECLARED.iter().map(|(name, _)| *name)
 }
