@@ -151,6 +151,25 @@ impl Api {
         self.modules.entry(module.to_string()).or_default().push(item);
     }
 
+    /// The public item called `name` that a completion's code (`query(sql)`) means: several types have a `query`
+    /// (Db's takes `sql`, Dynamo's `table, params`), so the one whose parameter names are the code's, types in
+    /// name order; any item of that name otherwise.
+    fn named_like(&self, name: &str, code: &str) -> Option<&Item> {
+        let params = |text: &str| -> Option<Vec<String>> {
+            let inner = text.split_once('(')?.1.split_once(')')?.0;
+            let names = inner.split(',').map(|p| p.split(':').next().unwrap_or_default().trim().to_string());
+            Some(names.filter(|n| !n.is_empty() && n != "&self" && n != "self" && n != "&mut self").collect())
+        };
+        let wanted = params(code);
+        let mut types: Vec<(&String, &Vec<Item>)> = self.types.iter().collect();
+        types.sort_by_key(|(ty, _)| *ty);
+        let same = types
+            .into_iter()
+            .flat_map(|(_, items)| items)
+            .find(|i| i.name == name && wanted.is_some() && params(&i.signature) == wanted);
+        same.or_else(|| self.by_name.get(name))
+    }
+
     /// The public items a path names: `dynamo`, `sourcelab_notebook::dynamo`, `Db`; `None` when the path is not
     /// one of the notebook crate's modules or types.
     fn members_of(&self, path: &str) -> Option<&[Item]> {
@@ -282,7 +301,7 @@ pub(crate) fn refine(api: &Api, code: &str, found: &Completions) -> Reply {
                 Some(item) => Some(item),
                 None => continue,
             },
-            None => api.by_name.get(&name),
+            None => api.named_like(&name, &c.code),
         };
         if !seen.insert(text.clone()) {
             continue;
