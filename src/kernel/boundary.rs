@@ -418,6 +418,19 @@ macro_rules! reply_as_json {
     )*};
 }
 
+/// A client kept in the library, answered as its handle and text.
+macro_rules! reply_as_handle {
+    ($($ty:ident),*) => {$(
+        impl Reply for $ty {
+            fn reply(self) -> Result<Value> {
+                handle(Object::$ty(self))
+            }
+        }
+    )*};
+}
+
+reply_as_handle!(Dynamo, Iam, Sqs, Kinesis, Reader);
+
 reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, Vec<u64>, HashMap<String, String>);
 
 impl<T: Reply> Reply for Option<T> {
@@ -463,12 +476,6 @@ impl Reply for crate::s3::ObjectInfo {
 impl Reply for Value {
     fn reply(self) -> Result<Value> {
         Ok(self)
-    }
-}
-
-impl Reply for Dynamo {
-    fn reply(self) -> Result<Value> {
-        handle(Object::Dynamo(self))
     }
 }
 
@@ -538,12 +545,6 @@ impl Reply for Credentials {
     }
 }
 
-impl Reply for Iam {
-    fn reply(self) -> Result<Value> {
-        handle(Object::Iam(self))
-    }
-}
-
 impl Reply for crate::iam::Decision {
     fn reply(self) -> Result<Value> {
         Ok(shown_with(&self))
@@ -565,24 +566,6 @@ impl Reply for crate::sqs::Counts {
 impl Reply for crate::kinesis::Placed {
     fn reply(self) -> Result<Value> {
         Ok(json!({"shard": self.shard, "sequence": self.sequence}))
-    }
-}
-
-impl Reply for Sqs {
-    fn reply(self) -> Result<Value> {
-        handle(Object::Sqs(self))
-    }
-}
-
-impl Reply for Kinesis {
-    fn reply(self) -> Result<Value> {
-        handle(Object::Kinesis(self))
-    }
-}
-
-impl Reply for Reader {
-    fn reply(self) -> Result<Value> {
-        handle(Object::Reader(self))
     }
 }
 

@@ -1,13 +1,13 @@
 //! One declaration per call: the library's own items are the declarations, and both sides of the notebook
 //! boundary are generated from them.
 //!
-//! For every type in [`DECLARED`], each `pub fn` of its `impl` blocks in the library is a call: its name, its
-//! typed arguments, its result and its doc comment are read from the library's source, and two files are written
-//! from them:
+//! For every type in [`DECLARED`], each `pub fn` of its `impl` blocks in the library is a call (for a module,
+//! each `pub fn` of the module): its name, its typed arguments, its result and its doc comment are read from the
+//! library's source, and two files are written from them:
 //!
 //! - `kernel/notebook/src/declared.rs`: the notebook crate's method of the same name, arguments and doc comment
 //!   (what Tab, Shift+Tab and the cells see), which sends the arguments as JSON and reads the answer back
-//!   ([`sourcelab_notebook::client::FromReply`]);
+//!   (the notebook crate's `client::FromReply`);
 //! - `src/kernel/declared.rs`: the library's side of each call, which reads each argument strictly (a missing or
 //!   malformed one is an error naming the call and the argument), runs the library's item and answers
 //!   ([`super::boundary::Reply`]).
@@ -330,7 +330,7 @@ fn notebook_file(calls: &[Call]) -> String {
                 }
                 Owner::Module(name, doc) => {
                     out.push('\n');
-                    for line in doc {
+                    for line in shown_doc(doc) {
                         let _ = writeln!(out, "///{line}");
                     }
                     let _ = writeln!(out, "pub mod {name} {{\n    use super::*;\n    {MODULE_IMPORTS}");
@@ -340,7 +340,7 @@ fn notebook_file(calls: &[Call]) -> String {
         } else {
             out.push('\n');
         }
-        for line in &c.doc {
+        for line in shown_doc(&c.doc) {
             let _ = writeln!(out, "    ///{line}");
         }
         let self_key = match &c.owner {
@@ -367,6 +367,23 @@ fn notebook_file(calls: &[Call]) -> String {
     }
     if current.is_some() {
         out.push_str("}\n");
+    }
+    out
+}
+
+/// A library doc comment as the notebook crate shows it: its examples are written against the library
+/// (`sourcelab::…`, tested there as doctests), so here they are shown as text, without rustdoc's hidden lines.
+fn shown_doc(doc: &[String]) -> Vec<String> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in doc {
+        let text = line.trim_start();
+        if text.starts_with("```") {
+            out.push(if inside { line.clone() } else { line.replacen(text, "```text", 1) });
+            inside = !inside;
+        } else if !(inside && (text == "#" || text.starts_with("# "))) {
+            out.push(line.clone());
+        }
     }
     out
 }
@@ -446,6 +463,13 @@ mod tests {
                  and commit the result"
             );
         }
+    }
+
+    #[test]
+    fn examples_in_docs_are_shown_as_text_without_hidden_lines() {
+        let doc: Vec<String> =
+            [" Runs it:", " ```no_run", " # fn demo() {", " run()?;", " # }", " ```", " done"].map(String::from).into();
+        assert_eq!(shown_doc(&doc), [" Runs it:", " ```text", " run()?;", " ```", " done"]);
     }
 
     #[test]

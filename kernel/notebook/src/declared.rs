@@ -627,11 +627,9 @@ impl Db {
 
     /// Runs one or several statements separated by `;` and returns the rows each one affected, in order.
     ///
-    /// ```no_run
-    /// # fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// ```text
     /// let affected = db.execute("UPDATE t SET a = 1; DELETE FROM t WHERE b = 2")?;
     /// println!("{affected:?}"); // e.g. [3, 1]
-    /// # Ok(()) }
     /// ```
     pub fn execute(&self, sql: &str) -> Result<Vec<u64>> {
         FromReply::from_reply(call("db.execute", json!({"db": self.arg(), "sql": sql}))?)
@@ -680,12 +678,9 @@ impl Db {
 
     /// Inserts rows into `table` with bound parameters (values never become SQL text); returns rows inserted.
     ///
-    /// ```no_run
-    /// # use sourcelab::sql::SqlValue;
-    /// # fn demo(db: &sourcelab::sql::Db) -> sourcelab::Result<()> {
+    /// ```text
     /// let rows = vec![vec![SqlValue::from(1), SqlValue::from("Horror")]];
     /// db.insert("category_copy", &["category_id", "name"], &rows)?;
-    /// # Ok(()) }
     /// ```
     pub fn insert(&self, table: &str, columns: &[&str], rows: &[Vec<SqlValue>]) -> Result<u64> {
         FromReply::from_reply(call(
