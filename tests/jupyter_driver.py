@@ -17,6 +17,8 @@ Reads one JSON request per line on stdin and answers one JSON line on stdout:
                                                   -> {"transcript": …}
 """
 import json
+import os
+import re
 import sys
 import threading
 import time
@@ -102,8 +104,8 @@ def handle(req):
 
 
 def console(kernel, lines, wait_for):
-    """`jupyter console` in a pseudo-terminal: each line typed and Enter pressed, as a person does."""
-    import os
+    """`jupyter console` in a pseudo-terminal: each line typed and Enter pressed, as a person does. Then the
+    console is quit at once (Ctrl+\\), and the answer names its kernels still running a few seconds later."""
     import pexpect
     child = pexpect.spawn(os.path.join(os.path.dirname(sys.executable), "jupyter"),
                           ["console", "--kernel", kernel, "--ZMQTerminalInteractiveShell.confirm_exit=False",
@@ -116,14 +118,41 @@ def console(kernel, lines, wait_for):
     # Until the last output is there, then Ctrl+\ (leave at once).
     child.expect_exact(wait_for)
     seen = child.before + child.after
+    kernels = _children(child.pid)
+    if not kernels:
+        raise RuntimeError("found no kernel process started by the console")
     child.sendcontrol("\\")
-    # The console then shuts its kernel down and may linger after; what it showed is all read.
+    # The console leaves without shutting its kernel down; what it showed is all read.
     if child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=10) == 1:
         child.terminate(force=True)
-    child.before = seen
+    # Its kernel notices that its parent is gone and exits.
+    deadline = time.time() + 10
+    while kernels and time.time() < deadline:
+        kernels = [k for k in kernels if _running(k)]
+        time.sleep(0.2)
     # Without the terminal's colours and cursor moves.
-    import re
-    return {"transcript": re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)}
+    return {"transcript": re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen), "orphans": kernels}
+
+
+def _stat(pid):
+    """(state, parent pid) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _running(pid):
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def _children(parent):
+    """Pids of the processes `parent` started."""
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    return [p for p in pids if (_stat(p) or ("", 0))[1] == parent]
 
 
 def main():

@@ -307,11 +307,11 @@ fn jupyter_console_runs_cells_and_waits_for_closed_blocks() {
         "SELECT 40 + 2 AS answer",
         "",
     ];
-    let transcript = k.ask(json!({"console": typed, "kernel": "sourcelab", "wait_for": "shape: (1, 1)"}))["transcript"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let answer = k.ask(json!({"console": typed, "kernel": "sourcelab", "wait_for": "shape: (1, 1)"}));
+    let transcript = answer["transcript"].as_str().unwrap().to_string();
     assert!(transcript.contains("Out[3]: 42"), "{transcript}");
     assert!(transcript.contains("answer"), "the SQL cell ran: {transcript}");
     assert!(!transcript.contains("CompileError") && !transcript.contains("Error"), "{transcript}");
+    // The console was quit without shutting its kernel down: the kernel saw its parent go and exited.
+    assert_eq!(answer["orphans"], json!([]), "kernels left running after their console quit");
 }

@@ -145,9 +145,15 @@ async fn run(
         }
     });
 
-    // Control: interrupts and shutdown.
+    // Control: interrupts and shutdown; and the end when whoever started the kernel is gone without shutting it
+    // down (a `jupyter console` or a Jupyter server killed), instead of an orphan holding its memory.
+    let orphaned = parent_gone();
+    tokio::pin!(orphaned);
     loop {
-        let message = control.read().await.map_err(zmq)?;
+        let message = tokio::select! {
+            message = control.read() => message.map_err(zmq)?,
+            () = &mut orphaned => return Ok(()),
+        };
         let reply = match &message.content {
             JupyterMessageContent::InterruptRequest(_) => {
                 kernel.interrupt();
@@ -164,6 +170,14 @@ async fn run(
             _ => continue,
         };
         let _ = control.send(reply).await;
+    }
+}
+
+/// Resolves when this process's parent changes: the one that started it has exited and it was adopted.
+async fn parent_gone() {
+    let parent = rustix::process::getppid();
+    while rustix::process::getppid() == parent {
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -103,6 +103,9 @@ pub fn is_running(pid: u32, program: &str) -> bool {
         return false;
     }
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        // Empty while the process is between `execve`'s old and new program (a kernel's `launch` becoming
+        // `serve`), and for a zombie: which of the two, its state tells.
+        Ok(cmdline) if cmdline.is_empty() => !is_gone(pid),
         Ok(cmdline) => String::from_utf8_lossy(&cmdline).contains(program),
         Err(_) => true,
     }
