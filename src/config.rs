@@ -318,6 +318,8 @@ pub struct DbUrl {
     suffix: String,
 }
 
+impl crate::frame::Show for DbUrl {}
+
 impl DbUrl {
     /// The full URL with the (percent-encoded) password, for a driver. Never print it.
     pub fn expose(&self) -> String {
@@ -391,6 +393,8 @@ impl fmt::Display for AwsSettings {
         write!(f, "endpoint {endpoint}, region {region}, credentials: {creds}")
     }
 }
+
+impl crate::frame::Show for AwsSettings {}
 
 impl AwsSettings {
     /// The endpoint S3 uses, if any.

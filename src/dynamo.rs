@@ -181,6 +181,11 @@ impl Response {
         self.last_evaluated_key.as_ref().map(marshal::item_to_marshal).unwrap_or(Ok(Value::Null))
     }
 
+    /// `Count` and `ScannedCount` (scan and query), `null` where the call gives none.
+    pub fn counts(&self) -> Value {
+        serde_json::json!({"Count": self.count, "ScannedCount": self.scanned_count})
+    }
+
     /// Total capacity units consumed (0 when not asked for).
     pub fn capacity_units(&self) -> f64 {
         self.consumed_capacity.iter().map(|(_, u)| u).sum()

@@ -431,7 +431,29 @@ macro_rules! reply_as_handle {
 
 reply_as_handle!(Dynamo, Iam, Sqs, Kinesis, Reader);
 
-reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, Vec<u64>, HashMap<String, String>);
+/// A value that crosses as what it shows (the notebook crate's `Shown`); `with data`: and its fields.
+macro_rules! reply_as_shown {
+    ($($ty:ty),*; with data: $($with:ty),*) => {
+        $(impl Reply for $ty {
+            fn reply(self) -> Result<Value> {
+                Ok(shown(&self))
+            }
+        })*
+        $(impl Reply for $with {
+            fn reply(self) -> Result<Value> {
+                Ok(shown_with(&self))
+            }
+        })*
+    };
+}
+
+reply_as_shown!(
+    crate::s3::Transfer, crate::s3::Emptied, crate::check::Passed, crate::doctor::Diagnosis,
+    crate::config::AwsSettings, crate::config::DbUrl;
+    with data: BatchReport, crate::iam::Decision, crate::local::Crash, crate::lab8::Traffic, crate::plot::Plot
+);
+
+reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, f64, Vec<u64>, HashMap<String, String>, PathBuf, Vec<(String, Value)>, (String, u16));
 
 impl<T: Reply> Reply for Option<T> {
     fn reply(self) -> Result<Value> {
@@ -454,22 +476,68 @@ impl Reply for S3 {
     }
 }
 
-impl Reply for crate::s3::Transfer {
-    fn reply(self) -> Result<Value> {
-        Ok(shown(&self))
-    }
-}
-
-impl Reply for crate::s3::Emptied {
-    fn reply(self) -> Result<Value> {
-        Ok(shown(&self))
-    }
-}
-
 impl Reply for crate::s3::ObjectInfo {
     fn reply(self) -> Result<Value> {
         serde_json::to_value(self)
             .map_err(|e| Error::new(ErrorKind::Setup, "answer an object's metadata", e.to_string()))
+    }
+}
+
+impl Reply for crate::logs::Parsed {
+    fn reply(self) -> Result<Value> {
+        let text = self.to_string();
+        Ok(json!({"rows": table(self.rows)?, "unparsed": table(self.unparsed)?, "text": text}))
+    }
+}
+
+impl Reply for crate::lab8::LogFiles {
+    fn reply(self) -> Result<Value> {
+        Ok(self.to_json())
+    }
+}
+
+impl Reply for Lab4 {
+    fn reply(self) -> Result<Value> {
+        let env = self.env().clone().reply()?;
+        let (bucket, given) = (self.bucket().to_string(), self.given_password());
+        let mut v = handle(Object::Lab4(self))?;
+        v["env"] = env;
+        v["bucket"] = bucket.into();
+        v["given_password"] = given.reply()?;
+        Ok(v)
+    }
+}
+
+impl Reply for Network {
+    fn reply(self) -> Result<Value> {
+        let vpcs: Vec<Value> =
+            self.vpcs.iter().map(|v| json!({"id": v.id, "name": v.name, "cidr": v.cidr.to_string()})).collect();
+        let mut v = handle(Object::Network(self.into()))?;
+        v["vpcs"] = vpcs.into();
+        Ok(v)
+    }
+}
+
+/// A password crosses as its text, to the notebook crate's `Secret`, which never shows it.
+impl Reply for crate::config::Secret {
+    fn reply(self) -> Result<Value> {
+        Ok(json!(self.expose()))
+    }
+}
+
+/// Files as (path, bytes) pairs, the bytes as the boundary carries bytes.
+impl Reply for Vec<(&'static str, Vec<u8>)> {
+    fn reply(self) -> Result<Value> {
+        Ok(self
+            .into_iter()
+            .map(|(path, bytes)| json!([path, sourcelab_notebook::wire::bytes_to_json(&bytes)]))
+            .collect())
+    }
+}
+
+impl Reply for &str {
+    fn reply(self) -> Result<Value> {
+        Ok(json!(self))
     }
 }
 
@@ -485,12 +553,6 @@ impl Reply for Response {
         let mut v = handle(Object::Response(self.into()))?;
         v["items"] = items.into();
         Ok(v)
-    }
-}
-
-impl Reply for BatchReport {
-    fn reply(self) -> Result<Value> {
-        Ok(shown_with(&self))
     }
 }
 
@@ -542,18 +604,6 @@ impl Reply for Credentials {
         v["principal"] = principal.into();
         v["expires"] = expires.into();
         Ok(v)
-    }
-}
-
-impl Reply for crate::iam::Decision {
-    fn reply(self) -> Result<Value> {
-        Ok(shown_with(&self))
-    }
-}
-
-impl Reply for crate::check::Passed {
-    fn reply(self) -> Result<Value> {
-        Ok(shown(&self))
     }
 }
 

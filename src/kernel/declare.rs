@@ -32,28 +32,84 @@ use ra_ap_syntax::{AstNode, AstToken, Edition, SourceFile};
 /// What is declared: the public methods of a library type, or the public functions of a library module.
 enum Declared {
     /// (source file, type, call prefix, methods that stay in the library): a call is named `prefix.method`; the
-    /// value itself crosses as the argument named after the type (`sqs`, `reader`).
+    /// value itself crosses as the argument named after the prefix (`sqs`, `reader`, `env`).
     Type(&'static str, &'static str, &'static str, &'static [&'static str]),
-    /// (source file, module): a call is named `module.function`; the notebook crate gets a module of that name.
-    Module(&'static str, &'static str),
+    /// (source file, trait, the notebook type, call prefix, the trait's methods that cross): the library's
+    /// extension trait on a type of another crate (`TableExt` on polars' `DataFrame`), whose methods the notebook
+    /// type has as its own; the value crosses as the argument named after the prefix.
+    Trait(&'static str, &'static str, &'static str, &'static str, &'static [&'static str]),
+    /// (source file, module, its functions that cross): a call is named `module::function`; the notebook crate
+    /// gets a module of that name, which it re-exports or whose functions its own module of that name re-exports.
+    Module(&'static str, &'static str, Functions),
+}
+
+/// Which public functions of a declared module are calls.
+enum Functions {
+    All,
+    /// These; the module's other functions work on types that stay in the library (`marshal::item_size` on an
+    /// SDK item).
+    Only(&'static [&'static str]),
 }
 
 /// The declared library items.
 const DECLARED: &[Declared] = &[
     Declared::Type("src/sqs.rs", "Sqs", "sqs", &[]),
     Declared::Type("src/kinesis.rs", "Kinesis", "kinesis", &[]),
-    Declared::Type("src/kinesis.rs", "Reader", "kinesis", &[]),
+    Declared::Type("src/kinesis.rs", "Reader", "reader", &[]),
     // `policies`: the parsed policy documents, for `explain` and the checks; a cell asks `explain` instead.
     Declared::Type("src/iam.rs", "Iam", "iam", &["policies"]),
     // The transfer settings and the SDK client are for scripts; the region comes with the connect answer.
     Declared::Type("src/s3.rs", "S3", "s3", &["with_parts", "with_ranged_downloads", "with_progress", "sdk", "region"]),
     // The builders and the SDK client are for scripts; batch_write takes SDK write requests.
     Declared::Type("src/dynamo.rs", "Dynamo", "dynamo", &["with_backoff", "with_concurrency", "sdk", "batch_write"]),
+    // `len` and `is_empty` come with the response's handle; `items_as` deserializes into a type of the script's.
+    Declared::Type("src/dynamo.rs", "Response", "response", &["len", "is_empty", "items_as"]),
     // `config`: a notebook Db keeps its settings from the connect answer.
     Declared::Type("src/sql.rs", "Db", "db", &["config"]),
     // `open`: cells open sessions with `db.session(…)`; `name` and `connection_id` come with the session's handle.
     Declared::Type("src/sql/session.rs", "Session", "session", &["open", "name", "connection_id"]),
-    Declared::Module("src/course/check.rs", "check"),
+    // `from_pairs` builds one in a script's memory; the path comes with the handle.
+    Declared::Type("src/config.rs", "EnvFile", "env", &["from_pairs", "path"]),
+    Declared::Type("src/config.rs", "DbConfig", "config", &[]),
+    Declared::Module("src/config.rs", "config", Functions::Only(&["load"])),
+    // The env file, bucket and given password come with the lab's handle; the scene and its reachability are the
+    // library's model of the network, which the gateway and the doctor read.
+    Declared::Type("src/course/lab4.rs", "Lab4", "lab4", &["env", "bucket", "given_password", "scene", "reachability"]),
+    Declared::Module("src/course/lab4.rs", "lab4", Functions::Only(&["ddl_path"])),
+    // `column_names` and `column_types` come with a table's handle.
+    Declared::Trait("src/frame.rs", "TableExt", "Table", "frame", &["value", "rows", "column_values", "sql"]),
+    Declared::Module("src/course/check.rs", "check", Functions::All),
+    Declared::Module("src/course/acid.rs", "acid", Functions::All),
+    Declared::Module("src/course/lab6.rs", "lab6", Functions::All),
+    Declared::Module("src/course/lab7.rs", "lab7", Functions::All),
+    // `web_shop` is the web shop's own process (`sourcelab lab8 shop`), not a cell's call.
+    Declared::Module(
+        "src/course/lab8.rs",
+        "lab8",
+        Functions::Only(&["setup", "traffic", "damaged_copy", "failed_logins"]),
+    ),
+    // `redact` is what every reader applies to the lines it keeps.
+    Declared::Module(
+        "src/logs.rs",
+        "logs",
+        Functions::Only(&["read_access", "read_app", "read_auth", "read_mariadb_general", "read_postgres", "combine"]),
+    ),
+    Declared::Module("src/plot.rs", "plot", Functions::All),
+    // The rest writes the files into the checkout (`sourcelab data s3`).
+    Declared::Module("src/course/ratings.rs", "ratings", Functions::Only(&["files"])),
+    Declared::Module("src/doctor.rs", "doctor", Functions::All),
+    // The rest of each module works on SDK items and requests, which stay in the library.
+    Declared::Module(
+        "src/s3.rs",
+        "s3",
+        Functions::Only(&["list_buckets", "data_file", "read_csv_file", "query_frame"]),
+    ),
+    Declared::Module("src/dynamo.rs", "dynamo", Functions::Only(&["list_tables", "data_file", "file_items"])),
+    Declared::Module(
+        "src/marshal.rs",
+        "marshal",
+        Functions::Only(&["to_marshal", "to_plain", "to_plain_canonical", "read_json"]),
+    ),
 ];
 
 /// Where the generated files go, under the checkout.
@@ -81,8 +137,8 @@ struct Call {
 
 #[derive(Clone, PartialEq, Eq)]
 enum Owner {
-    /// A method of this type.
-    Type(String),
+    /// A method of this notebook type, whose value crosses as the argument of this name (`sqs`, `frame`).
+    Type(String, String),
     /// A function of this module, with the module's own doc comment.
     Module(String, Vec<String>),
 }
@@ -95,6 +151,10 @@ fn unqualified(ty: &str) -> String {
     PATH.replace_all(ty, "").into_owned()
 }
 
+/// `Self` in a method's result, which the notebook names by its type.
+static SELF: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\bSelf\b").expect("a valid pattern"));
+
 /// How one argument type crosses: the notebook's parameter type, the JSON the notebook sends for parameter `p`,
 /// and the library's expression that reads key `k` back.
 fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
@@ -102,6 +162,8 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "&str" => ("&str", "$", "a.str(\"k\")?"),
         "u32" => ("u32", "$", "a.u32(\"k\")?"),
         "u64" => ("u64", "$", "a.u64(\"k\")?"),
+        "u16" => ("u16", "$", "a.get::<u16>(\"k\", \"a port number from 0 to 65535\")?"),
+        "&Secret" => ("&Secret", "$.expose()", "&Secret::new(a.str(\"k\")?)"),
         "usize" => ("usize", "$", "a.get::<usize>(\"k\", \"a whole number\")?"),
         "&[String]" => ("&[String]", "$", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),
         "&[u64]" => ("&[u64]", "$", "&a.counts(\"k\")?"),
@@ -109,6 +171,8 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "Vec<u8>" => ("Vec<u8>", "crate::wire::bytes_to_json(&$)", "a.bytes(\"k\")?"),
         "&[&str]" => ("&[&str]", "$", "&a.strings(\"k\")?"),
         "impl AsRef<Path>" => ("impl AsRef<std::path::Path>", "$.as_ref().to_string_lossy()", "a.path(\"k\")?"),
+        "&Path" => ("&std::path::Path", "$.to_string_lossy()", "&a.path(\"k\")?"),
+        "Duration" => ("std::time::Duration", "$.as_millis() as u64", "a.duration(\"k\")?"),
         "&DbConfig" => ("&DbConfig", "$.to_json()", "&a.config(\"k\")?"),
         "&TableSpec" => ("&TableSpec", "$.to_json()", "&a.table_spec(\"k\")?"),
         "SqlValue" => ("SqlValue", "$.to_json()", "SqlValue::from_json(a.json(\"k\")?)"),
@@ -145,6 +209,11 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         // Kept values cross as their handles.
         "&EnvFile" => ("&EnvFile", "$.arg()", "&*a.env(\"k\")?"),
         "&DataFrame" => ("&Table", "$.arg()", "&a.frame(\"k\")?"),
+        "&[&DataFrame]" => (
+            "&[&Table]",
+            "$.iter().map(|t| t.arg()).collect::<Vec<_>>()",
+            "&a.frames(\"k\")?.iter().collect::<Vec<_>>()",
+        ),
         "&Db" => ("&Db", "$.arg()", "&a.db(\"k\")?"),
         "&Session" => ("&Session", "$.arg()", "&a.session(\"k\")?"),
         "&Dynamo" => ("&Dynamo", "$.arg()", "&a.dynamo(\"k\")?"),
@@ -170,6 +239,7 @@ fn result(ty: &str) -> Option<&'static str> {
         "u32" => "u32",
         "u64" => "u64",
         "usize" => "usize",
+        "f64" => "f64",
         "Vec<u64>" => "Vec<u64>",
         "HashMap<String, String>" => "std::collections::HashMap<String, String>",
         "DataFrame" => "Table",
@@ -198,6 +268,25 @@ fn result(ty: &str) -> Option<&'static str> {
         "Response" => "Response",
         "BatchReport" => "BatchReport",
         "Session" => "Session",
+        "PathBuf" => "std::path::PathBuf",
+        "&str" => "String",
+        "Option<&str>" => "Option<String>",
+        "AwsSettings" => "AwsSettings",
+        "DbUrl" => "DbUrl",
+        "Lab4" => "Lab4",
+        "Network" => "Network",
+        "Secret" => "Secret",
+        "DbConfig" => "DbConfig",
+        "(String, u16)" => "(String, u16)",
+        "Vec<(String, Value)>" => "Vec<(String, serde_json::Value)>",
+        "Vec<(&'static str, Vec<u8>)>" => "Vec<(String, Vec<u8>)>",
+        "Parsed" => "Parsed",
+        "LogFiles" => "LogFiles",
+        // What the library renders: the notebook's names for `Shown`.
+        "Crash" => "Crash",
+        "Traffic" => "Traffic",
+        "Plot" => "Plot",
+        "Diagnosis" => "Diagnosis",
         _ => return None,
     })
 }
@@ -206,42 +295,78 @@ fn result(ty: &str) -> Option<&'static str> {
 fn read_calls(home: &Path) -> Result<Vec<Call>, String> {
     let mut calls = Vec::new();
     for declared in DECLARED {
-        let (file, owner, prefix, kept_here) = match declared {
-            Declared::Type(file, ty, prefix, kept_here) => (*file, Owner::Type(ty.to_string()), *prefix, *kept_here),
-            Declared::Module(file, module) => (*file, Owner::Module(module.to_string(), Vec::new()), *module, &[][..]),
+        let (file, owner, prefix) = match declared {
+            Declared::Type(file, ty, prefix, _) => (*file, Owner::Type(ty.to_string(), prefix.to_string()), *prefix),
+            Declared::Trait(file, _, ty, prefix, _) => {
+                (*file, Owner::Type(ty.to_string(), prefix.to_string()), *prefix)
+            }
+            Declared::Module(file, module, _) => (*file, Owner::Module(module.to_string(), Vec::new()), *module),
         };
         let text = std::fs::read_to_string(home.join(file)).map_err(|e| format!("{file}: {e}"))?;
         let tree = SourceFile::parse(&text, Edition::Edition2024).tree();
-        let public = |f: &ast::Fn| {
-            f.visibility().is_some_and(|v| v.syntax().text() == "pub")
-                && !f.name().is_some_and(|n| kept_here.contains(&n.text()))
-        };
-        let fns: Vec<ast::Fn> = match &owner {
-            Owner::Type(ty) => tree
-                .items()
-                .filter_map(|item| match item {
-                    ast::Item::Impl(i)
-                        if i.trait_().is_none() && i.self_ty().is_some_and(|t| t.syntax().text() == ty.as_str()) =>
-                    {
-                        Some(i)
-                    }
-                    _ => None,
-                })
-                .flat_map(|i| i.assoc_item_list())
+        let name = |f: &ast::Fn| f.name().map(|n| n.text().to_string()).unwrap_or_default();
+        let public = |f: &ast::Fn| f.visibility().is_some_and(|v| v.syntax().text() == "pub");
+        let fns_of = |list: Option<ast::AssocItemList>| -> Vec<ast::Fn> {
+            list.into_iter()
                 .flat_map(|l| l.assoc_items())
                 .filter_map(|a| match a {
-                    ast::AssocItem::Fn(f) if public(&f) => Some(f),
+                    ast::AssocItem::Fn(f) => Some(f),
                     _ => None,
                 })
-                .collect(),
-            Owner::Module(..) => tree
-                .items()
-                .filter_map(|item| match item {
-                    ast::Item::Fn(f) if public(&f) => Some(f),
-                    _ => None,
-                })
-                .collect(),
+                .collect()
         };
+        let items: Vec<ast::Item> = tree.items().collect();
+        let (fns, only): (Vec<ast::Fn>, Option<&[&str]>) = match declared {
+            Declared::Type(_, ty, _, kept_here) => (
+                items
+                    .iter()
+                    .filter_map(|item| match item {
+                        ast::Item::Impl(i)
+                            if i.trait_().is_none() && i.self_ty().is_some_and(|t| t.syntax().text() == *ty) =>
+                        {
+                            Some(fns_of(i.assoc_item_list()))
+                        }
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter(|f| public(f) && !kept_here.contains(&name(f).as_str()))
+                    .collect(),
+                None,
+            ),
+            Declared::Trait(_, tr, _, _, only) => (
+                items
+                    .iter()
+                    .filter_map(|item| match item {
+                        ast::Item::Trait(t) if t.name().is_some_and(|n| n.text() == *tr) => {
+                            Some(fns_of(t.assoc_item_list()))
+                        }
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter(|f| only.contains(&name(f).as_str()))
+                    .collect(),
+                Some(only),
+            ),
+            Declared::Module(.., functions) => {
+                let only = match functions {
+                    Functions::All => None,
+                    Functions::Only(names) => Some(*names),
+                };
+                let fns = items
+                    .iter()
+                    .filter_map(|item| match item {
+                        ast::Item::Fn(f) if public(f) && only.is_none_or(|o| o.contains(&name(f).as_str())) => {
+                            Some(f.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                (fns, only)
+            }
+        };
+        if let Some(missing) = only.into_iter().flatten().find(|n| !fns.iter().any(|f| name(f) == **n)) {
+            return Err(format!("{file}: no public function `{missing}`, which declare::DECLARED lists"));
+        }
         let owner = match owner {
             Owner::Module(name, _) => Owner::Module(name, inner_doc(&text)),
             other => other,
@@ -261,7 +386,7 @@ fn inner_doc(text: &str) -> Vec<String> {
 fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call, String> {
     let method = f.name().map(|n| n.text().to_string()).unwrap_or_default();
     let at = |what: String| match owner {
-        Owner::Type(ty) => format!("{file}: {ty}::{method}: {what}"),
+        Owner::Type(ty, _) => format!("{file}: {ty}::{method}: {what}"),
         Owner::Module(..) => format!("{file}: {method}: {what}"),
     };
     let list = f.param_list().ok_or_else(|| at("no parameter list".into()))?;
@@ -279,12 +404,15 @@ fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call,
         }
         params.push((name, given));
     }
-    let ret =
+    let mut ret =
         unqualified(&f.ret_type().and_then(|r| r.ty()).map(|t| t.syntax().text().to_string()).unwrap_or_default());
+    if let Owner::Type(ty, _) = owner {
+        ret = SELF.replace_all(&ret, ty.as_str()).into_owned();
+    }
     let (inner, fallible) = match ret.strip_prefix("Result<").and_then(|r| r.strip_suffix('>')) {
         Some(inner) => (inner.to_string(), true),
-        None if ret == "bool" => (ret.clone(), false),
-        None => return Err(at(format!("returns `{ret}`; a call returns `Result<T>` (or a `bool` it cannot fail on)"))),
+        None if !ret.is_empty() => (ret.clone(), false),
+        None => return Err(at("returns nothing; a call returns `Result<T>` or a value".into())),
     };
     if result(&inner).is_none() {
         return Err(at(format!("result `{inner}` has no crossing; add the type to declare::result")));
@@ -295,7 +423,10 @@ fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call,
     }
     Ok(Call {
         owner: owner.clone(),
-        name: format!("{prefix}.{method}"),
+        name: match owner {
+            Owner::Type(..) => format!("{prefix}.{method}"),
+            Owner::Module(..) => format!("{prefix}::{method}"),
+        },
         method,
         doc,
         takes_self,
@@ -313,10 +444,14 @@ const HEADER: &str = "// Generated from the library's items by src/kernel/declar
 fn notebook_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call, or_report};\nuse crate::config::{DbConfig, EnvFile};\nuse crate::dynamo::{Dynamo, Response, TableSpec};\n\
-         use crate::error::Result;\nuse crate::frame::{BatchReport, Emptied, Table, Transfer};\nuse crate::iam::{Credentials, Decision, Iam};\n\
+        "\nuse serde_json::json;\n\nuse crate::client::{FromReply, call, or_report};\nuse crate::config::{AwsSettings, DbConfig, DbUrl, EnvFile};\nuse crate::dynamo::{Dynamo, Response, TableSpec};\n\
+         use crate::error::Result;\nuse crate::frame::{BatchReport, Emptied, Passed, Table, Transfer};\nuse crate::iam::{Credentials, Decision, Iam};\n\
          use crate::kinesis::{Kinesis, Placed, Reader, StartAt};\nuse crate::s3::S3;\nuse crate::sql::{Db, Session};\n\
-         use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::{Progress, SqlValue};\n",
+         use crate::sqs::{Counts, Messages, Sqs};\nuse crate::values::{Progress, SqlValue};\n\
+         use crate::acid::Crash;\nuse crate::frame::Diagnosis;\nuse crate::lab4::{Lab4, Network};\nuse crate::lab8::{LogFiles, Traffic};\n\
+         use crate::net::Cidr;\n\
+         use crate::values::Secret;\n\
+         use crate::logs::Parsed;\nuse crate::plot::Plot;\n",
     );
     let mut current: Option<&Owner> = None;
     for c in calls {
@@ -325,7 +460,7 @@ fn notebook_file(calls: &[Call]) -> String {
                 out.push_str("}\n");
             }
             match &c.owner {
-                Owner::Type(ty) => {
+                Owner::Type(ty, _) => {
                     let _ = write!(out, "\nimpl {ty} {{\n");
                 }
                 Owner::Module(name, doc) => {
@@ -333,7 +468,7 @@ fn notebook_file(calls: &[Call]) -> String {
                     for line in shown_doc(doc) {
                         let _ = writeln!(out, "///{line}");
                     }
-                    let _ = writeln!(out, "pub mod {name} {{\n    use super::*;\n    {MODULE_IMPORTS}");
+                    let _ = writeln!(out, "pub mod {name} {{\n    use super::*;\n");
                 }
             }
             current = Some(&c.owner);
@@ -344,7 +479,7 @@ fn notebook_file(calls: &[Call]) -> String {
             let _ = writeln!(out, "    ///{line}");
         }
         let self_key = match &c.owner {
-            Owner::Type(ty) => ty.to_lowercase(),
+            Owner::Type(_, key) => key.clone(),
             Owner::Module(..) => String::new(),
         };
         let mut sig: Vec<String> = c.takes_self.then(|| "&self".to_string()).into_iter().collect();
@@ -388,15 +523,11 @@ fn shown_doc(doc: &[String]) -> Vec<String> {
     out
 }
 
-/// What a declared module's functions may name, beside the file's imports.
-const MODULE_IMPORTS: &str = "use crate::frame::Passed;\n    \
-                              use crate::lab4::Lab4;\n    use crate::net::Cidr;\n";
-
 /// The library's file: each call read, run and answered.
 fn library_file(calls: &[Call]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\nuse super::boundary::Reply;\nuse super::calls::Call;\nuse crate::sql::SqlValue;\n\n\
+        "\nuse super::boundary::Reply;\nuse super::calls::Call;\nuse crate::config::Secret;\nuse crate::frame::TableExt;\nuse crate::sql::SqlValue;\n\n\
          /// The declared calls, by name.\npub(super) const DECLARED: &[(&str, Call)] = &[\n",
     );
     for c in calls {
@@ -406,12 +537,14 @@ fn library_file(calls: &[Call]) -> String {
             args.push(read.replacen("\"k\"", &format!("\"{name}\""), 1));
         }
         let target = match (&c.owner, c.takes_self) {
-            (Owner::Type(ty), true) => format!("a.{0}(\"{0}\")?.", ty.to_lowercase()),
-            (Owner::Type(ty), false) => format!("crate::prelude::{ty}::"),
+            (Owner::Type(_, key), true) => format!("a.{key}(\"{key}\")?."),
+            (Owner::Type(ty, _), false) => format!("crate::prelude::{ty}::"),
             (Owner::Module(name, _), _) => format!("crate::{name}::"),
         };
         let question = if c.fallible { "?" } else { "" };
-        let _ = writeln!(out, "    (\"{}\", |a| {target}{}({}){question}.reply()),", c.name, c.method, args.join(", "));
+        let a = if c.takes_self || !c.params.is_empty() { "a" } else { "_" };
+        let _ =
+            writeln!(out, "    (\"{}\", |{a}| {target}{}({}){question}.reply()),", c.name, c.method, args.join(", "));
     }
     out.push_str("];\n");
     out
@@ -445,7 +578,7 @@ mod tests {
     fn the_generated_sides_of_the_boundary_match_the_library() {
         let home = Path::new(env!("CARGO_MANIFEST_DIR"));
         let calls = read_calls(home).unwrap_or_else(|e| panic!("{e}"));
-        for known in ["sqs.connect", "sqs.receive", "kinesis.put", "kinesis.read"] {
+        for known in ["sqs.connect", "sqs.receive", "kinesis.put", "reader.read", "frame.sql", "logs::combine"] {
             assert!(calls.iter().any(|c| c.name == known), "{known} was not read from the library");
         }
         let bless = std::env::var_os("SOURCELAB_BLESS").is_some();
@@ -480,7 +613,7 @@ mod tests {
         let Some(ast::AssocItem::Fn(f)) = i.assoc_item_list().and_then(|l| l.assoc_items().next()) else {
             panic!("no fn")
         };
-        let e = read_fn("src/sqs.rs", &Owner::Type("Sqs".into()), "sqs", &f).err().unwrap();
+        let e = read_fn("src/sqs.rs", &Owner::Type("Sqs".into(), "sqs".into()), "sqs", &f).err().unwrap();
         assert!(e.contains("src/sqs.rs: Sqs::odd: argument `when: Instant`"), "{e}");
     }
 }

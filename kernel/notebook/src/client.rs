@@ -145,8 +145,12 @@ from_json_reply!(
     u32: "a whole number",
     u64: "a whole number",
     usize: "a whole number",
+    f64: "a number",
     Vec<u64>: "a list of counts",
-    std::collections::HashMap<String, String>: "texts by name"
+    std::collections::HashMap<String, String>: "texts by name",
+    std::path::PathBuf: "a path",
+    Vec<(String, Value)>: "a list of names and values",
+    (String, u16): "a host and a port"
 );
 
 impl<T: FromReply> FromReply for Option<T> {
@@ -158,6 +162,28 @@ impl<T: FromReply> FromReply for Option<T> {
 impl FromReply for Vec<u8> {
     fn from_reply(v: Value) -> Result<Vec<u8>> {
         crate::wire::bytes_from_json(&v)
+    }
+}
+
+impl FromReply for crate::values::Secret {
+    fn from_reply(v: Value) -> Result<Self> {
+        match v.as_str() {
+            Some(text) => Ok(crate::values::Secret::new(text)),
+            None => Err(unexpected("a password", &v)),
+        }
+    }
+}
+
+impl FromReply for crate::config::DbConfig {
+    fn from_reply(v: Value) -> Result<Self> {
+        crate::config::DbConfig::from_json(&v)
+    }
+}
+
+impl FromReply for Vec<(String, Vec<u8>)> {
+    fn from_reply(v: Value) -> Result<Self> {
+        let files = v.as_array().ok_or_else(|| unexpected("a list of files", &v))?;
+        files.iter().map(|f| Ok((text(&f[0]), crate::wire::bytes_from_json(&f[1])?))).collect()
     }
 }
 

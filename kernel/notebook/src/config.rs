@@ -8,15 +8,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::client::{self, FromReply, Shared, call, id};
+use crate::client::{self, FromReply, Shared, id};
 use crate::error::Result;
 use crate::frame::Shown;
 use crate::values::{Engine, Secret};
 
-/// The checkout's `.env` (written by `sourcelab up`).
-pub fn load_env() -> Result<EnvFile> {
-    EnvFile::from_reply(call("env.load", json!({}))?)
-}
+pub use crate::declared::config::load as load_env;
+
+/// The AWS settings (endpoint, region, profile; keys hidden), as the library prints them
+/// (`sourcelab::config::AwsSettings`).
+pub type AwsSettings = Shown;
+/// A connection URL with the password as `***` (`sourcelab::config::DbUrl`).
+pub type DbUrl = Shown;
 
 /// The key/value pairs of one env file, kept in the library.
 #[derive(Clone)]
@@ -36,37 +39,9 @@ impl EnvFile {
         json!(id(&self.h))
     }
 
-    /// Reads another env file.
-    pub fn load(path: impl AsRef<Path>) -> Result<EnvFile> {
-        EnvFile::from_reply(call("env.load", json!({"path": path.as_ref().to_string_lossy()}))?)
-    }
-
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// A key's value, when the file sets it (secrets included: never print them).
-    pub fn get(&self, key: &str) -> Option<String> {
-        call("env.get", json!({"env": self.arg(), "key": key})).ok()?.as_str().map(str::to_string)
-    }
-
-    /// MySQL / MariaDB settings from the `DB*` keys.
-    pub fn mysql(&self) -> Result<DbConfig> {
-        DbConfig::from_json(&call("env.mysql", json!({"env": self.arg()}))?)
-    }
-
-    /// PostgreSQL settings from the `PG*` keys.
-    pub fn postgres(&self) -> Result<DbConfig> {
-        DbConfig::from_json(&call("env.postgres", json!({"env": self.arg()}))?)
-    }
-
-    /// The AWS settings (endpoint, region, profile, keys hidden), as the library prints them.
-    pub fn aws(&self) -> Shown {
-        match call("env.aws", json!({"env": self.arg()})) {
-            Ok(v) => Shown::from_reply(v),
-            Err(e) => Shown::from_reply(json!({"text": e.to_string()})),
-        }
     }
 }
 
@@ -115,9 +90,8 @@ impl DbConfig {
         })
     }
 
-    /// The connection URL with the password as `***` (`mysql://lab:***@127.0.0.1:3306/rentio`).
-    pub fn url(&self) -> String {
-        client::or_report(call("db.url", json!({"config": self.to_json()})).map(|u| client::text(&u)), String::new())
+    pub(crate) fn arg(&self) -> Value {
+        self.to_json()
     }
 }
 

@@ -3,16 +3,24 @@
 
 use serde_json::json;
 
+use crate::acid::Crash;
 use crate::client::{FromReply, call, or_report};
-use crate::config::{DbConfig, EnvFile};
+use crate::config::{AwsSettings, DbConfig, DbUrl, EnvFile};
 use crate::dynamo::{Dynamo, Response, TableSpec};
 use crate::error::Result;
-use crate::frame::{BatchReport, Emptied, Table, Transfer};
+use crate::frame::Diagnosis;
+use crate::frame::{BatchReport, Emptied, Passed, Table, Transfer};
 use crate::iam::{Credentials, Decision, Iam};
 use crate::kinesis::{Kinesis, Placed, Reader, StartAt};
+use crate::lab4::{Lab4, Network};
+use crate::lab8::{LogFiles, Traffic};
+use crate::logs::Parsed;
+use crate::net::Cidr;
+use crate::plot::Plot;
 use crate::s3::S3;
 use crate::sql::{Db, Session};
 use crate::sqs::{Counts, Messages, Sqs};
+use crate::values::Secret;
 use crate::values::{Progress, SqlValue};
 
 impl Sqs {
@@ -195,7 +203,7 @@ impl Reader {
     /// position past them: a table `shard`, `sequence`, `key`, `arrived`, `data` (the record as text). An empty
     /// table means the reader is at the end of every shard.
     pub fn read(&self, max: usize) -> Result<Table> {
-        FromReply::from_reply(call("kinesis.read", json!({"reader": self.arg(), "max": max}))?)
+        FromReply::from_reply(call("reader.read", json!({"reader": self.arg(), "max": max}))?)
     }
 }
 
@@ -598,6 +606,57 @@ impl Dynamo {
     }
 }
 
+impl Response {
+    /// The items as plain JSON (an array), numbers exact.
+    pub fn plain(&self) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("response.plain", json!({"response": self.arg()}))?)
+    }
+
+    /// The items as DynamoDB (marshal) JSON (an array), as boto3 prints them.
+    pub fn marshal(&self) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("response.marshal", json!({"response": self.arg()}))?)
+    }
+
+    /// The first item as plain JSON, or `null` when nothing came back.
+    pub fn item(&self) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("response.item", json!({"response": self.arg()}))?)
+    }
+
+    /// The returned attributes (`ReturnValues`) as plain JSON, or `null`.
+    pub fn attributes(&self) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("response.attributes", json!({"response": self.arg()}))?)
+    }
+
+    /// `LastEvaluatedKey` as marshal JSON (what `ExclusiveStartKey` takes), or `null` on the last page.
+    pub fn last_key(&self) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("response.last_key", json!({"response": self.arg()}))?)
+    }
+
+    /// `Count` and `ScannedCount` (scan and query), `null` where the call gives none.
+    pub fn counts(&self) -> serde_json::Value {
+        or_report(
+            call("response.counts", json!({"response": self.arg()})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+
+    /// Total capacity units consumed (0 when not asked for).
+    pub fn capacity_units(&self) -> f64 {
+        or_report(
+            call("response.capacity_units", json!({"response": self.arg()})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+
+    /// The items as a DataFrame: one row per item, one column per attribute (key attributes first).
+    ///
+    /// Strings, booleans and whole numbers get their own column types; other numbers stay exact decimal text;
+    /// lists, maps, sets and binary show as plain JSON text; an attribute an item lacks is null.
+    pub fn frame(&self) -> Result<Table> {
+        FromReply::from_reply(call("response.frame", json!({"response": self.arg()}))?)
+    }
+}
+
 impl Db {
     /// Connects to the database `cfg` describes. One connection is made now, so bad settings fail here with the
     /// server's own reason (refused, timed out, wrong password, unknown database); the pool opens more on demand.
@@ -783,6 +842,225 @@ impl Session {
     }
 }
 
+impl EnvFile {
+    /// Reads `path`. A missing file, an unreadable one or a malformed line is an error naming the file (and line).
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<EnvFile> {
+        FromReply::from_reply(call("env.load", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// The value of `key`, if the file sets it (an empty value counts as set).
+    pub fn get(&self, key: &str) -> Option<String> {
+        or_report(
+            call("env.get", json!({"env": self.arg(), "key": key})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+
+    /// The value of `key`, or an error naming the key and the file.
+    pub fn require(&self, key: &str) -> Result<String> {
+        FromReply::from_reply(call("env.require", json!({"env": self.arg(), "key": key}))?)
+    }
+
+    /// MySQL / MariaDB settings from `DBHOST`, `DBPORT`, `DBNAME`, `DBUSER`, `DBPASSWORD`.
+    pub fn mysql(&self) -> Result<DbConfig> {
+        FromReply::from_reply(call("env.mysql", json!({"env": self.arg()}))?)
+    }
+
+    /// PostgreSQL settings from `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`.
+    pub fn postgres(&self) -> Result<DbConfig> {
+        FromReply::from_reply(call("env.postgres", json!({"env": self.arg()}))?)
+    }
+
+    /// AWS settings; every key is optional (aws-config fills the gaps from the environment and `~/.aws`).
+    pub fn aws(&self) -> AwsSettings {
+        or_report(call("env.aws", json!({"env": self.arg()})).and_then(FromReply::from_reply), Default::default())
+    }
+}
+
+impl DbConfig {
+    /// The connection URL, with user, password and database percent-encoded.
+    pub fn url(&self) -> DbUrl {
+        or_report(call("config.url", json!({"config": self.arg()})).and_then(FromReply::from_reply), Default::default())
+    }
+
+    /// Reads a connection URL: `postgres://user:password@host:5432/db` or `mysql://user:password@host:3306/db`
+    /// (percent-encoded parts decoded; the port defaults to the engine's).
+    pub fn from_url(url: &str) -> Result<DbConfig> {
+        FromReply::from_reply(call("config.from_url", json!({"url": url}))?)
+    }
+
+    /// `host:port`, for messages.
+    pub fn endpoint(&self) -> String {
+        or_report(
+            call("config.endpoint", json!({"config": self.arg()})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+}
+
+/// Settings from an env file: where the databases are, who to log in as, and which AWS endpoint to use.
+///
+/// The course keeps connection settings in a small `KEY=value` file and reads it with python-dotenv; we do the
+/// same with [dotenvy]. The keys are the course's for MySQL, libpq's for PostgreSQL and aws-config's standard ones
+/// for AWS, so the same file works for this kit, for `mysql`/`psql` and for the AWS CLI:
+///
+/// | keys | used for |
+/// |---|---|
+/// | `DBHOST` `DBPORT` `DBNAME` `DBUSER` `DBPASSWORD` | MySQL / MariaDB (lab 1) |
+/// | `PGHOST` `PGPORT` `PGDATABASE` `PGUSER` `PGPASSWORD` | PostgreSQL (lab 4) |
+/// | `AWS_ENDPOINT_URL` `AWS_ENDPOINT_URL_S3` `AWS_ENDPOINT_URL_DYNAMODB` `AWS_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | S3 and DynamoDB (labs 2–4) |
+///
+/// `sourcelab up` writes `.env` at the top of the repository with the local stack's values. To use real AWS,
+/// remove the `AWS_ENDPOINT_URL*` lines and the test keys (or set `AWS_PROFILE`); to use RDS, put its endpoint in
+/// `PGHOST`. AWS keys that the file does not set come from aws-config's usual chain (environment, `~/.aws`).
+///
+/// Passwords and secret keys are held as [`Secret`]: `Display` and `Debug` of every type here print `***`
+/// instead, so printing a config or a URL in a notebook never leaks them.
+///
+/// ```text
+/// use sourcelab::config::{DbConfig, Engine, Secret};
+/// let db = DbConfig {
+///     engine: Engine::MySql,
+///     host: "127.0.0.1".into(),
+///     port: 3306,
+///     database: "rentio".into(),
+///     user: "lab".into(),
+///     password: Secret::new("p@ss word"),
+/// };
+/// assert_eq!(db.url().to_string(), "mysql://lab:***@127.0.0.1:3306/rentio");
+/// assert_eq!(db.url().expose(), "mysql://lab:p%40ss%20word@127.0.0.1:3306/rentio");
+/// ```
+pub mod config {
+    use super::*;
+
+    /// Loads the env file notebooks use (see [`default_env_path`]).
+    pub fn load() -> Result<EnvFile> {
+        FromReply::from_reply(call("config::load", json!({}))?)
+    }
+}
+
+impl Lab4 {
+    /// Builds the scenario from scratch (removing an earlier one): PostgreSQL user and database, the EC2 network,
+    /// the RDS instance, the data bucket, and the gateway. You start on the external bastion.
+    pub fn setup() -> Result<Lab4> {
+        FromReply::from_reply(call("lab4.setup", json!({}))?)
+    }
+
+    /// The scenario set up earlier (by `sourcelab lab4 setup` or [`Lab4::setup`]); starts the gateway if it stopped.
+    pub fn open() -> Result<Lab4> {
+        FromReply::from_reply(call("lab4.open", json!({}))?)
+    }
+
+    /// The client you are working from now.
+    pub fn client(&self) -> Result<String> {
+        FromReply::from_reply(call("lab4.client", json!({"lab4": self.arg()}))?)
+    }
+
+    /// Work from another client instance (on AWS: log in to that machine). The gateway follows at once.
+    pub fn use_client(&self, name: &str) -> Result<()> {
+        FromReply::from_reply(call("lab4.use_client", json!({"lab4": self.arg(), "name": name}))?)
+    }
+
+    /// Asks DevOps again: the password they changed it to.
+    pub fn ask_devops(&self) -> Result<Secret> {
+        FromReply::from_reply(call("lab4.ask_devops", json!({"lab4": self.arg()}))?)
+    }
+
+    /// The RDS instance's endpoint as `describe_db_instances` reports it: (address, port).
+    pub fn rds_endpoint(&self) -> Result<(String, u16)> {
+        FromReply::from_reply(call("lab4.rds_endpoint", json!({"lab4": self.arg()}))?)
+    }
+
+    /// Connection settings for the database with `password`: the RDS endpoint's port on 127.0.0.1 (the endpoint's
+    /// name does not resolve outside AWS), the master user, the lab database.
+    pub fn database(&self, password: &Secret) -> Result<DbConfig> {
+        FromReply::from_reply(call("lab4.database", json!({"lab4": self.arg(), "password": password.expose()}))?)
+    }
+
+    /// The lab's two VPCs as the EC2 API describes them now (moto's default VPC left out).
+    pub fn network(&self) -> Result<Network> {
+        FromReply::from_reply(call("lab4.network", json!({"lab4": self.arg()}))?)
+    }
+
+    /// The doctor for this database, plus — when the TCP connection times out — the rule in the EC2 network that
+    /// drops it.
+    pub fn doctor(&self, cfg: &DbConfig, timeout: std::time::Duration) -> Result<Diagnosis> {
+        FromReply::from_reply(call(
+            "lab4.doctor",
+            json!({"lab4": self.arg(), "cfg": cfg.to_json(), "timeout": timeout.as_millis() as u64}),
+        )?)
+    }
+
+    /// Adds an inbound rule to security group `group` (name or id) for TCP `port` from `source`: another security
+    /// group (name or id) or a CIDR block such as `10.0.1.0/24`. This is the console's "Edit inbound rules".
+    pub fn allow_tcp(&self, group: &str, port: u16, source: &str) -> Result<()> {
+        FromReply::from_reply(call(
+            "lab4.allow_tcp",
+            json!({"lab4": self.arg(), "group": group, "port": port, "source": source}),
+        )?)
+    }
+
+    /// Puts the lab back to its starting point (same as [`Lab4::setup`]).
+    pub fn reset(&self) -> Result<Lab4> {
+        FromReply::from_reply(call("lab4.reset", json!({"lab4": self.arg()}))?)
+    }
+}
+
+/// Lab 4 — a database you cannot reach, and why: the course's troubleshooting assignment with real failures.
+///
+/// On AWS the lab gives you an RDS PostgreSQL instance in a VPC and a client (an EC2 "bastion host") that cannot
+/// reach it. You work down the layers one at a time:
+///
+/// 1. the client sits in **another VPC** — the connection hangs and times out;
+/// 2. the database's **security group** has no inbound rule for TCP 5432 — it still times out;
+/// 3. the **password** DevOps gave you was changed — `password authentication failed`;
+/// 4. the data file in S3 is blocked by a **bucket policy** that denies GetObject — `403 Forbidden`.
+///
+/// [`Lab4::setup`] builds the same situation locally. In moto's EC2 API: the lab VPC (`de-c2w1a1`, 10.0.0.0/16,
+/// two public subnets behind an internet gateway), a second VPC for the external bastion, a bastion instance in
+/// each, and the database's network interface with a security group that only admits its own members. In moto's
+/// RDS API: the instance `de-c2w1a1-rds`, whose endpoint port is the local gateway's. In PostgreSQL: the master
+/// user with a password that is not the one first given. In S3: the data bucket with the ratings CSV under `csv/`
+/// and a Deny policy. The gateway (`crate::local::gateway`) stands where the RDS endpoint would: it reads the
+/// EC2 network every half second and lets the chosen client through only when AWS would — so every failure is
+/// real (a TCP timeout, PostgreSQL's own authentication error, S3's 403) and every fix is an API call.
+///
+/// Where this differs from AWS: moto's RDS endpoint name (`….rds.amazonaws.com`) does not resolve here, so
+/// [`Lab4::database`] connects to 127.0.0.1 on the endpoint's port; "switching to the other bastion" is
+/// [`Lab4::use_client`] (on AWS you would log in to that machine); and moto evaluates bucket-policy conditions
+/// loosely (an `aws:SourceIp` condition is not checked against your address).
+pub mod lab4 {
+    use super::*;
+
+    /// The table's DDL (`DROP TABLE IF EXISTS` + `CREATE TABLE ratings_training`).
+    pub fn ddl_path() -> std::path::PathBuf {
+        or_report(call("lab4::ddl_path", json!({})).and_then(FromReply::from_reply), Default::default())
+    }
+}
+
+impl Table {
+    /// One value as JSON (`null` for SQL NULL; numbers exact, dates as text).
+    pub fn value(&self, row: usize, column: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("frame.value", json!({"frame": self.arg(), "row": row, "column": column}))?)
+    }
+
+    /// Every row as a JSON object (column → value), in order.
+    pub fn rows(&self) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("frame.rows", json!({"frame": self.arg()}))?)
+    }
+
+    /// One column's values as a JSON array.
+    pub fn column_values(&self, column: &str) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("frame.column_values", json!({"frame": self.arg(), "column": column}))?)
+    }
+
+    /// SQL over this table, which the query calls `self` (run by polars):
+    /// `clicks.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page")`.
+    pub fn sql(&self, sql: &str) -> Result<Table> {
+        FromReply::from_reply(call("frame.sql", json!({"frame": self.arg(), "sql": sql}))?)
+    }
+}
+
 /// Exercise checks: each lab's check cells call one function here.
 ///
 /// A check returns [`Passed`] (its Display is a one-line "✓ …") or an [`Error`] whose message says what was
@@ -792,299 +1070,787 @@ impl Session {
 /// the generated Rentio data and on the official Sakila dump alike.
 pub mod check {
     use super::*;
-    use crate::frame::Passed;
-    use crate::lab4::Lab4;
-    use crate::net::Cidr;
 
     /// Exercise 1: `category_copy` exists with `category_id` (integer), `name` (VARCHAR(25)), `last_update` (TIMESTAMP).
     pub fn lab1_ex1(db: &Db) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex1", json!({"db": db.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex1", json!({"db": db.arg()}))?)
     }
 
     /// Exercise 2: title, length and release year of 4 films.
     pub fn lab1_ex2(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex2", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex2", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 3: every column of `store`.
     pub fn lab1_ex3(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex3", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex3", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 4: name and email of the active staff.
     pub fn lab1_ex4(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex4", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex4", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 5: three rows inserted into `category_copy`.
     pub fn lab1_ex5(db: &Db, inserted: &[u64]) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex5", json!({"db": db.arg(), "inserted": inserted}))?)
+        FromReply::from_reply(call("check::lab1_ex5", json!({"db": db.arg(), "inserted": inserted}))?)
     }
 
     /// Exercise 6: the three UPDATEs (3, 1 and 1 rows), as the SQL cell kept them.
     pub fn lab1_ex6(db: &Db, updated: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex6", json!({"db": db.arg(), "updated": updated.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex6", json!({"db": db.arg(), "updated": updated.arg()}))?)
     }
 
     /// Exercise 7: the row with `category_id` 20 deleted, as the SQL cell kept it.
     pub fn lab1_ex7(db: &Db, deleted: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex7", json!({"db": db.arg(), "deleted": deleted.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex7", json!({"db": db.arg(), "deleted": deleted.arg()}))?)
     }
 
     /// Exercise 8: aliases `film_title`, `film_length`, `film_release_year`, 10 rows.
     pub fn lab1_ex8(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex8", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex8", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 9: city, address and district of 5 addresses (a join of address and city).
     pub fn lab1_ex9(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex9", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex9", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 10: country, city and address of the active staff (three joins).
     pub fn lab1_ex10(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex10", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex10", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 11: films per rating: 5 ratings, 1000 films in all.
     pub fn lab1_ex11(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex11", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex11", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 12: films per category, ascending: 16 categories, 1000 films.
     pub fn lab1_ex12(df: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab1_ex12", json!({"df": df.arg()}))?)
+        FromReply::from_reply(call("check::lab1_ex12", json!({"df": df.arg()}))?)
     }
 
     /// Exercise 1: the four tables exist, ACTIVE, with the lab's keys.
     pub fn lab2_ex1(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex1", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+        FromReply::from_reply(call("check::lab2_ex1", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
     }
 
     /// Exercise 2: ProductCatalog and Thread loaded item by item (8 and 3 items).
     pub fn lab2_ex2(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex2", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+        FromReply::from_reply(call("check::lab2_ex2", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
     }
 
     /// Exercise 3: Reply and Forum loaded as batches (4 and 2 items), nothing left unprocessed.
     pub fn lab2_ex3(ddb: &Dynamo, prefix: &str, reports: &[BatchReport]) -> Result<Passed> {
         FromReply::from_reply(call(
-            "check.lab2_ex3",
+            "check::lab2_ex3",
             json!({"ddb": ddb.arg(), "prefix": prefix, "reports": reports.iter().map(BatchReport::data).collect::<Vec<_>>()}),
         )?)
     }
 
     /// Exercise 4: a full scan of ProductCatalog.
     pub fn lab2_ex4(r: &Response) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex4", json!({"r": r.arg()}))?)
+        FromReply::from_reply(call("check::lab2_ex4", json!({"r": r.arg()}))?)
     }
 
     /// Exercise 5: the product with Id 101.
     pub fn lab2_ex5(r: &Response) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex5", json!({"r": r.arg()}))?)
+        FromReply::from_reply(call("check::lab2_ex5", json!({"r": r.arg()}))?)
     }
 
     /// Exercise 6: only the first reply to thread 1 (`Limit` 1, ascending).
     pub fn lab2_ex6(r: &Response) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex6", json!({"r": r.arg()}))?)
+        FromReply::from_reply(call("check::lab2_ex6", json!({"r": r.arg()}))?)
     }
 
     /// Exercise 7: only the latest reply to thread 1 (`Limit` 1, descending).
     pub fn lab2_ex7(r: &Response) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex7", json!({"r": r.arg()}))?)
+        FromReply::from_reply(call("check::lab2_ex7", json!({"r": r.arg()}))?)
     }
 
     /// Exercise 8: two colours appended to bike 201.
     pub fn lab2_ex8(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex8", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+        FromReply::from_reply(call("check::lab2_ex8", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
     }
 
     /// Exercise 9: the two colours removed again.
     pub fn lab2_ex9(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex9", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+        FromReply::from_reply(call("check::lab2_ex9", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
     }
 
     /// Exercise 10: the new reply deleted.
     pub fn lab2_ex10(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex10", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+        FromReply::from_reply(call("check::lab2_ex10", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
     }
 
     /// Exercise 11: the transaction added the reply and counted it (Messages 5).
     pub fn lab2_ex11(ddb: &Dynamo, prefix: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab2_ex11", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
+        FromReply::from_reply(call("check::lab2_ex11", json!({"ddb": ddb.arg(), "prefix": prefix}))?)
     }
 
     /// Exercise 1: the bucket exists.
     pub fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab3_ex1", json!({"s3": s3.arg(), "bucket": bucket}))?)
+        FromReply::from_reply(call("check::lab3_ex1", json!({"s3": s3.arg(), "bucket": bucket}))?)
     }
 
     /// Exercise 2: the JSON record uploaded under `json/`.
     pub fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab3_ex2", json!({"s3": s3.arg(), "bucket": bucket}))?)
+        FromReply::from_reply(call("check::lab3_ex2", json!({"s3": s3.arg(), "bucket": bucket}))?)
     }
 
     /// Exercise 3: the listing of the `json/` prefix.
     pub fn lab3_ex3(listing: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab3_ex3", json!({"listing": listing.arg()}))?)
+        FromReply::from_reply(call("check::lab3_ex3", json!({"listing": listing.arg()}))?)
     }
 
     /// Exercise 4: the first image uploaded to `images/logo.png`.
     pub fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab3_ex4", json!({"s3": s3.arg(), "bucket": bucket}))?)
+        FromReply::from_reply(call("check::lab3_ex4", json!({"s3": s3.arg(), "bucket": bucket}))?)
     }
 
     /// Exercise 1: the /24 block of the lab VPC that holds the database's address.
     pub fn lab4_ex1(block: &Cidr) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab4_ex1", json!({"block": block.to_string()}))?)
+        FromReply::from_reply(call("check::lab4_ex1", json!({"block": block.to_string()}))?)
     }
 
     /// Exercise 2: working from the bastion in the database's VPC.
     pub fn lab4_ex2(lab: &Lab4) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab4_ex2", json!({"lab": lab.arg()}))?)
+        FromReply::from_reply(call("check::lab4_ex2", json!({"lab": lab.arg()}))?)
     }
 
     /// Exercise 3: the database's security group admits the bastion's group on 5432 (and not the whole internet).
     pub fn lab4_ex3(lab: &Lab4) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab4_ex3", json!({"lab": lab.arg()}))?)
+        FromReply::from_reply(call("check::lab4_ex3", json!({"lab": lab.arg()}))?)
     }
 
     /// Exercise 4: connected as the master user.
     pub fn lab4_ex4(db: &Db) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab4_ex4", json!({"db": db.arg()}))?)
+        FromReply::from_reply(call("check::lab4_ex4", json!({"db": db.arg()}))?)
     }
 
     /// Exercise 5: the bucket policy lets the CSV be read (a download succeeds).
     pub fn lab4_ex5(s3: &S3, bucket: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab4_ex5", json!({"s3": s3.arg(), "bucket": bucket}))?)
+        FromReply::from_reply(call("check::lab4_ex5", json!({"s3": s3.arg(), "bucket": bucket}))?)
     }
 
     /// Exercise 6: every row of the CSV loaded.
     pub fn lab4_ex6(db: &Db) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab4_ex6", json!({"db": db.arg()}))?)
+        FromReply::from_reply(call("check::lab4_ex6", json!({"db": db.arg()}))?)
     }
 
     /// Lab 5, exercise 1: 30 moved from alice to bob in one transaction (from 100 and 50).
     pub fn lab5_ex1(db: &Db) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab5_ex1", json!({"db": db.arg()}))?)
+        FromReply::from_reply(call("check::lab5_ex1", json!({"db": db.arg()}))?)
     }
 
     /// Lab 5, exercise 2: a rule that refuses a purchase of fewer than one copy.
     pub fn lab5_ex2(db: &Db) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab5_ex2", json!({"db": db.arg()}))?)
+        FromReply::from_reply(call("check::lab5_ex2", json!({"db": db.arg()}))?)
     }
 
     /// Lab 5, exercise 3: `read` is a read that makes a read-modify-write safe (no lost update) on product 2.
     pub fn lab5_ex3(db: &Db, read: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab5_ex3", json!({"db": db.arg(), "read": read}))?)
+        FromReply::from_reply(call("check::lab5_ex3", json!({"db": db.arg(), "read": read}))?)
     }
 
     /// Lab 5, exercise 4: `take_one` takes the last copy of product 3 in exactly one of two racing sessions.
     pub fn lab5_ex4(db: &Db, take_one: &str) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab5_ex4", json!({"db": db.arg(), "take_one": take_one}))?)
+        FromReply::from_reply(call("check::lab5_ex4", json!({"db": db.arg(), "take_one": take_one}))?)
     }
 
     /// Lab 5, exercise 5: the weakest isolation level with neither dirty nor non-repeatable reads, in `session`.
     pub fn lab5_ex5(session: &Session) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab5_ex5", json!({"session": session.arg()}))?)
+        FromReply::from_reply(call("check::lab5_ex5", json!({"session": session.arg()}))?)
     }
 
     /// Lab 5, exercise 6: 30 moved from alice to bob in DynamoDB (from 100 and 50), in one transaction.
     pub fn lab5_ex6(ddb: &Dynamo) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab5_ex6", json!({"ddb": ddb.arg()}))?)
+        FromReply::from_reply(call("check::lab5_ex6", json!({"ddb": ddb.arg()}))?)
     }
 
     /// Lab 6, exercise 1: `keys` are an access key of the user lab6-analyst, and they work.
     pub fn lab6_ex1(iam: &Iam, keys: &Credentials) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab6_ex1", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+        FromReply::from_reply(call("check::lab6_ex1", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
     }
 
     /// Lab 6, exercise 2: the analyst reads through the group: list and get allowed, put still denied.
     pub fn lab6_ex2(iam: &Iam, keys: &Credentials) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab6_ex2", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+        FromReply::from_reply(call("check::lab6_ex2", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
     }
 
     /// Lab 6, exercise 3: the analyst may write under `uploads/` and nowhere else.
     pub fn lab6_ex3(iam: &Iam, keys: &Credentials) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab6_ex3", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+        FromReply::from_reply(call("check::lab6_ex3", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
     }
 
     /// Lab 6, exercise 4: an explicit deny keeps the analyst out of `secret/` although the group allows reading.
     pub fn lab6_ex4(iam: &Iam, keys: &Credentials) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab6_ex4", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+        FromReply::from_reply(call("check::lab6_ex4", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
     }
 
     /// Lab 6, exercise 5: `document` lets a pipeline read `raw/2024/` and nothing else. Tried for real on a user made
     /// for the check (removed afterwards).
     pub fn lab6_ex5(iam: &Iam, document: &serde_json::Value) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab6_ex5", json!({"iam": iam.arg(), "document": document}))?)
+        FromReply::from_reply(call("check::lab6_ex5", json!({"iam": iam.arg(), "document": document}))?)
     }
 
     /// Lab 6, exercise 6: `keys` are temporary credentials of the role lab6-pipeline.
     pub fn lab6_ex6(iam: &Iam, keys: &Credentials) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab6_ex6", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
+        FromReply::from_reply(call("check::lab6_ex6", json!({"iam": iam.arg(), "keys": keys.arg()}))?)
     }
 
     /// Lab 7, exercise 1: the queue `lab7::ORDERS` exists with a 2-second visibility timeout and holds three orders.
     pub fn lab7_ex1(sqs: &Sqs) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab7_ex1", json!({"sqs": sqs.arg()}))?)
+        FromReply::from_reply(call("check::lab7_ex1", json!({"sqs": sqs.arg()}))?)
     }
 
     /// Lab 7, exercise 2: the three orders were received and deleted, and the queue is empty.
     pub fn lab7_ex2(sqs: &Sqs, processed: &Messages) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab7_ex2", json!({"sqs": sqs.arg(), "processed": processed.arg()}))?)
+        FromReply::from_reply(call("check::lab7_ex2", json!({"sqs": sqs.arg(), "processed": processed.arg()}))?)
     }
 
     /// Lab 7, exercise 3: `lab7::ORDERS_DLQ` is the dead-letter queue of `lab7::ORDERS`, after two receives.
     pub fn lab7_ex3(sqs: &Sqs) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab7_ex3", json!({"sqs": sqs.arg()}))?)
+        FromReply::from_reply(call("check::lab7_ex3", json!({"sqs": sqs.arg()}))?)
     }
 
     /// Lab 7, exercise 4: the five payments came out of the FIFO queue once each, in order.
     pub fn lab7_ex4(received: &Messages) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab7_ex4", json!({"received": received.arg()}))?)
+        FromReply::from_reply(call("check::lab7_ex4", json!({"received": received.arg()}))?)
     }
 
     /// Lab 7, exercise 5: the stream `lab7::STREAM` exists with two shards.
     pub fn lab7_ex5(kinesis: &Kinesis) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab7_ex5", json!({"kinesis": kinesis.arg()}))?)
+        FromReply::from_reply(call("check::lab7_ex5", json!({"kinesis": kinesis.arg()}))?)
     }
 
     /// Lab 7, exercise 6: `replay` holds every record of one shard after sequence number `after`, in order.
     pub fn lab7_ex6(kinesis: &Kinesis, replay: &Table, after: &str) -> Result<Passed> {
         FromReply::from_reply(call(
-            "check.lab7_ex6",
+            "check::lab7_ex6",
             json!({"kinesis": kinesis.arg(), "replay": replay.arg(), "after": after}),
         )?)
     }
 
     /// Lab 7, exercise 7: clicks per page over `clicks` — columns `page`, `clicks`, the most visited page first.
     pub fn lab7_ex7(clicks: &Table, per_page: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab7_ex7", json!({"clicks": clicks.arg(), "per_page": per_page.arg()}))?)
+        FromReply::from_reply(call("check::lab7_ex7", json!({"clicks": clicks.arg(), "per_page": per_page.arg()}))?)
     }
 
     /// Lab 8, exercise 1: every statement MariaDB ran (`Query` or `Execute`) that mentions `film`: `thread`, `argument`.
     pub fn lab8_ex1(general: &Table, answer: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab8_ex1", json!({"general": general.arg(), "answer": answer.arg()}))?)
+        FromReply::from_reply(call("check::lab8_ex1", json!({"general": general.arg(), "answer": answer.arg()}))?)
     }
 
     /// Lab 8, exercise 2: PostgreSQL's refused passwords per user: `user`, `failures`, the most first.
     pub fn lab8_ex2(postgres: &Table, answer: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab8_ex2", json!({"postgres": postgres.arg(), "answer": answer.arg()}))?)
+        FromReply::from_reply(call("check::lab8_ex2", json!({"postgres": postgres.arg(), "answer": answer.arg()}))?)
     }
 
     /// Lab 8, exercise 3: the shop's requests per status code: `status`, `requests`, by status.
     pub fn lab8_ex3(access: &Table, answer: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab8_ex3", json!({"access": access.arg(), "answer": answer.arg()}))?)
+        FromReply::from_reply(call("check::lab8_ex3", json!({"access": access.arg(), "answer": answer.arg()}))?)
     }
 
     /// Lab 8, exercise 4: failed logins per client: `client`, `failures`, the most first — the attacker on top.
     pub fn lab8_ex4(auth: &Table, answer: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab8_ex4", json!({"auth": auth.arg(), "answer": answer.arg()}))?)
+        FromReply::from_reply(call("check::lab8_ex4", json!({"auth": auth.arg(), "answer": answer.arg()}))?)
     }
 
     /// Lab 8, exercise 5: every log's entries per level: `level`, `lines`, the most first.
     pub fn lab8_ex5(all: &Table, answer: &Table) -> Result<Passed> {
-        FromReply::from_reply(call("check.lab8_ex5", json!({"all": all.arg(), "answer": answer.arg()}))?)
+        FromReply::from_reply(call("check::lab8_ex5", json!({"all": all.arg(), "answer": answer.arg()}))?)
+    }
+}
+
+/// Lab 5's scenario: ACID, every letter shown failing and holding, on tables of our own.
+///
+/// [`setup`] (re)creates the database `acid` on the lab's MariaDB — the one `.env` names, beside lab 1's
+/// `rentio` — with a small shop and bank of our own:
+///
+/// | table | rows | its rules |
+/// |---|---|---|
+/// | `account` | alice 100, bob 50 | `CHECK (balance >= 0)` |
+/// | `customer` | 2 customers | |
+/// | `product` | 3 products, the last one with a single copy | `CHECK (stock >= 0)` |
+/// | `purchase` | none | foreign keys to `customer` and `product` |
+/// | `ledger` | none | (the durability demo writes here) |
+///
+/// [`crash`] kills that MariaDB with SIGKILL and starts it again (see
+/// [`Stack::crash_mariadb`](crate::local::Stack::crash_mariadb)); [`reset`] removes everything the lab made,
+/// including its DynamoDB table [`DYNAMO_TABLE`].
+pub mod acid {
+    use super::*;
+
+    /// The lab database on the MariaDB the env file names (the `DB*` keys), created when missing.
+    pub fn connect(env: &EnvFile) -> Result<Db> {
+        FromReply::from_reply(call("acid::connect", json!({"env": env.arg()}))?)
+    }
+
+    /// Puts the lab's tables back at their start (see the module docs) and returns the lab database.
+    pub fn setup(env: &EnvFile) -> Result<Db> {
+        FromReply::from_reply(call("acid::setup", json!({"env": env.arg()}))?)
+    }
+
+    /// The accounts and the products back at their start (the other tables emptied), between two experiments.
+    pub fn restock(db: &Db) -> Result<()> {
+        FromReply::from_reply(call("acid::restock", json!({"db": db.arg()}))?)
+    }
+
+    /// Crashes the lab's MariaDB for real and restarts it: see [`Stack::crash_mariadb`]. `db` must be the local
+    /// stack's own MariaDB — a server sourcelab did not start is never touched.
+    pub fn crash(db: &Db) -> Result<Crash> {
+        FromReply::from_reply(call("acid::crash", json!({"db": db.arg()}))?)
+    }
+
+    /// Removes what lab 5 made: the `acid` database and the DynamoDB tables starting with [`DYNAMO_PREFIX`].
+    /// Returns what it removed.
+    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
+        FromReply::from_reply(call("acid::reset", json!({"env": env.arg()}))?)
+    }
+}
+
+/// Lab 6's scenario: a data bucket on the IAM lab's moto (which enforces policies), and the names of the users,
+/// group, role and policies the notebook makes — all starting with [`PREFIX`], so [`reset`] finds them.
+///
+/// | what | name |
+/// |---|---|
+/// | data bucket | [`BUCKET`]: `raw/2024/`, `raw/2023/`, `curated/`, `secret/` objects |
+/// | a person | user [`ANALYST`] |
+/// | their team | group [`READERS`], with the managed policy [`READ_POLICY`] |
+/// | a pipeline | role [`PIPELINE_ROLE`], assumed through STS |
+pub mod lab6 {
+    use super::*;
+
+    /// Removes everything lab 6 made (users, groups, roles, policies, the data bucket), then creates the data bucket
+    /// with its objects again, as the administrator; the administrator's connection.
+    pub fn setup(env: &EnvFile) -> Result<Iam> {
+        FromReply::from_reply(call("lab6::setup", json!({"env": env.arg()}))?)
+    }
+
+    /// Removes everything lab 6 made; what it removed.
+    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
+        FromReply::from_reply(call("lab6::reset", json!({"env": env.arg()}))?)
+    }
+}
+
+/// Lab 7's scenario: a web shop's click events, sent through a queue (SQS) and an event stream (Kinesis) on the
+/// labs' moto, and the names of what the notebook makes — all starting with [`PREFIX`], so [`reset`] finds them.
+///
+/// | what | name |
+/// |---|---|
+/// | the click events, as a queue | [`CLICKS_QUEUE`] |
+/// | the click events, as a stream of two shards | [`STREAM`] |
+/// | orders to process once each | [`ORDERS`], with its dead-letter queue [`ORDERS_DLQ`] |
+/// | payments in order, without duplicates | [`PAYMENTS`] (FIFO) |
+///
+/// [`clicks`] is our producer: `n` events from 40 users on five pages over 20 minutes, the same every run.
+pub mod lab7 {
+    use super::*;
+
+    /// `n` click events as JSON text, in time order: `{"event_id", "user", "page", "at"}` — 40 users on the five
+    /// [`PAGES`] (home most often, checkout least) over 20 minutes from [`START`], busiest around 09:12 (a newsletter
+    /// went out). Seeded: the same every run.
+    pub fn clicks(n: usize) -> Vec<String> {
+        or_report(call("lab7::clicks", json!({"n": n})).and_then(FromReply::from_reply), Default::default())
+    }
+
+    /// The click events in `records` (a table with a `data` column of JSON events: what a Kinesis [`Reader`] read,
+    /// or a table of message bodies) as typed columns: `event_id`, `user`, `page`, `at` (a datetime) and `minute`
+    /// (`HH:MM`, for counting per minute). The other columns of `records` (shard, sequence…) come first.
+    ///
+    /// [`Reader`]: crate::kinesis::Reader
+    pub fn clicks_table(records: &Table) -> Result<Table> {
+        FromReply::from_reply(call("lab7::clicks_table", json!({"records": records.arg()}))?)
+    }
+
+    /// Removes every queue and stream lab 7 made (the notebook starts and ends with it); what it removed.
+    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
+        FromReply::from_reply(call("lab7::reset", json!({"env": env.arg()}))?)
+    }
+}
+
+/// Lab 8's scenario: logs from systems that really ran — the stack's own MariaDB and PostgreSQL, and a small web
+/// shop of ours that serves real HTTP on a local port while a traffic generator uses it.
+///
+/// | log | written by | format ([`crate::logs`]) |
+/// |---|---|---|
+/// | [`LogFiles::mariadb`] | the stack's MariaDB (general query log, on since `sourcelab up`) | `read_mariadb_general` |
+/// | [`LogFiles::postgres`] | the stack's PostgreSQL (every connection; failed passwords from lab 4 and [`failed_logins`]) | `read_postgres` |
+/// | [`LogFiles::access`] | the web shop: one line per request, Combined Log Format | `read_access` |
+/// | [`LogFiles::app`] | the web shop: what it did, with levels | `read_app` |
+/// | [`LogFiles::auth`] | the web shop: every login, in sshd's words | `read_auth` |
+///
+/// [`traffic`] sends requests from eight shoppers, each from an address of its own (`127.0.0.2`–`127.0.0.9`: the
+/// whole `127.0.0.0/8` block reaches this machine), and, for a few seconds in the middle, a burst of password
+/// guesses from [`ATTACKER`].
+pub mod lab8 {
+    use super::*;
+
+    /// The log files of lab 8, with the shop running and MariaDB's general log on.
+    ///
+    /// MariaDB writes its general log since `sourcelab up` started it; a server started before lab 8 existed gets it
+    /// switched on here (`SET GLOBAL general_log`), and runs one query on lab 1's `film` table, so the log always has
+    /// a statement about films.
+    pub fn setup(env: &EnvFile) -> Result<LogFiles> {
+        FromReply::from_reply(call("lab8::setup", json!({"env": env.arg()}))?)
+    }
+
+    /// A copy of the log file `path` as a crash or a full disk leaves one — a line of binary noise in the middle, the
+    /// last line cut in half — next to it, named `….damaged.log`; its path.
+    pub fn damaged_copy(path: &std::path::Path) -> Result<std::path::PathBuf> {
+        FromReply::from_reply(call("lab8::damaged_copy", json!({"path": path.to_string_lossy()}))?)
+    }
+
+    /// Sends `seconds` of traffic to the shop at `url`: eight shoppers browsing, searching, buying and logging in
+    /// (now and then with a typo), a few probes for pages that do not exist, and — in the middle fifth of the time —
+    /// a burst of password guesses for `admin` and `root` from [`ATTACKER`]. Seeded: the same requests every run.
+    pub fn traffic(url: &str, seconds: u32, progress: Progress) -> Result<Traffic> {
+        FromReply::from_reply(call(
+            "lab8::traffic",
+            json!({"url": url, "seconds": seconds, "progress": progress == Progress::Print}),
+        )?)
+    }
+
+    /// Tries to log in `n` times to each of the env file's databases (MariaDB, PostgreSQL) as the lab user with a
+    /// wrong password — each a real attempt that the server refuses and logs; how many were refused.
+    pub fn failed_logins(env: &EnvFile, n: u32) -> Result<u64> {
+        FromReply::from_reply(call("lab8::failed_logins", json!({"env": env.arg(), "n": n}))?)
+    }
+}
+
+/// Logs as a data source: the text files running systems append to, parsed into tables with typed columns.
+///
+/// A log line records one thing that happened, with its time and usually a **level** — how much it matters:
+///
+/// | level | meaning |
+/// |---|---|
+/// | `debug` | detail for whoever debugs the program; usually switched off |
+/// | `info` | normal operation: a request served, a connection opened |
+/// | `warn` | something unexpected that the program survived: a failed login, a page not found |
+/// | `error` | an operation failed: a request answered with 500 |
+/// | `fatal` | the program (or a session of it) cannot go on: PostgreSQL ends a connection whose password is wrong |
+///
+/// Every reader here returns [`Parsed`]: a table whose first columns are the same for every kind of log — `line`
+/// (its number in the file), `time` (a UTC datetime), `level` (one of the five above), `source`, `message` — then
+/// the fields of that kind. A line that does not fit its format is never dropped and never a panic: it goes to
+/// [`Parsed::unparsed`] with its line number, so a damaged or truncated log still reads. [`combine`] puts the
+/// common columns of several logs into one table, to count by level and over time.
+///
+/// | reader | format |
+/// |---|---|
+/// | [`read_access`] | web servers' access logs, the Combined Log Format (`client - user [time] "GET /x HTTP/1.1" 200 512 "referer" "agent"`) |
+/// | [`read_app`] | an application's own log: `time LEVEL source: message` |
+/// | [`read_auth`] | security logs in the style of sshd's: `time host process[pid]: Failed password for USER from IP port P` |
+/// | [`read_mariadb_general`] | MariaDB's general query log: every connection and statement |
+/// | [`read_postgres`] | PostgreSQL's server log, with the stack's line prefix (client, user and database on each line) |
+pub mod logs {
+    use super::*;
+
+    /// A web server's access log in the Combined Log Format; `level` from the status (5xx error, 4xx warn, else
+    /// info). Fields: `client`, `user`, `method`, `path`, `protocol`, `status`, `bytes`, `referer`, `agent`.
+    pub fn read_access(path: impl AsRef<std::path::Path>) -> Result<Parsed> {
+        FromReply::from_reply(call("logs::read_access", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// An application's log, `2024-05-06T09:00:00.123Z LEVEL source: message`. Fields: `component`.
+    pub fn read_app(path: impl AsRef<std::path::Path>) -> Result<Parsed> {
+        FromReply::from_reply(call("logs::read_app", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// A security log in sshd's words: `2024-05-06T09:00:00.123Z host process[pid]: Failed password for USER from
+    /// IP port P` (or `Accepted password …`); failures are `warn`. Fields: `host`, `process`, `pid`, `outcome`
+    /// (`failed`, `accepted`), `user`, `client`, `port`.
+    pub fn read_auth(path: impl AsRef<std::path::Path>) -> Result<Parsed> {
+        FromReply::from_reply(call("logs::read_auth", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// MariaDB's general query log: one entry per connection, statement and quit; a statement over several lines
+    /// stays one entry. MariaDB writes a time only when the second changes: an entry without one has the time of the
+    /// entry before. A refused login (`Access denied`) is `warn`, the rest `info`. Fields: `thread`, `command`
+    /// (`Connect`, `Query`, `Quit`, …), `argument` (the statement, or who connected).
+    pub fn read_mariadb_general(path: impl AsRef<std::path::Path>) -> Result<Parsed> {
+        FromReply::from_reply(call("logs::read_mariadb_general", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// PostgreSQL's server log with the stack's prefix (`%m [%p] %q%r %u@%d `, see `local::postgres`); lines with the
+    /// default prefix (`%m [%p] `) read too, without client, user and database. `DETAIL:`, `HINT:`, `STATEMENT:` and
+    /// `CONTEXT:` lines join the entry they explain. Fields: `pid`, `client`, `client_port`, `user`, `database`,
+    /// `severity` (PostgreSQL's own word: `LOG`, `FATAL`, …).
+    pub fn read_postgres(path: impl AsRef<std::path::Path>) -> Result<Parsed> {
+        FromReply::from_reply(call("logs::read_postgres", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// The common columns (`time`, `level`, `source`, `message`) of several parsed logs in one table, in time order.
+    pub fn combine(logs: &[&Table]) -> Result<Table> {
+        FromReply::from_reply(call("logs::combine", json!({"logs": logs.iter().map(|t| t.arg()).collect::<Vec<_>>()}))?)
+    }
+}
+
+/// Charts of a table's columns, drawn as SVG by the `plotters` crate, that show inline in a notebook.
+///
+/// Two kinds, enough for counting things: [`bars`] (one bar per row: counts per page, per level, per client) and
+/// [`line`] (one point per row, joined: counts per minute). `x` is any column, shown as its text; `y` a numeric
+/// column. The chart is drawn here, in the library, so a cell stays one line:
+///
+/// ```text
+/// let chart = sourcelab::plot::line(&per_minute, "minute", "clicks", "Clicks per minute")?;
+/// assert!(chart.svg().starts_with("<svg"));
+/// ```
+pub mod plot {
+    use super::*;
+
+    /// A bar chart: one bar per row, `x` under it, height `y`.
+    pub fn bars(table: &Table, x: &str, y: &str, title: &str) -> Result<Plot> {
+        FromReply::from_reply(call("plot::bars", json!({"table": table.arg(), "x": x, "y": y, "title": title}))?)
+    }
+
+    /// A line chart: one point per row, in the table's order, joined.
+    pub fn line(table: &Table, x: &str, y: &str, title: &str) -> Result<Plot> {
+        FromReply::from_reply(call("plot::line", json!({"table": table.arg(), "x": x, "y": y, "title": title}))?)
+    }
+}
+
+/// Lab 3's data, generated here from a fixed seed: the ratings CSV, one streamed JSON record and two versions of a
+/// logo image. `sourcelab data s3` writes them to `data/s3/`; a test checks the committed files are exactly what
+/// this code makes, so anyone can see where every byte came from.
+///
+/// The CSV has the course file's shape: 13 lower-case columns (customer, product and a 1–5 rating), every field in
+/// double quotes except empty ones, CRLF line ends, many empty `state` and some empty `postalcode` values, a few
+/// values with trailing spaces, and accented city names. Each (customer, product) pair appears once.
+pub mod ratings {
+    use super::*;
+
+    /// Every lab 3 file: (path under `data/s3/`, bytes).
+    pub fn files() -> Vec<(String, Vec<u8>)> {
+        or_report(call("ratings::files", json!({})).and_then(FromReply::from_reply), Default::default())
+    }
+}
+
+/// The doctor: why can't I reach my database (or my S3 object)? One layer at a time.
+///
+/// A connection fails at exactly one layer, and each layer fails in its own way:
+///
+/// | step | fails as | usually means |
+/// |---|---|---|
+/// | name resolution | "no such host" | a typo in the endpoint, or a private name resolved outside its VPC |
+/// | TCP connect | **timeout** (no answer at all) | packets are dropped: a security group without an inbound rule, a network ACL, a missing route or internet gateway, or a client in another VPC |
+/// | TCP connect | **refused** (an immediate "no") | the host is reached but nothing listens on that port |
+/// | protocol handshake | no PostgreSQL/MySQL greeting | something else listens there (wrong port) |
+/// | authentication | "password authentication failed" | wrong user or password |
+/// | database | "database … does not exist" | wrong database name |
+/// | permission | "permission denied" | the user may log in but not use the database |
+///
+/// [`database`] runs the steps in order, each bounded by a timeout (5 s by default), and stops at the first
+/// failure with the next thing to check — for a timeout, the six places on AWS that drop packets. [`s3_object`]
+/// does the same for an object: bucket, key, then reading it (403 means a policy denies it).
+///
+/// ```text
+/// let cfg = sourcelab::config::DbConfig::from_url("postgres://postgres:secret@db.example.com:5432/postgres")?;
+/// let report = sourcelab::doctor::database(&cfg, std::time::Duration::from_secs(5));
+/// println!("{report}");
+/// ```
+pub mod doctor {
+    use super::*;
+
+    /// Diagnoses a database connection step by step (each step bounded by `timeout`).
+    pub fn database(cfg: &DbConfig, timeout: std::time::Duration) -> Diagnosis {
+        or_report(
+            call("doctor::database", json!({"cfg": cfg.to_json(), "timeout": timeout.as_millis() as u64}))
+                .and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+
+    /// Diagnoses reading an S3 object: the bucket, the key, then a GET of the first byte (403 = a policy denies it).
+    pub fn s3_object(env: &EnvFile, bucket: &str, key: &str) -> Diagnosis {
+        or_report(
+            call("doctor::s3_object", json!({"env": env.arg(), "bucket": bucket, "key": key}))
+                .and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
+}
+
+/// S3, object storage: buckets hold objects under keys; "folders" are only key prefixes.
+///
+/// An object is bytes plus metadata, found by its bucket and key (`csv/ratings.csv`). There are no folders: a
+/// listing *with a delimiter* (`/`) groups keys by their next prefix and calls those groups "common prefixes",
+/// which consoles draw as folders. With **versioning** on, a new upload to an existing key keeps the old bytes as
+/// an older version, and a delete only adds a *delete marker*; objects uploaded before versioning was turned on
+/// have the version id `"null"`. Buckets are private until a **bucket policy** allows more, and the
+/// **public access block** settings can forbid public policies altogether.
+///
+/// ```text
+/// let s3 = S3::connect(env)?;
+/// s3.create_bucket("my-lab-bucket")?;
+/// s3.upload_file("data/s3/csv/ratings_ml_training_dataset.csv", "my-lab-bucket", "csv/ratings.csv")?;
+/// let trains = s3.query_csv("my-lab-bucket", "csv/ratings.csv",
+///     "SELECT * FROM s3object WHERE productline = 'Trains' LIMIT 20")?;
+/// ```
+///
+/// Large files move in parts (multipart upload, ranged downloads), several at once. Each part streams from (or
+/// to) its slice of the file through small buffers, so memory stays a few buffers per part in flight whatever the
+/// file size — and whatever the part size. From a server on this machine (the local stack's moto) a download is
+/// one stream instead: ranges in parallel buy bandwidth over long links, loopback has none to buy, and moto reads
+/// the whole object again for every range it serves. A download goes to a temporary file next to the target and
+/// is renamed into place only when complete: a failed download leaves nothing behind.
+///
+/// Clients come from the env file: with `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`) set they talk to that
+/// endpoint with path-style addressing (`http://host/bucket/key`), which local servers need; without it they
+/// talk to real S3.
+pub mod s3 {
+    use super::*;
+
+    /// Every bucket of the account, as a DataFrame (`name`, `created`).
+    pub fn list_buckets(env: &EnvFile) -> Result<Table> {
+        FromReply::from_reply(call("s3::list_buckets", json!({"env": env.arg()}))?)
+    }
+
+    /// One of the lab's data files: `data/s3/<path>` in the checkout (`"csv/ratings_ml_training_dataset.csv"`, …).
+    pub fn data_file(path: &str) -> std::path::PathBuf {
+        or_report(call("s3::data_file", json!({"path": path})).and_then(FromReply::from_reply), Default::default())
+    }
+
+    /// A local CSV file as a DataFrame (header row, types inferred).
+    pub fn read_csv_file(path: impl AsRef<std::path::Path>) -> Result<Table> {
+        FromReply::from_reply(call("s3::read_csv_file", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+
+    /// SQL over a DataFrame registered as `s3object`, run locally by polars.
+    pub fn query_frame(table: &Table, sql: &str) -> Result<Table> {
+        FromReply::from_reply(call("s3::query_frame", json!({"table": table.arg(), "sql": sql}))?)
+    }
+}
+
+/// DynamoDB, a key-value and document store: tables of items, each found by its key.
+///
+/// A table has a **partition key** (HASH) and optionally a **sort key** (RANGE); together they identify an item.
+/// Everything else in an item is free-form: two items of one table can have different attributes. Reads come in
+/// four prices: [`Dynamo::get_item`] (one item by its full key, the cheapest), [`Dynamo::query`] (the items of one
+/// partition key, optionally narrowed by the sort key), and [`Dynamo::scan`] (every item, the most expensive),
+/// each optionally filtered *after* reading — which is why a filtered read reports `Count` (returned) and
+/// `ScannedCount` (read and paid for) separately.
+///
+/// The helpers take the same parameters as the course's boto3 calls, spelled the same way, as a JSON object:
+///
+/// ```text
+/// let ddb = dynamo::Dynamo::connect(env)?;
+/// let r = ddb.query("de-c2w1-dynamodb-Reply", &json!({
+///     "KeyConditionExpression": "Id = :Id",
+///     "ExpressionAttributeValues": {":Id": {"S": "Amazon DynamoDB#DynamoDB Thread 1"}},
+///     "ReturnConsumedCapacity": "TOTAL"
+/// }))?;
+/// println!("{r}");            // Count, ScannedCount, ConsumedCapacity and the items
+/// let df = r.frame()?;        // one column per attribute
+/// ```
+///
+/// Items and keys are DynamoDB ("marshal") JSON, as in the course; [`crate::marshal`] converts to and from plain
+/// JSON. Unknown parameter names are refused with the list of the ones each call takes.
+///
+/// Clients come from the env file: with `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`) set they talk to that
+/// endpoint, otherwise to real DynamoDB in `AWS_REGION`. Every call runs on the library's runtime, so a client made
+/// in one notebook cell keeps working in the next.
+pub mod dynamo {
+    use super::*;
+
+    /// The names of every table, following pagination to the end.
+    pub fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
+        FromReply::from_reply(call("dynamo::list_tables", json!({"env": env.arg()}))?)
+    }
+
+    /// One of the lab's data files: `data/dynamodb/<name>.json` in the checkout (`"Reply"`, `"Forum"`, …).
+    pub fn data_file(name: &str) -> std::path::PathBuf {
+        or_report(call("dynamo::data_file", json!({"name": name})).and_then(FromReply::from_reply), Default::default())
+    }
+
+    /// The items a batch-write file puts, as (table, item in DynamoDB JSON) pairs — for loading item by item.
+    pub fn file_items(path: impl AsRef<std::path::Path>) -> Result<Vec<(String, serde_json::Value)>> {
+        FromReply::from_reply(call("dynamo::file_items", json!({"path": path.as_ref().to_string_lossy()}))?)
+    }
+}
+
+/// DynamoDB JSON ("marshal JSON") and plain JSON, converted both ways without losing a digit.
+///
+/// DynamoDB stores every attribute value with its type, and its wire format spells the type out:
+///
+/// ```text
+/// marshal JSON  {"Id": {"N": "101"}, "Authors": {"L": [{"S": "Ada"}]}, "Tags": {"SS": ["a", "b"]}}
+/// plain JSON    {"Id": 101,          "Authors": ["Ada"],                "Tags": {"$SS": ["a", "b"]}}
+/// ```
+///
+/// The ten types and how each one is written in plain JSON:
+///
+/// | DynamoDB | marshal JSON | plain JSON |
+/// |---|---|---|
+/// | S (string) | `{"S": "text"}` | `"text"` |
+/// | N (number) | `{"N": "1.50"}` (a string!) | `1.50` — the digits exactly as given, never through a float |
+/// | B (binary) | `{"B": "aGk="}` (base64) | `{"$B": "aGk="}` |
+/// | BOOL | `{"BOOL": true}` | `true` |
+/// | NULL | `{"NULL": true}` | `null` |
+/// | M (map) | `{"M": {...}}` | `{...}` |
+/// | L (list) | `{"L": [...]}` | `[...]` |
+/// | SS, NS, BS (sets) | `{"SS": ["a"]}`, `{"NS": ["1"]}`, `{"BS": ["aGk="]}` | `{"$SS": ["a"]}`, `{"$NS": [1]}`, `{"$BS": ["aGk="]}` |
+///
+/// JSON has no sets and no bytes, so plain JSON marks them with a one-key object whose key starts with `$`. A real
+/// map that happens to have exactly one such key (`$SS`, `$NS`, `$BS`, `$B` or `$M`) is written `{"$M": {...}}`,
+/// and `$M` means nothing else.
+/// With that rule plain → marshal → plain gives back exactly what went in, and so does marshal → plain → marshal
+/// (numbers compare by value: `+1`, `.5` and `1E+3` come back in JSON's spelling, `1`, `0.5` and `1e+3`).
+///
+/// **Which spelling of a number each direction keeps.** DynamoDB JSON keeps the text exactly (`{"N": "1.50"}`
+/// stays `"1.50"`, to and from an item). Plain JSON keeps the digits and writes them in JSON's spelling (`1.50`,
+/// `+1` → `1`, `1E3` → `1e+3`). DynamoDB itself stores the *value* and gives it back in its canonical spelling —
+/// `+1e2` → `100`, `1.0` → `1`, `-0` → `0` — so an item read back from DynamoDB may differ in text from what was
+/// written; ask for that spelling with [`Numbers::Canonical`], [`canonical_number`] or [`to_plain_canonical`]
+/// (`sourcelab marshal --canonical`) to compare like with like.
+///
+/// The course's Python (`TypeDeserializer` plus `float(...)`) turns every number into a float, so `Id` 101 prints
+/// as `101.0` and a 38-digit number loses 22 digits. Here numbers stay the decimal text DynamoDB sent.
+///
+/// **Checked here, before anything is sent**: everything DynamoDB itself would refuse, with DynamoDB's own wording
+/// and the JSON path of the value: NaN and Infinity, more than 38 significant digits, magnitudes outside
+/// 1E-130 … 9.99…E+125, empty sets, duplicate set members (numbers compared by value, so `1` and `1.0` are
+/// duplicates), nesting deeper than 32 levels, items over 400 KB counted as DynamoDB counts them ([`item_size`]),
+/// attribute names that are empty or longer than 65,535 bytes, and empty key attributes ([`check_key_attributes`]). moto, the local server, accepts several of these (see the
+/// emulator notes), so without these checks a lab would work locally and fail on AWS.
+///
+/// **serde_dynamo**, in our dependency set, maps *Rust structs* to and from items; [`crate::dynamo`] uses it for
+/// [`crate::dynamo::Response::items_as`]. It does not serve for JSON: it converts numbers through `i64`/`f64`, so
+/// digits beyond a float's 17 are lost, and it has no plain-JSON spelling for sets or binary.
+pub mod marshal {
+    use super::*;
+
+    /// A plain-JSON item → marshal JSON, checked as DynamoDB would check it.
+    ///
+    /// ```text
+    /// use serde_json::json;
+    /// let m = sourcelab::marshal::to_marshal(&json!({"Id": 101, "Tags": {"$SS": ["a"]}})).unwrap();
+    /// assert_eq!(m, json!({"Id": {"N": "101"}, "Tags": {"SS": ["a"]}}));
+    /// ```
+    pub fn to_marshal(plain: &serde_json::Value) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("marshal::to_marshal", json!({"plain": plain}))?)
+    }
+
+    /// A marshal-JSON item → plain JSON, numbers exact.
+    ///
+    /// ```text
+    /// use serde_json::json;
+    /// let p = sourcelab::marshal::to_plain(&json!({"Price": {"N": "12345678901234567890.123456789"}})).unwrap();
+    /// assert_eq!(p.to_string(), r#"{"Price":12345678901234567890.123456789}"#);
+    /// ```
+    pub fn to_plain(marshal: &serde_json::Value) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("marshal::to_plain", json!({"marshal": marshal}))?)
+    }
+
+    /// A marshal-JSON item → plain JSON with numbers as DynamoDB gives them back (`{"N": "1.50"}` → `1.5`).
+    pub fn to_plain_canonical(marshal: &serde_json::Value) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("marshal::to_plain_canonical", json!({"marshal": marshal}))?)
+    }
+
+    /// Reads a JSON file; a syntax error names the file, line and column.
+    pub fn read_json(path: &std::path::Path) -> Result<serde_json::Value> {
+        FromReply::from_reply(call("marshal::read_json", json!({"path": path.to_string_lossy()}))?)
     }
 }

@@ -5,30 +5,13 @@
 //! the API's own parameter names (`"KeyConditionExpression"`, `"Limit"`, …).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::client::{self, FromReply, Shared, call, id};
-use crate::config::EnvFile;
+use crate::client::{self, FromReply, Shared, id};
 use crate::error::Result;
-use crate::frame::Table;
 
-/// The names of every table of the env file's DynamoDB.
-pub fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
-    Ok(client::strings(&call("dynamo.list_tables_env", json!({"env": env.arg()}))?))
-}
-
-/// The path of one of our lab 2 data files (`"Reply"` → `data/dynamodb/Reply.json`).
-pub fn data_file(name: &str) -> PathBuf {
-    client::or_report(call("dynamo.data_file", json!({"name": name})).map(|p| client::text(&p).into()), name.into())
-}
-
-/// The items of a batch-write file, as (table, marshal JSON item) pairs.
-pub fn file_items(path: impl AsRef<Path>) -> Result<Vec<(String, Value)>> {
-    let v = call("dynamo.file_items", json!({"path": path.as_ref().to_string_lossy()}))?;
-    Ok(v.as_array().map(|a| a.iter().map(|p| (client::text(&p[0]), p[1].clone())).collect()).unwrap_or_default())
-}
+pub use crate::declared::dynamo::*;
 
 /// A table to create: its name, keys, an optional index and capacity (`sourcelab::dynamo::TableSpec`).
 ///
@@ -104,10 +87,6 @@ impl Response {
         json!(id(&self.h))
     }
 
-    fn get(&self, what: &str) -> Result<Value> {
-        call("dynamo.response", json!({"response": self.arg(), "get": what}))
-    }
-
     /// How many items came back.
     pub fn len(&self) -> usize {
         self.items
@@ -116,46 +95,6 @@ impl Response {
     /// Whether no item came back.
     pub fn is_empty(&self) -> bool {
         self.items == 0
-    }
-
-    /// The items as plain JSON (an array), numbers exact.
-    pub fn plain(&self) -> Result<Value> {
-        self.get("plain")
-    }
-
-    /// The items as DynamoDB (marshal) JSON (an array), as boto3 prints them.
-    pub fn marshal(&self) -> Result<Value> {
-        self.get("marshal")
-    }
-
-    /// The first item as plain JSON, or `null` when nothing came back.
-    pub fn item(&self) -> Result<Value> {
-        self.get("item")
-    }
-
-    /// The returned attributes (`ReturnValues`) as plain JSON, or `null`.
-    pub fn attributes(&self) -> Result<Value> {
-        self.get("attributes")
-    }
-
-    /// `LastEvaluatedKey` as marshal JSON (what `ExclusiveStartKey` takes), or `null` on the last page.
-    pub fn last_key(&self) -> Result<Value> {
-        self.get("last_key")
-    }
-
-    /// `Count` and `ScannedCount` (scan and query), `null` where the call gives none.
-    pub fn counts(&self) -> Result<Value> {
-        self.get("counts")
-    }
-
-    /// Total capacity units consumed (0 when not asked for).
-    pub fn capacity_units(&self) -> f64 {
-        self.get("capacity_units").ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
-    }
-
-    /// The items as a table: one row per item, one column per attribute (key attributes first).
-    pub fn frame(&self) -> Result<Table> {
-        Table::from_reply(self.get("frame")?)
     }
 
     /// Prints the summary, then the items as an HTML table.

@@ -68,27 +68,6 @@ impl Table {
         self.dtypes.clone()
     }
 
-    /// One value as JSON (`null` for SQL NULL; numbers exact, dates as text).
-    pub fn value(&self, row: usize, column: &str) -> Result<Value> {
-        call("frame.value", json!({"frame": self.arg(), "row": row, "column": column}))
-    }
-
-    /// Every row as a JSON object (column → value), in order.
-    pub fn rows(&self) -> Result<Value> {
-        call("frame.rows", json!({"frame": self.arg()}))
-    }
-
-    /// One column's values as a JSON array.
-    pub fn column_values(&self, column: &str) -> Result<Value> {
-        call("frame.column", json!({"frame": self.arg(), "column": column}))
-    }
-
-    /// SQL over this table, which the query calls `self` (run by polars in the library):
-    /// `clicks.sql("SELECT page, COUNT(*) AS clicks FROM self GROUP BY page")`.
-    pub fn sql(&self, sql: &str) -> Result<Table> {
-        Table::from_reply(call("frame.sql", json!({"frame": self.arg(), "sql": sql}))?)
-    }
-
     /// Prints the table for evcxr (HTML, and polars' text table for plain-text front ends).
     pub fn evcxr_display(&self) {
         show(&self.h)

@@ -2,35 +2,13 @@
 //! SQL over CSV objects. An [`S3`] is the library's client; listings come back as [`Table`]s.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::client::{self, FromReply, Shared, call, id};
-use crate::config::EnvFile;
+use crate::client::{self, FromReply, Shared, id};
 use crate::error::Result;
-use crate::frame::Table;
 
-/// Every bucket of the env file's account (`name`, `created`).
-pub fn list_buckets(env: &EnvFile) -> Result<Table> {
-    Table::from_reply(call("s3.list_buckets_env", json!({"env": env.arg()}))?)
-}
-
-/// The path of one of lab 3's files (`ratings::CSV_PATH` → `data/s3/csv/…`).
-pub fn data_file(path: &str) -> PathBuf {
-    client::or_report(call("s3.data_file", json!({"path": path})).map(|p| client::text(&p).into()), path.into())
-}
-
-/// Reads a local CSV file (with a header) into a table.
-pub fn read_csv_file(path: impl AsRef<Path>) -> Result<Table> {
-    Table::from_reply(call("s3.read_csv_file", json!({"path": path.as_ref().to_string_lossy()}))?)
-}
-
-/// SQL over a table, which the query calls `s3object` (as S3 Select did). The table is borrowed: a cell that
-/// moved a variable into a call would make evcxr show the answer as text instead of a table.
-pub fn query_frame(table: &Table, sql: &str) -> Result<Table> {
-    Table::from_reply(call("s3.query_frame", json!({"frame": table.arg(), "sql": sql}))?)
-}
+pub use crate::declared::s3::*;
 
 /// An S3 connection (the library's SDK client and transfer settings). Cheap to clone.
 #[derive(Clone)]
