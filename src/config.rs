@@ -8,7 +8,13 @@
 //! |---|---|
 //! | `DBHOST` `DBPORT` `DBNAME` `DBUSER` `DBPASSWORD` | MySQL / MariaDB (lab 1) |
 //! | `PGHOST` `PGPORT` `PGDATABASE` `PGUSER` `PGPASSWORD` | PostgreSQL (lab 4) |
-//! | `AWS_ENDPOINT_URL` `AWS_ENDPOINT_URL_S3` `AWS_ENDPOINT_URL_DYNAMODB` `AWS_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | S3 and DynamoDB (labs 2–4) |
+//! | `AWS_ENDPOINT_URL` `AWS_REGION` `AWS_DEFAULT_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | every AWS service (labs 2–7) |
+//! | `AWS_ENDPOINT_URL_S3` `…_DYNAMODB` `…_SQS` `…_KINESIS` `…_IAM` `…_STS` `…_EC2` `…_RDS` | one service's own endpoint |
+//! | `IAM_AWS_ENDPOINT_URL` `IAM_AWS_ACCESS_KEY_ID` `IAM_AWS_SECRET_ACCESS_KEY` | lab 6's policy-checking moto |
+//!
+//! A service's endpoint is resolved as the AWS SDKs and CLI resolve it ([`AwsSettings::endpoint`]): its own key,
+//! then `AWS_ENDPOINT_URL`, each from the env file or else the environment. A key of the file that nothing reads
+//! (a typo such as `AWS_ENDPOINT_URL_SQSS`) is reported once, with its line, when the file is loaded.
 //!
 //! `sourcelab up` writes `.env` at the top of the repository with the local stack's values. To use real AWS,
 //! remove the `AWS_ENDPOINT_URL*` lines and the test keys (or set `AWS_PROFILE`); to use RDS, put its endpoint in
@@ -82,7 +88,9 @@ impl EnvFile {
                 None => vars.push((k, v)),
             }
         }
-        Ok(EnvFile { path: path.to_path_buf(), vars })
+        let env = EnvFile { path: path.to_path_buf(), vars };
+        report_unread_keys(&env);
+        Ok(env)
     }
 
     /// Builds an env file in memory (for tests and examples); `path` is only used in messages.
@@ -156,15 +164,101 @@ impl EnvFile {
     pub fn aws(&self) -> AwsSettings {
         let s = |k: &str| self.non_empty(k).map(str::to_string);
         AwsSettings {
-            endpoint_url: s("AWS_ENDPOINT_URL"),
-            endpoint_url_s3: s("AWS_ENDPOINT_URL_S3"),
-            endpoint_url_dynamodb: s("AWS_ENDPOINT_URL_DYNAMODB"),
+            endpoint_url: s(ENDPOINT_KEY),
+            endpoints: Service::ALL.iter().filter_map(|svc| Some((*svc, s(&svc.endpoint_key())?))).collect(),
+            ignore_endpoints: s(IGNORE_ENDPOINTS_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true")),
             region: s("AWS_REGION").or_else(|| s("AWS_DEFAULT_REGION")),
             profile: s("AWS_PROFILE"),
             access_key_id: s("AWS_ACCESS_KEY_ID"),
             secret_access_key: s("AWS_SECRET_ACCESS_KEY").map(Secret::new),
             session_token: s("AWS_SESSION_TOKEN").map(Secret::new),
         }
+    }
+
+    /// The file as `export KEY='value'` lines for a POSIX shell (what `sourcelab env` prints). A secret's line is
+    /// a comment naming the key unless `secrets` is true.
+    pub fn exports(&self, secrets: bool) -> String {
+        let mut out = String::new();
+        for (key, value) in &self.vars {
+            if is_secret_key(key) && !secrets {
+                out.push_str(&format!("# {key}: secret, left out (`sourcelab env --secrets` includes it)\n"));
+            } else {
+                out.push_str(&format!("export {key}={}\n", shell_quote(value)));
+            }
+        }
+        out
+    }
+
+    /// The keys of the file that nothing here reads, with their line numbers: a typo (`AWS_ENDPOINT_URL_SQSS`),
+    /// or a service the labs do not use. The known keys are [`READ_KEYS`] and every service's endpoint key.
+    pub fn unread_keys(&self) -> Vec<(String, usize)> {
+        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        self.vars
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| !READ_KEYS.contains(&k.as_str()) && !Service::ALL.iter().any(|s| s.endpoint_key() == **k))
+            .map(|k| (k.clone(), line_of(&text, k)))
+            .collect()
+    }
+}
+
+/// `text` as one word for a POSIX shell: in single quotes, a quote inside written `'\''`.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// The keys an env file may set, beside the services' endpoint keys (`AWS_ENDPOINT_URL_<SERVICE>`).
+pub const READ_KEYS: &[&str] = &[
+    "DBHOST",
+    "DBPORT",
+    "DBNAME",
+    "DBUSER",
+    "DBPASSWORD",
+    "PGHOST",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    ENDPOINT_KEY,
+    IGNORE_ENDPOINTS_KEY,
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "IAM_AWS_ENDPOINT_URL",
+    "IAM_AWS_ACCESS_KEY_ID",
+    "IAM_AWS_SECRET_ACCESS_KEY",
+];
+
+/// The line (from 1) where `key` is set in an env file's text; 0 when it is not found.
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").map_or(l, str::trim_start);
+            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+/// Says once per file and key, under the cell or in the script's output, that a key of the env file is read by
+/// nothing.
+fn report_unread_keys(env: &EnvFile) {
+    static REPORTED: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut reported) = REPORTED.lock() else { return };
+    for (key, line) in env.unread_keys() {
+        let seen = (env.path.clone(), key.clone());
+        if reported.contains(&seen) {
+            continue;
+        }
+        crate::runtime::progress(&format!(
+            "note: {}:{line}: nothing reads {key} (a typo, or a service the labs do not use?); env.example lists \
+             every key",
+            env.path.display()
+        ));
+        reported.push(seen);
     }
 }
 
@@ -345,15 +439,63 @@ impl fmt::Debug for DbUrl {
     }
 }
 
+/// An AWS service the labs call, by the name of its endpoint key (`AWS_ENDPOINT_URL_<NAME>`, as the AWS SDKs and
+/// CLI spell it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    S3,
+    DynamoDb,
+    Sqs,
+    Kinesis,
+    Iam,
+    Sts,
+    Ec2,
+    Rds,
+}
+
+/// The endpoint of every service, unless one has its own.
+const ENDPOINT_KEY: &str = "AWS_ENDPOINT_URL";
+/// `true`: every configured endpoint is ignored (the SDKs' switch).
+const IGNORE_ENDPOINTS_KEY: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+
+impl Service {
+    /// Every service the labs call.
+    pub const ALL: [Service; 8] = [
+        Service::S3,
+        Service::DynamoDb,
+        Service::Sqs,
+        Service::Kinesis,
+        Service::Iam,
+        Service::Sts,
+        Service::Ec2,
+        Service::Rds,
+    ];
+
+    /// Its key for an endpoint of its own: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_DYNAMODB`, …
+    pub fn endpoint_key(self) -> String {
+        let name = match self {
+            Service::S3 => "S3",
+            Service::DynamoDb => "DYNAMODB",
+            Service::Sqs => "SQS",
+            Service::Kinesis => "KINESIS",
+            Service::Iam => "IAM",
+            Service::Sts => "STS",
+            Service::Ec2 => "EC2",
+            Service::Rds => "RDS",
+        };
+        format!("{ENDPOINT_KEY}_{name}")
+    }
+}
+
 /// AWS settings from the env file. Unset fields fall back to aws-config's default chain.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct AwsSettings {
     /// `AWS_ENDPOINT_URL`: one endpoint for every service (the local moto server); unset means real AWS.
     pub endpoint_url: Option<String>,
-    /// `AWS_ENDPOINT_URL_S3`: S3's own endpoint, overriding `endpoint_url`.
-    pub endpoint_url_s3: Option<String>,
-    /// `AWS_ENDPOINT_URL_DYNAMODB`: DynamoDB's own endpoint, overriding `endpoint_url`.
-    pub endpoint_url_dynamodb: Option<String>,
+    /// `AWS_ENDPOINT_URL_<SERVICE>`: a service's own endpoint, which takes the place of `endpoint_url` for it.
+    pub endpoints: Vec<(Service, String)>,
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`: every endpoint setting is ignored (file and environment).
+    pub ignore_endpoints: bool,
     /// `AWS_REGION` (or `AWS_DEFAULT_REGION`).
     pub region: Option<String>,
     /// `AWS_PROFILE`: a profile from `~/.aws/config`.
@@ -370,8 +512,8 @@ impl fmt::Debug for AwsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsSettings")
             .field("endpoint_url", &self.endpoint_url)
-            .field("endpoint_url_s3", &self.endpoint_url_s3)
-            .field("endpoint_url_dynamodb", &self.endpoint_url_dynamodb)
+            .field("endpoints", &self.endpoints)
+            .field("ignore_endpoints", &self.ignore_endpoints)
             .field("region", &self.region)
             .field("profile", &self.profile)
             .field("access_key_id", &self.access_key_id.as_ref().map(|_| "***"))
@@ -390,27 +532,43 @@ impl fmt::Display for AwsSettings {
             (None, Some(p)) => format!("profile {p}"),
             (None, None) => "aws-config default chain".to_string(),
         };
-        write!(f, "endpoint {endpoint}, region {region}, credentials: {creds}")
+        write!(f, "endpoint {endpoint}")?;
+        for (service, url) in &self.endpoints {
+            write!(f, " ({service:?}: {url})")?;
+        }
+        write!(f, ", region {region}, credentials: {creds}")
     }
 }
 
 impl crate::frame::Show for AwsSettings {}
 
 impl AwsSettings {
-    /// The endpoint S3 uses, if any.
-    pub fn s3_endpoint(&self) -> Option<&str> {
-        self.endpoint_url_s3.as_deref().or(self.endpoint_url.as_deref())
+    /// The endpoint `service` is called at, resolved as the AWS SDKs and CLI resolve it: the service's own key,
+    /// then `AWS_ENDPOINT_URL`, each from the env file or else the environment; `None` (real AWS, or a profile's
+    /// `services` section) when neither is set or `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
+    pub fn endpoint(&self, service: Service) -> Option<String> {
+        self.endpoint_with(service, |key| std::env::var(key).ok())
     }
 
-    /// The endpoint DynamoDB uses, if any.
-    pub fn dynamodb_endpoint(&self) -> Option<&str> {
-        self.endpoint_url_dynamodb.as_deref().or(self.endpoint_url.as_deref())
+    /// [`AwsSettings::endpoint`] with `environment` for the process's variables.
+    fn endpoint_with(&self, service: Service, environment: impl Fn(&str) -> Option<String>) -> Option<String> {
+        let from_env = |key: &str| environment(key).filter(|v| !v.trim().is_empty());
+        let ignore =
+            self.ignore_endpoints || from_env(IGNORE_ENDPOINTS_KEY).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if ignore {
+            return None;
+        }
+        let own = self.endpoints.iter().find(|(s, _)| *s == service).map(|(_, url)| url.clone());
+        own.or_else(|| from_env(&service.endpoint_key()))
+            .or_else(|| self.endpoint_url.clone())
+            .or_else(|| from_env(ENDPOINT_KEY))
     }
 
-    /// Loads the AWS SDK configuration: these settings first, then aws-config's default chain.
-    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+    /// Loads the AWS SDK configuration for `service`: these settings first (its endpoint as
+    /// [`AwsSettings::endpoint`] resolves it), then aws-config's default chain.
+    pub async fn sdk_config(&self, service: Service) -> aws_config::SdkConfig {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(ep) = &self.endpoint_url {
+        if let Some(ep) = self.endpoint(service) {
             loader = loader.endpoint_url(ep);
         }
         if let Some(region) = &self.region {
@@ -590,8 +748,51 @@ mod tests {
             ],
         );
         let aws = env.aws();
-        assert_eq!(aws.s3_endpoint(), Some("http://127.0.0.1:9000"));
-        assert_eq!(aws.dynamodb_endpoint(), Some("http://127.0.0.1:5000"));
+        let none = |_: &str| None;
+        assert_eq!(aws.endpoint_with(Service::S3, none).as_deref(), Some("http://127.0.0.1:9000"));
+        for other in Service::ALL.into_iter().filter(|s| *s != Service::S3) {
+            assert_eq!(aws.endpoint_with(other, none).as_deref(), Some("http://127.0.0.1:5000"), "{other:?}");
+        }
         assert_eq!(aws.region, None, "an empty value means unset");
+        // The environment's service key comes before the file's general one; the file's own key before both.
+        let shell = |k: &str| match k {
+            "AWS_ENDPOINT_URL_SQS" => Some("http://sqs.shell".to_string()),
+            "AWS_ENDPOINT_URL_S3" => Some("http://s3.shell".to_string()),
+            _ => None,
+        };
+        assert_eq!(aws.endpoint_with(Service::Sqs, shell).as_deref(), Some("http://sqs.shell"));
+        assert_eq!(aws.endpoint_with(Service::S3, shell).as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(aws.endpoint_with(Service::Kinesis, shell).as_deref(), Some("http://127.0.0.1:5000"));
+        // Nothing in the file: the environment's, then real AWS.
+        let bare = EnvFile::from_pairs(".env", &[]).aws();
+        assert_eq!(bare.endpoint_with(Service::Sqs, shell).as_deref(), Some("http://sqs.shell"));
+        assert_eq!(bare.endpoint_with(Service::Rds, shell), None);
+        let ignored = EnvFile::from_pairs(".env", &[("AWS_ENDPOINT_URL", "http://x"), (IGNORE_ENDPOINTS_KEY, "true")]);
+        assert_eq!(ignored.aws().endpoint_with(Service::S3, none), None);
+    }
+
+    #[test]
+    fn exports_quote_values_and_leave_secrets_out_unless_asked() {
+        let env = EnvFile::from_pairs(".env", &[("AWS_REGION", "us-east-1"), ("DBPASSWORD", "it's $x")]);
+        assert_eq!(
+            env.exports(false),
+            "export AWS_REGION='us-east-1'\n# DBPASSWORD: secret, left out (`sourcelab env --secrets` includes it)\n"
+        );
+        assert_eq!(env.exports(true), "export AWS_REGION='us-east-1'\nexport DBPASSWORD='it'\\''s $x'\n");
+    }
+
+    #[test]
+    fn keys_nothing_reads_are_named_with_their_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        let text = "# comment\nDBHOST=h\nAWS_ENDPOINT_URL_KINESIS=http://k\nexport AWS_ENDPOINT_URL_SQSS=http://typo\n\
+                    AWS_ENDPOINT_URL_LAMBDA=http://l\n";
+        std::fs::write(&path, text).unwrap();
+        let env = EnvFile::load(&path).unwrap();
+        assert_eq!(env.aws().endpoints, [(Service::Kinesis, "http://k".to_string())]);
+        assert_eq!(
+            env.unread_keys(),
+            [("AWS_ENDPOINT_URL_SQSS".to_string(), 4), ("AWS_ENDPOINT_URL_LAMBDA".to_string(), 5)]
+        );
     }
 }

@@ -45,7 +45,7 @@ use aws_sdk_dynamodb::types::{
 use polars::prelude::{Column, DataFrame};
 use serde_json::{Map, Value};
 
-use crate::config::EnvFile;
+use crate::config::{EnvFile, Service};
 use crate::error::{Error, ErrorKind, Result};
 use crate::marshal::{self, Format, Item};
 
@@ -54,13 +54,7 @@ pub const BATCH_SIZE: usize = 25;
 
 /// A DynamoDB client for the env file's settings.
 pub async fn client(env: &EnvFile) -> aws_sdk_dynamodb::Client {
-    let aws = env.aws();
-    let sdk = aws.sdk_config().await;
-    let mut conf = aws_sdk_dynamodb::config::Builder::from(&sdk);
-    if let Some(ep) = aws.dynamodb_endpoint() {
-        conf = conf.endpoint_url(ep);
-    }
-    aws_sdk_dynamodb::Client::from_conf(conf.build())
+    aws_sdk_dynamodb::Client::new(&env.aws().sdk_config(Service::DynamoDb).await)
 }
 
 /// The names of every table, following pagination to the end.
@@ -568,7 +562,7 @@ impl Dynamo {
     pub fn connect(env: &EnvFile) -> Result<Dynamo> {
         let env = env.clone();
         crate::wait(async move {
-            let endpoint = env.aws().dynamodb_endpoint().map(str::to_string);
+            let endpoint = env.aws().endpoint(Service::DynamoDb);
             let client = client(&env).await;
             Ok(Dynamo { client, endpoint, keys: Arc::default(), backoff: Duration::from_millis(50), concurrency: 4 })
         })
@@ -610,7 +604,9 @@ impl Dynamo {
                 err.hint("the ConditionExpression was false for the item as stored; read the item to see its values")
             }
             "ValidationException" => err.hint("DynamoDB refused the request as written; the message names the part"),
-            "ResourceInUseException" => err.hint("the table exists already; delete_table it first or use another name"),
+            "ResourceInUseException" => err.hint(
+                "the table exists already with other keys (or is being deleted); delete_table it first or use another name",
+            ),
             _ => err,
         }
     }
@@ -713,13 +709,32 @@ impl Dynamo {
             Some(c) => req.provisioned_throughput(throughput(c)?),
             None => req.billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest),
         };
-        req.send().await.map_err(|e| self.aws_error(what.clone(), e))?;
+        match req.send().await {
+            Ok(_) => {}
+            // An earlier run made it (a rerun, or a creation that timed out): use it when its keys are the spec's.
+            Err(e) if e.code() == Some("ResourceInUseException") => {
+                let wanted: Vec<&str> =
+                    std::iter::once(spec.hash.0.as_str()).chain(spec.range.as_ref().map(|r| r.0.as_str())).collect();
+                let keys = self.key_names(&spec.name).await?;
+                if keys != wanted {
+                    return Err(self.aws_error(what.clone(), e));
+                }
+                crate::runtime::progress(&format!(
+                    "table {} exists already (an earlier run made it): using it",
+                    spec.name
+                ));
+            }
+            Err(e) => return Err(self.aws_error(what.clone(), e)),
+        }
         self.wait_for(&spec.name, true).await
     }
 
-    /// Polls DescribeTable until the table is ACTIVE (`exists`) or gone (`!exists`).
+    /// Polls DescribeTable until the table is ACTIVE (`exists`) or gone (`!exists`): up to 5 minutes (the AWS
+    /// SDKs' `TableExists` waiter allows about 8), saying every 10 seconds that it still waits.
     async fn wait_for(&self, table: &str, exists: bool) -> Result<Value> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        let started = std::time::Instant::now();
+        let deadline = started + Duration::from_secs(300);
+        let mut said = 0;
         loop {
             let out = self.client().describe_table().table_name(table).send().await;
             match out {
@@ -736,13 +751,21 @@ impl Dynamo {
                 Err(e) if !exists && e.code() == Some("ResourceNotFoundException") => return Ok(Value::Null),
                 Err(e) => return Err(self.aws_error(format!("describe DynamoDB table {table}"), e)),
             }
+            let goal = if exists { "ACTIVE" } else { "deleted" };
             if std::time::Instant::now() > deadline {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!("wait for DynamoDB table {table}"),
-                    format!("not {} after 5 minutes", if exists { "ACTIVE" } else { "deleted" }),
+                    format!("not {goal} after 5 minutes"),
                 )
                 .hint("look at the table in the console or with describe_table"));
+            }
+            let waited = started.elapsed().as_secs();
+            if waited / 10 > said {
+                said = waited / 10;
+                crate::runtime::progress(&format!(
+                    "table {table}: not {goal} yet after {waited} s; waiting up to 5 minutes"
+                ));
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -1209,6 +1232,19 @@ impl Dynamo {
     fn backoff_for(&self, round: u32) -> Duration {
         self.backoff.saturating_mul(1 << round.min(16).saturating_sub(1)).min(Duration::from_secs(5))
     }
+}
+
+/// A new idempotency token for [`Dynamo::transact_write`]: `label` (its first 12 characters) and a part that is new
+/// on every call, within the 36 characters DynamoDB allows. DynamoDB applies a transaction once per token for ten
+/// minutes and answers success for the same token again without writing; so a cell that makes its token with this
+/// writes each time it runs, while the SDK's own retries of one call keep the token and stay safe.
+pub fn new_token(label: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(12).collect();
+    // Nanoseconds since 1970 (15 hex digits until 2106), the process and a counter: unique across kernels.
+    format!("{label}-{:015x}{:04x}{:04x}", nanos & 0xfff_ffff_ffff_ffff, std::process::id() & 0xffff, n & 0xffff)
 }
 
 /// One of the lab's data files: `data/dynamodb/<name>.json` in the checkout (`"Reply"`, `"Forum"`, …).

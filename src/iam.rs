@@ -30,7 +30,7 @@ use std::fmt;
 use polars::prelude::{Column, DataFrame};
 use serde_json::Value;
 
-use crate::config::{EnvFile, Secret};
+use crate::config::{AwsSettings, EnvFile, Secret, Service};
 use crate::error::{AwsClient, Error, ErrorKind, Result};
 pub use policy::{Decision, Policy};
 
@@ -120,6 +120,11 @@ fn admin_env(env: &EnvFile) -> EnvFile {
     EnvFile::from_pairs(env.path(), &pairs)
 }
 
+/// An STS client for these settings.
+async fn sts_client(aws: &AwsSettings) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::new(&aws.sdk_config(Service::Sts).await)
+}
+
 /// A policy document as IAM returns it: JSON, URL-encoded by the IAM API.
 fn document(text: &str, source: &str) -> Result<Value> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
@@ -144,7 +149,7 @@ impl Iam {
     /// An env file that points the AWS SDKs at a local server but has no `IAM_AWS_*` keys is refused: the labs'
     /// moto checks no permissions at all, so every request would pass and the lab would teach nothing.
     pub fn connect(env: &EnvFile) -> Result<Iam> {
-        if env.get("IAM_AWS_ENDPOINT_URL").is_none() && env.aws().endpoint_url.is_some() {
+        if env.get("IAM_AWS_ENDPOINT_URL").is_none() && env.aws().endpoint(Service::Iam).is_some() {
             return Err(Error::new(
                 ErrorKind::Config,
                 format!("connect to IAM with {}", env.path().display()),
@@ -153,9 +158,12 @@ impl Iam {
             .hint("run `sourcelab up`: it starts the IAM lab's moto and writes its IAM_AWS_* keys (into your own .env: copy them from .sourcelab/local.env); for real AWS delete AWS_ENDPOINT_URL"));
         }
         let env = admin_env(env);
-        let endpoint = env.aws().endpoint_url.clone();
-        let sdk = crate::block_on(async { env.aws().sdk_config().await })?;
-        let iam = Iam { env, iam: aws_sdk_iam::Client::new(&sdk), sts: aws_sdk_sts::Client::new(&sdk), endpoint };
+        let aws = env.aws();
+        let endpoint = aws.endpoint(Service::Iam);
+        let (iam, sts) = crate::block_on(async {
+            (aws_sdk_iam::Client::new(&aws.sdk_config(Service::Iam).await), sts_client(&aws).await)
+        })?;
+        let iam = Iam { env, iam, sts, endpoint };
         iam.whoami(None).map_err(|e| match e.kind() {
             ErrorKind::Connect => {
                 e.hint("the IAM lab's moto is not running: `sourcelab up` starts it (`sourcelab status` shows it)")
@@ -205,7 +213,7 @@ impl Iam {
 
     fn sts_as(&self, keys: &Credentials) -> Result<aws_sdk_sts::Client> {
         let env = self.settings_for(keys);
-        crate::block_on(async move { aws_sdk_sts::Client::new(&env.aws().sdk_config().await) })
+        crate::block_on(async move { sts_client(&env.aws()).await })
     }
 
     /// Creates an IAM user; its ARN.
@@ -538,20 +546,20 @@ impl Iam {
 /// unchecked (see [`crate::local::moto::ensure_iam`]): the user `admin`, an inline policy that allows everything,
 /// and an access key — three requests. Returns the key id and the secret key.
 pub fn bootstrap(endpoint: &str, admin: &str) -> Result<(String, Secret)> {
+    // The services' own keys: an `AWS_ENDPOINT_URL_IAM` exported in the shell must not send this elsewhere.
     let pairs = [
-        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ENDPOINT_URL_IAM", endpoint),
+        ("AWS_ENDPOINT_URL_STS", endpoint),
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "bootstrap"),
         ("AWS_SECRET_ACCESS_KEY", "bootstrap"),
     ];
     let env = EnvFile::from_pairs("(the IAM lab's moto)", &pairs);
-    let sdk = crate::block_on(async { env.aws().sdk_config().await })?;
-    let iam = Iam {
-        env: env.clone(),
-        iam: aws_sdk_iam::Client::new(&sdk),
-        sts: aws_sdk_sts::Client::new(&sdk),
-        endpoint: Some(endpoint.into()),
-    };
+    let aws = env.aws();
+    let (iam, sts) = crate::block_on(async {
+        (aws_sdk_iam::Client::new(&aws.sdk_config(Service::Iam).await), sts_client(&aws).await)
+    })?;
+    let iam = Iam { env: env.clone(), iam, sts, endpoint: Some(endpoint.into()) };
     let everything = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]});
     iam.create_user(admin)?;

@@ -30,7 +30,7 @@ use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType, StreamSt
 use polars::prelude::{Column, DataFrame, DataType, TimeUnit, TimeZone};
 
 use crate::Progress;
-use crate::config::EnvFile;
+use crate::config::{EnvFile, Service};
 use crate::error::{AwsClient, Error, ErrorKind, Result};
 use crate::frame::Show;
 
@@ -73,12 +73,20 @@ impl AwsClient for Kinesis {
     }
 }
 
+/// The pauses between looks at a new stream's status, in milliseconds: quick at first (a local server is
+/// ready at once), then every 10 seconds as the SDKs' waiter, 3 minutes in all.
+const STREAM_POLLS: [u64; 24] = [
+    100, 200, 400, 800, 1_500, 3_000, 4_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000,
+    10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000,
+];
+
 impl Kinesis {
     /// Connects with the env file's AWS settings and checks that Kinesis answers.
     pub fn connect(env: &EnvFile) -> Result<Kinesis> {
         let aws = env.aws();
-        let endpoint = aws.endpoint_url.clone();
-        let client = crate::block_on(async move { aws_sdk_kinesis::Client::new(&aws.sdk_config().await) })?;
+        let endpoint = aws.endpoint(Service::Kinesis);
+        let client =
+            crate::block_on(async move { aws_sdk_kinesis::Client::new(&aws.sdk_config(Service::Kinesis).await) })?;
         let k = Kinesis { client, endpoint };
         k.list_streams()?;
         Ok(k)
@@ -90,21 +98,44 @@ impl Kinesis {
         Ok(out.stream_names().to_vec())
     }
 
-    /// Creates a stream with `shards` shards and waits until it is active.
+    /// Creates a stream with `shards` shards and waits until it is active: up to 3 minutes, as the AWS SDKs'
+    /// `StreamExists` waiter, saying every 10 seconds that it still waits (on AWS a stream takes seconds to a
+    /// minute or more). A stream of that name that exists already (an earlier run, or a creation that timed out)
+    /// is waited for and used.
     pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
         let req = self.client.create_stream().stream_name(name).shard_count(shards as i32);
-        self.run(format!("create stream {name} with {shards} shard(s)"), req.send())?;
-        for _ in 0..100 {
+        match self.run(format!("create stream {name} with {shards} shard(s)"), req.send()) {
+            Ok(_) => {}
+            Err(e) if e.cause().contains("ResourceInUseException") => {
+                crate::runtime::progress(&format!("stream {name} exists already (an earlier run made it): using it"));
+            }
+            Err(e) => return Err(e),
+        }
+        let started = std::time::Instant::now();
+        let mut said = 0;
+        for wait_ms in STREAM_POLLS {
             let out = self.run(
                 format!("describe stream {name}"),
                 self.client.describe_stream_summary().stream_name(name).send(),
             )?;
-            if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
+            let status = out.stream_description_summary().map(|s| s.stream_status().clone());
+            if status == Some(StreamStatus::Active) {
                 return Ok(());
             }
-            crate::runtime::pause(std::time::Duration::from_millis(100))?;
+            let waited = started.elapsed().as_secs();
+            if waited / 10 > said {
+                said = waited / 10;
+                let status = status.map_or("unknown".to_string(), |s| s.as_str().to_string());
+                crate::runtime::progress(&format!("stream {name}: {status} for {waited} s; waiting up to 3 minutes"));
+            }
+            crate::runtime::pause(std::time::Duration::from_millis(wait_ms))?;
         }
-        Err(Error::new(ErrorKind::Timeout, format!("create stream {name}"), "it did not become ACTIVE within 10 s"))
+        Err(Error::new(
+            ErrorKind::Timeout,
+            format!("create stream {name}"),
+            "it did not become ACTIVE within 3 minutes",
+        )
+        .hint("look at the stream with `kinesis.list_streams()` or in the console, then run the cell again"))
     }
 
     /// The stream's shards: `shard`, `hash_from`, `hash_to` (the partition-key hashes it takes), `first_sequence`.

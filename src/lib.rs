@@ -70,7 +70,7 @@ pub use course::{acid, check, exercises, lab4, lab6, lab7, lab8, ratings, rentio
 // The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
 pub mod kernel;
 pub mod local;
-mod runtime;
+pub mod runtime;
 pub(crate) use runtime::{block_on, wait};
 
 pub use error::{Error, ErrorKind, Result};

@@ -124,7 +124,8 @@ fn sink() -> &'static OnceLock<Sink> {
     &SINK
 }
 
-/// The kernel's receiver of progress lines (set once, by the kernel).
+/// Where progress lines go instead of standard output: the kernel sends them to the cell that asked (set once per
+/// process; later calls change nothing).
 pub fn set_progress_sink(f: impl Fn(&str) + Send + Sync + 'static) {
     let _ = sink().set(Box::new(f));
 }

@@ -43,7 +43,7 @@ use polars::prelude::{Column, DataFrame};
 use serde_json::Value;
 
 use crate::Progress;
-use crate::config::EnvFile;
+use crate::config::{EnvFile, Service};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Files above this size are uploaded in parts and downloaded in ranges.
@@ -58,12 +58,12 @@ const READ_BUFFER: usize = 1024 * 1024;
 /// An S3 client for the env file's settings.
 pub async fn client(env: &EnvFile) -> aws_sdk_s3::Client {
     let aws = env.aws();
-    let sdk = aws.sdk_config().await;
+    let sdk = aws.sdk_config(Service::S3).await;
     let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
-    if let Some(ep) = aws.s3_endpoint() {
+    if let Some(ep) = aws.endpoint(Service::S3) {
         // Servers at their own address (moto, MinIO) want path-style addresses.
-        conf = conf.endpoint_url(ep).force_path_style(true);
-        if on_this_machine(ep) {
+        conf = conf.force_path_style(true);
+        if on_this_machine(&ep) {
             // No optional checksums to a server on this machine: with them every upload becomes an aws-chunked
             // stream with a trailing CRC, which moto unpacks in Python at a fraction of the plain speed. Payload
             // signing still covers the bytes of single requests, and the parts of a multipart upload carry the
@@ -311,15 +311,16 @@ impl S3 {
         let env = env.clone();
         crate::wait(async move {
             let aws = env.aws();
-            let region = aws.sdk_config().await.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
+            let region =
+                aws.sdk_config(Service::S3).await.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
             let client = client(&env).await;
             Ok(S3 {
                 client,
-                endpoint: aws.s3_endpoint().map(str::to_string),
+                endpoint: aws.endpoint(Service::S3),
                 region,
                 part_size: PART_SIZE,
                 concurrency: CONCURRENCY,
-                ranged_downloads: !aws.s3_endpoint().is_some_and(on_this_machine),
+                ranged_downloads: !aws.endpoint(Service::S3).is_some_and(|ep| on_this_machine(&ep)),
                 progress: Progress::Print,
             })
         })

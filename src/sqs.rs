@@ -33,7 +33,7 @@ use polars::prelude::{Column, DataFrame};
 use serde::Serialize;
 
 use crate::Progress;
-use crate::config::EnvFile;
+use crate::config::{EnvFile, Service};
 use crate::error::{AwsClient, Error, ErrorKind, Result};
 use crate::frame::Show;
 
@@ -161,12 +161,16 @@ impl AwsClient for Sqs {
     }
 }
 
+/// The waits before each new try at creating a queue AWS says was deleted recently: 65 seconds in all, a little
+/// more than AWS's 60.
+const RECREATE_WAITS: [u64; 7] = [1, 2, 4, 8, 15, 15, 20];
+
 impl Sqs {
     /// Connects with the env file's AWS settings and checks that SQS answers.
     pub fn connect(env: &EnvFile) -> Result<Sqs> {
         let aws = env.aws();
-        let endpoint = aws.endpoint_url.clone();
-        let client = crate::block_on(async move { aws_sdk_sqs::Client::new(&aws.sdk_config().await) })?;
+        let endpoint = aws.endpoint(Service::Sqs);
+        let client = crate::block_on(async move { aws_sdk_sqs::Client::new(&aws.sdk_config(Service::Sqs).await) })?;
         let sqs = Sqs { client, endpoint };
         sqs.list_queues("")?;
         Ok(sqs)
@@ -181,23 +185,43 @@ impl Sqs {
     /// Creates a standard queue (or a FIFO queue, for a name ending in `.fifo`) whose messages stay invisible
     /// for `visibility_seconds` after each receive; its URL. Creating a queue that exists with the same settings
     /// is not an error.
+    ///
+    /// AWS refuses to create a queue for 60 seconds after one of the same name was deleted
+    /// (`QueueDeletedRecently`: a lab reset, then the lab run again); moto does not keep that rule. This waits
+    /// and tries again for up to 65 seconds, saying why, instead of failing.
     pub fn create_queue(&self, name: &str, visibility_seconds: u32) -> Result<String> {
-        let mut req = self
-            .client
-            .create_queue()
-            .queue_name(name)
-            .attributes(QueueAttributeName::VisibilityTimeout, visibility_seconds.to_string());
-        if is_fifo(name) {
-            req = req.attributes(QueueAttributeName::FifoQueue, "true");
-        }
-        let out = self.run(format!("create queue {name}"), req.send()).map_err(|e| {
-            if e.cause().contains("InvalidParameterValue") {
-                e.hint("a queue name has 1–80 letters, digits, - and _; a FIFO queue's name ends in .fifo")
-            } else {
-                e
+        let started = std::time::Instant::now();
+        let mut waits = RECREATE_WAITS.iter();
+        loop {
+            let mut req = self
+                .client
+                .create_queue()
+                .queue_name(name)
+                .attributes(QueueAttributeName::VisibilityTimeout, visibility_seconds.to_string());
+            if is_fifo(name) {
+                req = req.attributes(QueueAttributeName::FifoQueue, "true");
             }
-        })?;
-        Ok(out.queue_url().unwrap_or_default().to_string())
+            match self.run(format!("create queue {name}"), req.send()) {
+                Ok(out) => return Ok(out.queue_url().unwrap_or_default().to_string()),
+                Err(e) if e.cause().contains("QueueDeletedRecently") => {
+                    let Some(wait) = waits.next() else {
+                        return Err(e.hint("a queue of this name was deleted less than a minute ago; try again later"));
+                    };
+                    crate::runtime::progress(&format!(
+                        "queue {name}: AWS creates no queue within 60 s of deleting one of the same name; trying \
+                         again in {wait} s ({} s so far)",
+                        started.elapsed().as_secs()
+                    ));
+                    crate::runtime::pause(std::time::Duration::from_secs(*wait))?;
+                }
+                Err(e) if e.cause().contains("InvalidParameterValue") => {
+                    return Err(
+                        e.hint("a queue name has 1–80 letters, digits, - and _; a FIFO queue's name ends in .fifo")
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The names of the queues whose names start with `prefix`.

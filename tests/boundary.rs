@@ -539,6 +539,7 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     assert_eq!(run("env.get", json!({"env": env_h, "key": "NO_SUCH_KEY"})), serde_json::Value::Null);
     assert_eq!(run("env.require", json!({"env": env_h, "key": "PGHOST"})), "127.0.0.1");
     assert_eq!(run("env.postgres", json!({"env": env_h}))["engine"], "postgres");
+    assert_eq!(run("env.unread_keys", json!({"env": env_h})), json!([]), "the stack's env file has no stray key");
     assert!(run("env.aws", json!({"env": env_h}))["text"].as_str().unwrap().contains("endpoint http://"));
     let from_url = run("config.from_url", json!({"url": "postgres://ana:p%40ss@db.example:5433/shop"}));
     assert_eq!(

@@ -394,7 +394,8 @@ fn faulty_proxy(upstream: String, faults: Arc<Faults>) -> String {
 #[test]
 fn batch_writes_lose_nothing_under_unprocessed_items_and_5xx() {
     let env = common::env();
-    let moto = env.aws().dynamodb_endpoint().unwrap().trim_start_matches("http://").to_string();
+    let moto =
+        env.aws().endpoint(sourcelab::config::Service::DynamoDb).unwrap().trim_start_matches("http://").to_string();
     // 60 items are 3 chunks in flight at once; the SDK tries each call 3 times, so 9 failures in a row exhaust
     // at least one call's own retries and the batch writer's retry must take over.
     let faults = Arc::new(Faults { failures_first: 9, ..Default::default() });
@@ -430,7 +431,8 @@ fn batch_writes_lose_nothing_under_unprocessed_items_and_5xx() {
 #[test]
 fn a_service_that_never_recovers_ends_in_a_clear_error() {
     let env = common::env();
-    let moto = env.aws().dynamodb_endpoint().unwrap().trim_start_matches("http://").to_string();
+    let moto =
+        env.aws().endpoint(sourcelab::config::Service::DynamoDb).unwrap().trim_start_matches("http://").to_string();
     let faults = Arc::new(Faults { failures_first: usize::MAX, ..Default::default() });
     let proxy = faulty_proxy(moto, faults.clone());
     let keys = ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];

@@ -67,7 +67,7 @@ fn the_four_problems_fail_for_real_and_each_fix_works() {
     let net = lab.network().unwrap();
     let id = |name: &str| net.security_groups.iter().find(|g| g.name == name).unwrap().id.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let ec2 = aws_sdk_ec2::Client::new(&rt.block_on(lab.env().aws().sdk_config()));
+    let ec2 = aws_sdk_ec2::Client::new(&rt.block_on(lab.env().aws().sdk_config(sourcelab::config::Service::Ec2)));
     use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
     let rule = ec2
         .authorize_security_group_ingress()

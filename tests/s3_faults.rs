@@ -5,125 +5,13 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use common::proxy::{Act, Proxy, port_of};
 
 use sourcelab::config::EnvFile;
 use sourcelab::rentio::Rng;
 use sourcelab::s3::S3;
-
-/// What the proxy does with one request.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Act {
-    Forward,
-    /// Answer 500 InternalError (S3's "try again").
-    Fail,
-    /// Read the request, then close the connection without an answer.
-    Drop,
-    /// Forward, then flip a byte of the answer's body.
-    Corrupt,
-}
-
-type Rule = dyn Fn(&str, usize) -> Act + Send + Sync;
-
-/// The proxy: every request is counted by its label (`PUT part 2`, `GET`, …), and `rule(label, attempt)` decides.
-struct Proxy {
-    port: u16,
-    seen: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-fn label(head: &str) -> String {
-    let line = head.lines().next().unwrap_or("");
-    let method = line.split(' ').next().unwrap_or("");
-    let part = line.split(['?', '&', ' ']).find_map(|p| p.strip_prefix("partNumber="));
-    match part {
-        Some(n) => format!("{method} part {n}"),
-        None if line.contains("uploadId=") => format!("{method} upload"),
-        None => method.to_string(),
-    }
-}
-
-fn start_proxy(upstream: u16, rule: Arc<Rule>) -> Proxy {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(HashMap::new()));
-    let counts = seen.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let (rule, counts) = (rule.clone(), counts.clone());
-            std::thread::spawn(move || serve(client, upstream, &*rule, &counts));
-        }
-    });
-    Proxy { port, seen }
-}
-
-/// One request per connection: read it, act, answer with `Connection: close`.
-fn serve(mut client: TcpStream, upstream: u16, rule: &Rule, counts: &Mutex<HashMap<String, usize>>) {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).to_string();
-    let lower = head.to_ascii_lowercase();
-    let length: usize =
-        lower.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
-    if lower.contains("expect: 100-continue") {
-        let _ = client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    let mut body = vec![0u8; length];
-    if client.read_exact(&mut body).is_err() {
-        return;
-    }
-    let what = label(&head);
-    let attempt = {
-        let mut c = counts.lock().unwrap();
-        let n = c.entry(what.clone()).or_insert(0);
-        *n += 1;
-        *n
-    };
-    let act = rule(&what, attempt);
-    match act {
-        Act::Drop => {}
-        Act::Fail => {
-            let xml = "<Error><Code>InternalError</Code><Message>injected by the test proxy</Message></Error>";
-            let answer = format!(
-                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-                xml.len()
-            );
-            let _ = client.write_all(answer.as_bytes());
-        }
-        Act::Forward | Act::Corrupt => {
-            let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
-            let forwarded: String = head
-                .split("\r\n")
-                .filter(|l| {
-                    let l = l.to_ascii_lowercase();
-                    !l.starts_with("connection:") && !l.starts_with("expect:")
-                })
-                .collect::<Vec<_>>()
-                .join("\r\n");
-            let forwarded = forwarded.trim_end().to_string() + "\r\nConnection: close\r\n\r\n";
-            if up.write_all(forwarded.as_bytes()).and_then(|_| up.write_all(&body)).is_err() {
-                return;
-            }
-            let mut answer = Vec::new();
-            let _ = up.read_to_end(&mut answer);
-            if act == Act::Corrupt
-                && let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n")
-                && answer.len() > end + 4
-            {
-                answer[end + 4] ^= 0xff;
-            }
-            let _ = client.write_all(&answer);
-        }
-    }
-}
 
 /// The local stack's settings with S3 going through `proxy`.
 fn env_through(proxy: &Proxy, dir: &std::path::Path) -> EnvFile {
@@ -137,8 +25,7 @@ fn env_through(proxy: &Proxy, dir: &std::path::Path) -> EnvFile {
 
 fn moto_port() -> u16 {
     let env = common::env();
-    let url = env.aws().s3_endpoint().unwrap().to_string();
-    url.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap()
+    port_of(&env.aws().endpoint(sourcelab::config::Service::S3).unwrap())
 }
 
 /// A file of `len` seeded random bytes.
@@ -162,9 +49,9 @@ fn a_part_that_fails_once_is_sent_again_and_one_that_always_fails_aborts_the_upl
     let file = random_file(dir.path(), "big.bin", 20 * MIB);
 
     // Part 2 answers 500 the first time, part 3 loses its connection the first time.
-    let flaky = start_proxy(
+    let flaky = Proxy::start(
         moto_port(),
-        Arc::new(|what: &str, attempt: usize| match (what, attempt) {
+        Arc::new(|what: &str, attempt: usize, _: &[u8]| match (what, attempt) {
             ("PUT part 2", 1) => Act::Fail,
             ("PUT part 3", 1) => Act::Drop,
             _ => Act::Forward,
@@ -182,8 +69,10 @@ fn a_part_that_fails_once_is_sent_again_and_one_that_always_fails_aborts_the_upl
     assert_eq!(direct.get_bytes(bucket, "whole.bin").unwrap(), std::fs::read(&file).unwrap(), "the object is whole");
 
     // Part 2 always answers 500: the SDK's attempts run out, the upload is aborted.
-    let broken =
-        start_proxy(moto_port(), Arc::new(|what: &str, _| if what == "PUT part 2" { Act::Fail } else { Act::Forward }));
+    let broken = Proxy::start(
+        moto_port(),
+        Arc::new(|what: &str, _, _: &[u8]| if what == "PUT part 2" { Act::Fail } else { Act::Forward }),
+    );
     let s3 = S3::connect(&env_through(&broken, dir.path())).unwrap().with_parts(5 * MIB as u64, 2);
     let e = s3.upload_file(&file, bucket, "never.bin").unwrap_err().to_string();
     assert!(e.contains("never.bin") && e.contains("part 2") && e.contains("InternalError"), "{e}");
@@ -206,8 +95,10 @@ fn a_download_changed_on_the_way_is_an_error_and_leaves_no_file() {
     direct.upload_file(&small, bucket, "small.bin").unwrap();
     direct.upload_file(&big, bucket, "big.bin").unwrap();
 
-    let corrupting =
-        start_proxy(moto_port(), Arc::new(|what: &str, _| if what == "GET" { Act::Corrupt } else { Act::Forward }));
+    let corrupting = Proxy::start(
+        moto_port(),
+        Arc::new(|what: &str, _, _: &[u8]| if what == "GET" { Act::Corrupt } else { Act::Forward }),
+    );
     let s3 = S3::connect(&env_through(&corrupting, dir.path())).unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();

@@ -31,6 +31,10 @@ fn env_files_carry_the_stack_settings() {
     assert!(local.aws().endpoint_url.unwrap().starts_with("http://127.0.0.1:"));
     let text = std::fs::read_to_string(stack().local_env_path()).unwrap();
     assert!(text.contains("DBHOST=") && text.contains("PGPORT=") && text.contains("AWS_ENDPOINT_URL="));
+    assert!(
+        text.contains("\nAWS_REGION=us-east-1\n") && text.contains("\nAWS_DEFAULT_REGION=us-east-1\n"),
+        "AWS_REGION and AWS_DEFAULT_REGION in local.env"
+    );
 }
 
 #[test]

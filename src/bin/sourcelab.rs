@@ -30,6 +30,17 @@ enum Cmd {
     Down,
     /// Show each service: endpoint, pid, and whether it answers now.
     Status,
+    /// Print the env file as `export` lines for a shell, with the venv (and its AWS CLI) first on PATH, so the
+    /// course's commands use the same settings: `eval "$(sourcelab env --secrets)"`, then `aws s3 ls`. Secret
+    /// values are left out unless asked for, since they go to your terminal.
+    Env {
+        /// The env file (default: .env at the top of the checkout, or $SOURCELAB_ENV_FILE).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Include passwords, secret keys and tokens.
+        #[arg(long)]
+        secrets: bool,
+    },
     /// Set everything up, then run notebooks headless and print a summary (all of notebooks/ by default).
     Run {
         /// Notebooks to run (default: every notebooks/*.ipynb, in order).
@@ -182,6 +193,23 @@ enum KernelCmd {
     },
 }
 
+/// What `sourcelab env` adds for the AWS CLI: v1 (the one on PyPI) ignores `AWS_ENDPOINT_URL` and
+/// `AWS_ENDPOINT_URL_<SERVICE>` for a few services in us-east-1 (rds, sqs, …: its `overridesslcommonname`
+/// customization looks only at `--endpoint-url`), so `aws` passes the endpoint the SDKs would use, resolved the same
+/// way: the service's own key, then the general one; nothing when neither is set (real AWS) or when
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
+const AWS_CLI_ENDPOINT: &str = r#"# AWS CLI v1 ignores the endpoint keys for some services in us-east-1 (rds, sqs, ...): pass them on.
+aws() {
+  _sl_svc=$(printf %s "${1:-}" | tr 'a-z-' 'A-Z_'); [ "$_sl_svc" = S3API ] && _sl_svc=S3
+  case "$_sl_svc" in ''|*[!A-Z0-9_]*) _sl_svc=NONE ;; esac
+  eval "_sl_ep=\${AWS_ENDPOINT_URL_${_sl_svc}:-\${AWS_ENDPOINT_URL:-}}"
+  if [ -n "$_sl_ep" ] && [ "${AWS_IGNORE_CONFIGURED_ENDPOINT_URLS:-}" != true ]; then
+    command aws --endpoint-url "$_sl_ep" "$@"
+  else
+    command aws "$@"
+  fi
+}"#;
+
 fn main() -> ExitCode {
     // The kernel runs cells in a child process that is this binary: there this becomes evcxr's runtime.
     sourcelab::kernel::child::hook();
@@ -224,6 +252,19 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             let rows = stack.status()?;
             print_status(&rows);
             Ok(if rows.iter().all(|r| r.healthy) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Env { file, secrets } => {
+            // What a shell evaluates is on stdout; notes (a key nothing reads) go to stderr.
+            sourcelab::runtime::set_progress_sink(|line| eprintln!("{line}"));
+            let env = match file {
+                Some(path) => sourcelab::config::EnvFile::load(path)?,
+                None => sourcelab::config::load()?,
+            };
+            let bin = sourcelab::local::venv::bin(&stack, "");
+            println!("export PATH={}:\"$PATH\"", sourcelab::config::shell_quote(&bin.to_string_lossy()));
+            print!("{}", env.exports(secrets));
+            println!("{AWS_CLI_ENDPOINT}");
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Data { command: DataCmd::S3 } => {
             for path in sourcelab::ratings::write_all(&sourcelab::ratings::data_dir())? {

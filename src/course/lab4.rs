@@ -29,7 +29,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSp
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::config::{DbConfig, Engine, EnvFile, Secret};
+use crate::config::{DbConfig, Engine, EnvFile, Secret, Service};
 use crate::doctor::{Diagnosis, Step};
 use crate::error::{Error, ErrorKind, Result};
 use crate::local::Stack;
@@ -104,11 +104,11 @@ impl std::fmt::Debug for Lab4 {
 }
 
 async fn ec2_client(env: &EnvFile) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::new(&env.aws().sdk_config().await)
+    aws_sdk_ec2::Client::new(&env.aws().sdk_config(Service::Ec2).await)
 }
 
 async fn rds_client(env: &EnvFile) -> aws_sdk_rds::Client {
-    aws_sdk_rds::Client::new(&env.aws().sdk_config().await)
+    aws_sdk_rds::Client::new(&env.aws().sdk_config(Service::Rds).await)
 }
 
 fn tags(resource: ResourceType, name: &str) -> TagSpecification {
@@ -200,7 +200,11 @@ impl Lab4 {
         crate::wait(async move {
             let rds = rds_client(&env).await;
             let out = rds.describe_db_instances().db_instance_identifier(DATABASE_ID).send().await.map_err(|e| {
-                crate::error::aws(format!("describe RDS instance {DATABASE_ID}"), env.aws().endpoint_url.as_deref(), e)
+                crate::error::aws(
+                    format!("describe RDS instance {DATABASE_ID}"),
+                    env.aws().endpoint(Service::Rds).as_deref(),
+                    e,
+                )
             })?;
             let ep = out.db_instances().first().and_then(|d| d.endpoint()).ok_or_else(|| {
                 Error::new(ErrorKind::NotFound, format!("describe RDS instance {DATABASE_ID}"), "it has no endpoint")
@@ -227,10 +231,9 @@ impl Lab4 {
     /// The lab's two VPCs as the EC2 API describes them now (moto's default VPC left out).
     pub fn network(&self) -> Result<Network> {
         let env = self.env.clone();
-        let net =
-            crate::wait(
-                async move { Network::read(&ec2_client(&env).await, env.aws().endpoint_url.as_deref()).await },
-            )?;
+        let net = crate::wait(async move {
+            Network::read(&ec2_client(&env).await, env.aws().endpoint(Service::Ec2).as_deref()).await
+        })?;
         Ok(net.only(&[LAB_VPC, EXTERNAL_VPC]))
     }
 
@@ -280,7 +283,7 @@ impl Lab4 {
     pub fn allow_tcp(&self, group: &str, port: u16, source: &str) -> Result<()> {
         let (env, group, source) = (self.env.clone(), group.to_string(), source.to_string());
         crate::wait(async move {
-            let net = Network::read(&ec2_client(&env).await, env.aws().endpoint_url.as_deref()).await?;
+            let net = Network::read(&ec2_client(&env).await, env.aws().endpoint(Service::Ec2).as_deref()).await?;
             let find = |g: &str| {
                 net.security_groups.iter().find(|s| s.id == g || s.name == g).map(|s| s.id.clone()).ok_or_else(|| {
                     let names: Vec<&str> = net.security_groups.iter().map(|s| s.name.as_str()).collect();
@@ -305,7 +308,7 @@ impl Lab4 {
                 .map_err(|e| {
                     crate::error::aws(
                         format!("allow TCP {port} into {group} from {source}"),
-                        env.aws().endpoint_url.as_deref(),
+                        env.aws().endpoint(Service::Ec2).as_deref(),
                         e,
                     )
                 })?;
@@ -337,7 +340,7 @@ fn poke_path(stack: &Stack) -> std::path::PathBuf {
 /// Reads the scene: the network from EC2, the chosen client from the saved state.
 async fn read_scene(stack: &Stack, env: &EnvFile) -> Result<Scene> {
     let client = load_saved(stack)?.client;
-    let network = Network::read(&ec2_client(env).await, env.aws().endpoint_url.as_deref()).await?;
+    let network = Network::read(&ec2_client(env).await, env.aws().endpoint(Service::Ec2).as_deref()).await?;
     Ok(Scene { network, client, database: DATABASE_ID.into(), port: POSTGRES_PORT })
 }
 
@@ -394,7 +397,7 @@ where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    crate::error::aws_fn(format!("lab 4 setup: {what}"), env.aws().endpoint_url.as_deref())
+    crate::error::aws_fn(format!("lab 4 setup: {what}"), env.aws().endpoint(Service::Ec2).as_deref())
 }
 
 /// One VPC with an internet gateway, a public route table and its subnets; returns the subnet ids.

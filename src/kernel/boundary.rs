@@ -453,7 +453,7 @@ reply_as_shown!(
     with data: BatchReport, crate::iam::Decision, crate::local::Crash, crate::lab8::Traffic, crate::plot::Plot
 );
 
-reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, f64, Vec<u64>, HashMap<String, String>, PathBuf, Vec<(String, Value)>, (String, u16));
+reply_as_json!((), bool, String, Vec<String>, u32, u64, usize, f64, Vec<u64>, HashMap<String, String>, PathBuf, Vec<(String, Value)>, Vec<(String, usize)>, (String, u16));
 
 impl<T: Reply> Reply for Option<T> {
     fn reply(self) -> Result<Value> {

@@ -68,8 +68,9 @@ const DECLARED: &[Declared] = &[
     Declared::Type("src/sql.rs", "Db", "db", &["config"]),
     // `open`: cells open sessions with `db.session(…)`; `name` and `connection_id` come with the session's handle.
     Declared::Type("src/sql/session.rs", "Session", "session", &["open", "name", "connection_id"]),
-    // `from_pairs` builds one in a script's memory; the path comes with the handle.
-    Declared::Type("src/config.rs", "EnvFile", "env", &["from_pairs", "path"]),
+    // `from_pairs` builds one in a script's memory; the path comes with the handle; `exports` may print secrets,
+    // which belong in a terminal (`sourcelab env`), never in a notebook's output.
+    Declared::Type("src/config.rs", "EnvFile", "env", &["from_pairs", "path", "exports"]),
     Declared::Type("src/config.rs", "DbConfig", "config", &[]),
     Declared::Module("src/config.rs", "config", Functions::Only(&["load"])),
     // The env file, bucket and given password come with the lab's handle; the scene and its reachability are the
@@ -104,7 +105,11 @@ const DECLARED: &[Declared] = &[
         "s3",
         Functions::Only(&["list_buckets", "data_file", "read_csv_file", "query_frame"]),
     ),
-    Declared::Module("src/dynamo.rs", "dynamo", Functions::Only(&["list_tables", "data_file", "file_items"])),
+    Declared::Module(
+        "src/dynamo.rs",
+        "dynamo",
+        Functions::Only(&["list_tables", "data_file", "file_items", "new_token"]),
+    ),
     Declared::Module(
         "src/marshal.rs",
         "marshal",
@@ -279,6 +284,7 @@ fn result(ty: &str) -> Option<&'static str> {
         "DbConfig" => "DbConfig",
         "(String, u16)" => "(String, u16)",
         "Vec<(String, Value)>" => "Vec<(String, serde_json::Value)>",
+        "Vec<(String, usize)>" => "Vec<(String, usize)>",
         "Vec<(&'static str, Vec<u8>)>" => "Vec<(String, Vec<u8>)>",
         "Parsed" => "Parsed",
         "LogFiles" => "LogFiles",

@@ -386,9 +386,13 @@ impl Stack {
             }
         }
         if let Some(m) = &state.moto {
-            out.push_str("\n# AWS (labs 2-4): the local moto server. Delete these lines to use real AWS.\n");
+            out.push_str(
+                "\n# AWS (labs 2-7): the local moto server. Delete these lines to use real AWS. AWS_DEFAULT_REGION is the\n\
+                 # AWS CLI's name for the region.\n",
+            );
             push_kv(&mut out, "AWS_ENDPOINT_URL", &format!("http://{}:{}", m.host, m.port));
             push_kv(&mut out, "AWS_REGION", "us-east-1");
+            push_kv(&mut out, "AWS_DEFAULT_REGION", "us-east-1");
             push_kv(&mut out, "AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID);
             push_kv(&mut out, "AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY);
         }

@@ -1,4 +1,5 @@
-//! The Python side of the stack: a venv in `.sourcelab/venv` with JupyterLab, nbclient and moto's server.
+//! The Python side of the stack: a venv in `.sourcelab/venv` with JupyterLab, nbclient, moto's server and the AWS
+//! CLI (which `sourcelab env` puts first on PATH).
 //!
 //! Versions are pinned so every machine runs the same moto (its quirks are documented per version). pip keeps
 //! its download cache outside the checkout, so a second checkout installs from the cache.
@@ -30,7 +31,7 @@ pub const BROWSER_REQUIREMENTS: &[&str] = &["playwright==1.65.2"];
 /// Creates the venv and installs [`REQUIREMENTS`] when they are not installed yet.
 pub fn ensure(stack: &Stack) -> Result<()> {
     let packages: Vec<&str> = REQUIREMENTS.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    install_pinned(stack, "requirements", &packages, "JupyterLab, nbclient, moto")
+    install_pinned(stack, "requirements", &packages, "JupyterLab, nbclient, moto, the AWS CLI")
 }
 
 /// Installs [`BROWSER_REQUIREMENTS`] into the venv (created first when missing) when they are not there yet.

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the local stack, started once per test binary by our own code.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod proxy;
+
 use std::sync::OnceLock;
 
 use sourcelab::config::EnvFile;

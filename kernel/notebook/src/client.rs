@@ -150,7 +150,8 @@ from_json_reply!(
     std::collections::HashMap<String, String>: "texts by name",
     std::path::PathBuf: "a path",
     Vec<(String, Value)>: "a list of names and values",
-    (String, u16): "a host and a port"
+    (String, u16): "a host and a port",
+    Vec<(String, usize)>: "a list of keys and line numbers"
 );
 
 impl<T: FromReply> FromReply for Option<T> {

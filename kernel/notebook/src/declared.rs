@@ -37,6 +37,10 @@ impl Sqs {
     /// Creates a standard queue (or a FIFO queue, for a name ending in `.fifo`) whose messages stay invisible
     /// for `visibility_seconds` after each receive; its URL. Creating a queue that exists with the same settings
     /// is not an error.
+    ///
+    /// AWS refuses to create a queue for 60 seconds after one of the same name was deleted
+    /// (`QueueDeletedRecently`: a lab reset, then the lab run again); moto does not keep that rule. This waits
+    /// and tries again for up to 65 seconds, saying why, instead of failing.
     pub fn create_queue(&self, name: &str, visibility_seconds: u32) -> Result<String> {
         FromReply::from_reply(call(
             "sqs.create_queue",
@@ -136,7 +140,10 @@ impl Kinesis {
         FromReply::from_reply(call("kinesis.list_streams", json!({"kinesis": self.arg()}))?)
     }
 
-    /// Creates a stream with `shards` shards and waits until it is active.
+    /// Creates a stream with `shards` shards and waits until it is active: up to 3 minutes, as the AWS SDKs'
+    /// `StreamExists` waiter, saying every 10 seconds that it still waits (on AWS a stream takes seconds to a
+    /// minute or more). A stream of that name that exists already (an earlier run, or a creation that timed out)
+    /// is waited for and used.
     pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
         FromReply::from_reply(call(
             "kinesis.create_stream",
@@ -875,6 +882,15 @@ impl EnvFile {
     pub fn aws(&self) -> AwsSettings {
         or_report(call("env.aws", json!({"env": self.arg()})).and_then(FromReply::from_reply), Default::default())
     }
+
+    /// The keys of the file that nothing here reads, with their line numbers: a typo (`AWS_ENDPOINT_URL_SQSS`),
+    /// or a service the labs do not use. The known keys are [`READ_KEYS`] and every service's endpoint key.
+    pub fn unread_keys(&self) -> Vec<(String, usize)> {
+        or_report(
+            call("env.unread_keys", json!({"env": self.arg()})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
+    }
 }
 
 impl DbConfig {
@@ -908,7 +924,13 @@ impl DbConfig {
 /// |---|---|
 /// | `DBHOST` `DBPORT` `DBNAME` `DBUSER` `DBPASSWORD` | MySQL / MariaDB (lab 1) |
 /// | `PGHOST` `PGPORT` `PGDATABASE` `PGUSER` `PGPASSWORD` | PostgreSQL (lab 4) |
-/// | `AWS_ENDPOINT_URL` `AWS_ENDPOINT_URL_S3` `AWS_ENDPOINT_URL_DYNAMODB` `AWS_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | S3 and DynamoDB (labs 2–4) |
+/// | `AWS_ENDPOINT_URL` `AWS_REGION` `AWS_DEFAULT_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | every AWS service (labs 2–7) |
+/// | `AWS_ENDPOINT_URL_S3` `…_DYNAMODB` `…_SQS` `…_KINESIS` `…_IAM` `…_STS` `…_EC2` `…_RDS` | one service's own endpoint |
+/// | `IAM_AWS_ENDPOINT_URL` `IAM_AWS_ACCESS_KEY_ID` `IAM_AWS_SECRET_ACCESS_KEY` | lab 6's policy-checking moto |
+///
+/// A service's endpoint is resolved as the AWS SDKs and CLI resolve it ([`AwsSettings::endpoint`]): its own key,
+/// then `AWS_ENDPOINT_URL`, each from the env file or else the environment. A key of the file that nothing reads
+/// (a typo such as `AWS_ENDPOINT_URL_SQSS`) is reported once, with its line, when the file is loaded.
 ///
 /// `sourcelab up` writes `.env` at the top of the repository with the local stack's values. To use real AWS,
 /// remove the `AWS_ENDPOINT_URL*` lines and the test keys (or set `AWS_PROFILE`); to use RDS, put its endpoint in
@@ -1758,6 +1780,17 @@ pub mod dynamo {
     /// The names of every table, following pagination to the end.
     pub fn list_tables(env: &EnvFile) -> Result<Vec<String>> {
         FromReply::from_reply(call("dynamo::list_tables", json!({"env": env.arg()}))?)
+    }
+
+    /// A new idempotency token for [`Dynamo::transact_write`]: `label` (its first 12 characters) and a part that is new
+    /// on every call, within the 36 characters DynamoDB allows. DynamoDB applies a transaction once per token for ten
+    /// minutes and answers success for the same token again without writing; so a cell that makes its token with this
+    /// writes each time it runs, while the SDK's own retries of one call keep the token and stay safe.
+    pub fn new_token(label: &str) -> String {
+        or_report(
+            call("dynamo::new_token", json!({"label": label})).and_then(FromReply::from_reply),
+            Default::default(),
+        )
     }
 
     /// One of the lab's data files: `data/dynamodb/<name>.json` in the checkout (`"Reply"`, `"Forum"`, …).
