@@ -179,7 +179,7 @@ fn main() -> Result<()> {
                     "ExpressionAttributeValues": {":amount": {"N": "120"}}}},
         {"Update": {"TableName": acid::DYNAMO_TABLE, "Key": bob, "UpdateExpression": "SET balance = balance - :amount",
                     "ConditionExpression": "balance >= :amount", "ExpressionAttributeValues": {":amount": {"N": "120"}}}}]);
-    sourcelab::show!(ddb.transact_write(&transfer, &format!("acid-transfer-{}", std::process::id())).unwrap_err());
+    sourcelab::show!(ddb.transact_write(&transfer, &dynamo::new_token("acid-transfer")).unwrap_err());
     // cell 44
     sourcelab::show!(ddb.scan(acid::DYNAMO_TABLE, &json!({}))?);
     // cell 45
@@ -189,7 +189,7 @@ fn main() -> Result<()> {
                     "ConditionExpression": "balance >= :amount", "ExpressionAttributeValues": {":amount": {"N": "30"}}}},
         {"Update": {"TableName": acid::DYNAMO_TABLE, "Key": bob, "UpdateExpression": "SET balance = balance + :amount",
                     "ExpressionAttributeValues": {":amount": {"N": "30"}}}}]);
-    ddb.transact_write(&move_30, &format!("acid-move-30-{}", std::process::id()))?;
+    ddb.transact_write(&move_30, &dynamo::new_token("acid-move-30"))?;
     // END SOLUTION
     sourcelab::show!(check::lab5_ex6(&ddb)?);
     // cell 46

@@ -26,33 +26,34 @@ fn env_with(dir: &Path, name: &str, extra: &str) -> EnvFile {
 /// Makes one request to `service` with `env`'s settings: through our helper where the labs have one, else with
 /// the SDK client built from the settings the helpers use.
 fn call(service: Service, env: &EnvFile) {
-    let aws = env.aws();
-    let rt = tokio::runtime::Runtime::new().unwrap();
     let done = match service {
-        Service::S3 => S3::connect(env).and_then(|s3| s3.list_buckets()).map(drop),
-        Service::DynamoDb => Dynamo::connect(env).and_then(|d| d.list_tables()).map(drop),
-        Service::Sqs => Sqs::connect(env).map(drop),
-        Service::Kinesis => Kinesis::connect(env).map(drop),
-        Service::Iam => rt
-            .block_on(async { aws_sdk_iam::Client::new(&aws.sdk_config(service).await).list_users().send().await })
-            .map(drop)
-            .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Service, "list users", format!("{e:?}"))),
-        Service::Sts => rt
-            .block_on(async {
-                aws_sdk_sts::Client::new(&aws.sdk_config(service).await).get_caller_identity().send().await
-            })
-            .map(drop)
-            .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Service, "who am I", format!("{e:?}"))),
-        Service::Ec2 => rt
-            .block_on(async { aws_sdk_ec2::Client::new(&aws.sdk_config(service).await).describe_vpcs().send().await })
-            .map(drop)
-            .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Service, "describe VPCs", format!("{e:?}"))),
-        Service::Rds => rt
-            .block_on(async {
-                aws_sdk_rds::Client::new(&aws.sdk_config(service).await).describe_db_instances().send().await
-            })
-            .map(drop)
-            .map_err(|e| sourcelab::Error::new(sourcelab::ErrorKind::Service, "describe instances", format!("{e:?}"))),
+        Service::S3 => S3::connect(env).and_then(|s3| s3.list_buckets()).map(drop).map_err(|e| e.to_string()),
+        Service::DynamoDb => Dynamo::connect(env).and_then(|d| d.list_tables()).map(drop).map_err(|e| e.to_string()),
+        Service::Sqs => Sqs::connect(env).map(drop).map_err(|e| e.to_string()),
+        Service::Kinesis => Kinesis::connect(env).map(drop).map_err(|e| e.to_string()),
+        sdk_only => tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let conf = env.aws().sdk_config(sdk_only).await;
+            match sdk_only {
+                Service::Iam => {
+                    aws_sdk_iam::Client::new(&conf).list_users().send().await.map(drop).map_err(|e| format!("{e:?}"))
+                }
+                Service::Sts => aws_sdk_sts::Client::new(&conf)
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| format!("{e:?}")),
+                Service::Ec2 => {
+                    aws_sdk_ec2::Client::new(&conf).describe_vpcs().send().await.map(drop).map_err(|e| format!("{e:?}"))
+                }
+                _ => aws_sdk_rds::Client::new(&conf)
+                    .describe_db_instances()
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| format!("{e:?}")),
+            }
+        }),
     };
     done.unwrap_or_else(|e| panic!("{service:?}: {e}"));
 }

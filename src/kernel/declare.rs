@@ -144,8 +144,8 @@ struct Call {
 enum Owner {
     /// A method of this notebook type, whose value crosses as the argument of this name (`sqs`, `frame`).
     Type(String, String),
-    /// A function of this module, with the module's own doc comment.
-    Module(String, Vec<String>),
+    /// A function of this module (the notebook crate's module of that name re-exports it).
+    Module(String),
 }
 
 /// A type as written, without its module path (`&crate::iam::Iam` → `&Iam`, `std::collections::HashMap<…>` →
@@ -306,7 +306,7 @@ fn read_calls(home: &Path) -> Result<Vec<Call>, String> {
             Declared::Trait(file, _, ty, prefix, _) => {
                 (*file, Owner::Type(ty.to_string(), prefix.to_string()), *prefix)
             }
-            Declared::Module(file, module, _) => (*file, Owner::Module(module.to_string(), Vec::new()), *module),
+            Declared::Module(file, module, _) => (*file, Owner::Module(module.to_string()), *module),
         };
         let text = std::fs::read_to_string(home.join(file)).map_err(|e| format!("{file}: {e}"))?;
         let tree = SourceFile::parse(&text, Edition::Edition2024).tree();
@@ -373,20 +373,11 @@ fn read_calls(home: &Path) -> Result<Vec<Call>, String> {
         if let Some(missing) = only.into_iter().flatten().find(|n| !fns.iter().any(|f| name(f) == **n)) {
             return Err(format!("{file}: no public function `{missing}`, which declare::DECLARED lists"));
         }
-        let owner = match owner {
-            Owner::Module(name, _) => Owner::Module(name, inner_doc(&text)),
-            other => other,
-        };
         for f in fns {
             calls.push(read_fn(file, &owner, prefix, &f)?);
         }
     }
     Ok(calls)
-}
-
-/// A file's own doc comment (its `//!` lines).
-fn inner_doc(text: &str) -> Vec<String> {
-    text.lines().map_while(|l| l.strip_prefix("//!")).map(str::to_string).collect()
 }
 
 fn read_fn(file: &str, owner: &Owner, prefix: &str, f: &ast::Fn) -> Result<Call, String> {
@@ -469,12 +460,9 @@ fn notebook_file(calls: &[Call]) -> String {
                 Owner::Type(ty, _) => {
                     let _ = write!(out, "\nimpl {ty} {{\n");
                 }
-                Owner::Module(name, doc) => {
-                    out.push('\n');
-                    for line in shown_doc(doc) {
-                        let _ = writeln!(out, "///{line}");
-                    }
-                    let _ = writeln!(out, "pub mod {name} {{\n    use super::*;\n");
+                // Re-exported by the notebook crate's own module of that name, which has the module's docs.
+                Owner::Module(name) => {
+                    let _ = writeln!(out, "\npub mod {name} {{\n    use super::*;\n");
                 }
             }
             current = Some(&c.owner);
@@ -545,7 +533,7 @@ fn library_file(calls: &[Call]) -> String {
         let target = match (&c.owner, c.takes_self) {
             (Owner::Type(_, key), true) => format!("a.{key}(\"{key}\")?."),
             (Owner::Type(ty, _), false) => format!("crate::prelude::{ty}::"),
-            (Owner::Module(name, _), _) => format!("crate::{name}::"),
+            (Owner::Module(name), _) => format!("crate::{name}::"),
         };
         let question = if c.fallible { "?" } else { "" };
         let a = if c.takes_self || !c.params.is_empty() { "a" } else { "_" };

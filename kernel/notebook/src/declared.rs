@@ -914,44 +914,6 @@ impl DbConfig {
     }
 }
 
-/// Settings from an env file: where the databases are, who to log in as, and which AWS endpoint to use.
-///
-/// The course keeps connection settings in a small `KEY=value` file and reads it with python-dotenv; we do the
-/// same with [dotenvy]. The keys are the course's for MySQL, libpq's for PostgreSQL and aws-config's standard ones
-/// for AWS, so the same file works for this kit, for `mysql`/`psql` and for the AWS CLI:
-///
-/// | keys | used for |
-/// |---|---|
-/// | `DBHOST` `DBPORT` `DBNAME` `DBUSER` `DBPASSWORD` | MySQL / MariaDB (lab 1) |
-/// | `PGHOST` `PGPORT` `PGDATABASE` `PGUSER` `PGPASSWORD` | PostgreSQL (lab 4) |
-/// | `AWS_ENDPOINT_URL` `AWS_REGION` `AWS_DEFAULT_REGION` `AWS_ACCESS_KEY_ID` `AWS_SECRET_ACCESS_KEY` `AWS_SESSION_TOKEN` `AWS_PROFILE` | every AWS service (labs 2–7) |
-/// | `AWS_ENDPOINT_URL_S3` `…_DYNAMODB` `…_SQS` `…_KINESIS` `…_IAM` `…_STS` `…_EC2` `…_RDS` | one service's own endpoint |
-/// | `IAM_AWS_ENDPOINT_URL` `IAM_AWS_ACCESS_KEY_ID` `IAM_AWS_SECRET_ACCESS_KEY` | lab 6's policy-checking moto |
-///
-/// A service's endpoint is resolved as the AWS SDKs and CLI resolve it ([`AwsSettings::endpoint`]): its own key,
-/// then `AWS_ENDPOINT_URL`, each from the env file or else the environment. A key of the file that nothing reads
-/// (a typo such as `AWS_ENDPOINT_URL_SQSS`) is reported once, with its line, when the file is loaded.
-///
-/// `sourcelab up` writes `.env` at the top of the repository with the local stack's values. To use real AWS,
-/// remove the `AWS_ENDPOINT_URL*` lines and the test keys (or set `AWS_PROFILE`); to use RDS, put its endpoint in
-/// `PGHOST`. AWS keys that the file does not set come from aws-config's usual chain (environment, `~/.aws`).
-///
-/// Passwords and secret keys are held as [`Secret`]: `Display` and `Debug` of every type here print `***`
-/// instead, so printing a config or a URL in a notebook never leaks them.
-///
-/// ```text
-/// use sourcelab::config::{DbConfig, Engine, Secret};
-/// let db = DbConfig {
-///     engine: Engine::MySql,
-///     host: "127.0.0.1".into(),
-///     port: 3306,
-///     database: "rentio".into(),
-///     user: "lab".into(),
-///     password: Secret::new("p@ss word"),
-/// };
-/// assert_eq!(db.url().to_string(), "mysql://lab:***@127.0.0.1:3306/rentio");
-/// assert_eq!(db.url().expose(), "mysql://lab:p%40ss%20word@127.0.0.1:3306/rentio");
-/// ```
 pub mod config {
     use super::*;
 
@@ -1028,29 +990,6 @@ impl Lab4 {
     }
 }
 
-/// Lab 4 — a database you cannot reach, and why: the course's troubleshooting assignment with real failures.
-///
-/// On AWS the lab gives you an RDS PostgreSQL instance in a VPC and a client (an EC2 "bastion host") that cannot
-/// reach it. You work down the layers one at a time:
-///
-/// 1. the client sits in **another VPC** — the connection hangs and times out;
-/// 2. the database's **security group** has no inbound rule for TCP 5432 — it still times out;
-/// 3. the **password** DevOps gave you was changed — `password authentication failed`;
-/// 4. the data file in S3 is blocked by a **bucket policy** that denies GetObject — `403 Forbidden`.
-///
-/// [`Lab4::setup`] builds the same situation locally. In moto's EC2 API: the lab VPC (`de-c2w1a1`, 10.0.0.0/16,
-/// two public subnets behind an internet gateway), a second VPC for the external bastion, a bastion instance in
-/// each, and the database's network interface with a security group that only admits its own members. In moto's
-/// RDS API: the instance `de-c2w1a1-rds`, whose endpoint port is the local gateway's. In PostgreSQL: the master
-/// user with a password that is not the one first given. In S3: the data bucket with the ratings CSV under `csv/`
-/// and a Deny policy. The gateway (`crate::local::gateway`) stands where the RDS endpoint would: it reads the
-/// EC2 network every half second and lets the chosen client through only when AWS would — so every failure is
-/// real (a TCP timeout, PostgreSQL's own authentication error, S3's 403) and every fix is an API call.
-///
-/// Where this differs from AWS: moto's RDS endpoint name (`….rds.amazonaws.com`) does not resolve here, so
-/// [`Lab4::database`] connects to 127.0.0.1 on the endpoint's port; "switching to the other bastion" is
-/// [`Lab4::use_client`] (on AWS you would log in to that machine); and moto evaluates bucket-policy conditions
-/// loosely (an `aws:SourceIp` condition is not checked against your address).
 pub mod lab4 {
     use super::*;
 
@@ -1083,13 +1022,6 @@ impl Table {
     }
 }
 
-/// Exercise checks: each lab's check cells call one function here.
-///
-/// A check returns [`Passed`] (its Display is a one-line "✓ …") or an [`Error`] whose message says what was
-/// expected, what came back, and a hint. In a notebook the cell then shows either the tick or the red message; in
-/// the headless runs the error fails the cell, so a solution notebook with a wrong answer fails its tests.
-/// Checks test shape and meaning (columns, row counts, totals), not one dataset's exact values, so they pass on
-/// the generated Rentio data and on the official Sakila dump alike.
 pub mod check {
     use super::*;
 
@@ -1386,22 +1318,6 @@ pub mod check {
     }
 }
 
-/// Lab 5's scenario: ACID, every letter shown failing and holding, on tables of our own.
-///
-/// [`setup`] (re)creates the database `acid` on the lab's MariaDB — the one `.env` names, beside lab 1's
-/// `rentio` — with a small shop and bank of our own:
-///
-/// | table | rows | its rules |
-/// |---|---|---|
-/// | `account` | alice 100, bob 50 | `CHECK (balance >= 0)` |
-/// | `customer` | 2 customers | |
-/// | `product` | 3 products, the last one with a single copy | `CHECK (stock >= 0)` |
-/// | `purchase` | none | foreign keys to `customer` and `product` |
-/// | `ledger` | none | (the durability demo writes here) |
-///
-/// [`crash`] kills that MariaDB with SIGKILL and starts it again (see
-/// [`Stack::crash_mariadb`](crate::local::Stack::crash_mariadb)); [`reset`] removes everything the lab made,
-/// including its DynamoDB table [`DYNAMO_TABLE`].
 pub mod acid {
     use super::*;
 
@@ -1433,15 +1349,6 @@ pub mod acid {
     }
 }
 
-/// Lab 6's scenario: a data bucket on the IAM lab's moto (which enforces policies), and the names of the users,
-/// group, role and policies the notebook makes — all starting with [`PREFIX`], so [`reset`] finds them.
-///
-/// | what | name |
-/// |---|---|
-/// | data bucket | [`BUCKET`]: `raw/2024/`, `raw/2023/`, `curated/`, `secret/` objects |
-/// | a person | user [`ANALYST`] |
-/// | their team | group [`READERS`], with the managed policy [`READ_POLICY`] |
-/// | a pipeline | role [`PIPELINE_ROLE`], assumed through STS |
 pub mod lab6 {
     use super::*;
 
@@ -1457,17 +1364,6 @@ pub mod lab6 {
     }
 }
 
-/// Lab 7's scenario: a web shop's click events, sent through a queue (SQS) and an event stream (Kinesis) on the
-/// labs' moto, and the names of what the notebook makes — all starting with [`PREFIX`], so [`reset`] finds them.
-///
-/// | what | name |
-/// |---|---|
-/// | the click events, as a queue | [`CLICKS_QUEUE`] |
-/// | the click events, as a stream of two shards | [`STREAM`] |
-/// | orders to process once each | [`ORDERS`], with its dead-letter queue [`ORDERS_DLQ`] |
-/// | payments in order, without duplicates | [`PAYMENTS`] (FIFO) |
-///
-/// [`clicks`] is our producer: `n` events from 40 users on five pages over 20 minutes, the same every run.
 pub mod lab7 {
     use super::*;
 
@@ -1493,20 +1389,6 @@ pub mod lab7 {
     }
 }
 
-/// Lab 8's scenario: logs from systems that really ran — the stack's own MariaDB and PostgreSQL, and a small web
-/// shop of ours that serves real HTTP on a local port while a traffic generator uses it.
-///
-/// | log | written by | format ([`crate::logs`]) |
-/// |---|---|---|
-/// | [`LogFiles::mariadb`] | the stack's MariaDB (general query log, on since `sourcelab up`) | `read_mariadb_general` |
-/// | [`LogFiles::postgres`] | the stack's PostgreSQL (every connection; failed passwords from lab 4 and [`failed_logins`]) | `read_postgres` |
-/// | [`LogFiles::access`] | the web shop: one line per request, Combined Log Format | `read_access` |
-/// | [`LogFiles::app`] | the web shop: what it did, with levels | `read_app` |
-/// | [`LogFiles::auth`] | the web shop: every login, in sshd's words | `read_auth` |
-///
-/// [`traffic`] sends requests from eight shoppers, each from an address of its own (`127.0.0.2`–`127.0.0.9`: the
-/// whole `127.0.0.0/8` block reaches this machine), and, for a few seconds in the middle, a burst of password
-/// guesses from [`ATTACKER`].
 pub mod lab8 {
     use super::*;
 
@@ -1542,31 +1424,6 @@ pub mod lab8 {
     }
 }
 
-/// Logs as a data source: the text files running systems append to, parsed into tables with typed columns.
-///
-/// A log line records one thing that happened, with its time and usually a **level** — how much it matters:
-///
-/// | level | meaning |
-/// |---|---|
-/// | `debug` | detail for whoever debugs the program; usually switched off |
-/// | `info` | normal operation: a request served, a connection opened |
-/// | `warn` | something unexpected that the program survived: a failed login, a page not found |
-/// | `error` | an operation failed: a request answered with 500 |
-/// | `fatal` | the program (or a session of it) cannot go on: PostgreSQL ends a connection whose password is wrong |
-///
-/// Every reader here returns [`Parsed`]: a table whose first columns are the same for every kind of log — `line`
-/// (its number in the file), `time` (a UTC datetime), `level` (one of the five above), `source`, `message` — then
-/// the fields of that kind. A line that does not fit its format is never dropped and never a panic: it goes to
-/// [`Parsed::unparsed`] with its line number, so a damaged or truncated log still reads. [`combine`] puts the
-/// common columns of several logs into one table, to count by level and over time.
-///
-/// | reader | format |
-/// |---|---|
-/// | [`read_access`] | web servers' access logs, the Combined Log Format (`client - user [time] "GET /x HTTP/1.1" 200 512 "referer" "agent"`) |
-/// | [`read_app`] | an application's own log: `time LEVEL source: message` |
-/// | [`read_auth`] | security logs in the style of sshd's: `time host process[pid]: Failed password for USER from IP port P` |
-/// | [`read_mariadb_general`] | MariaDB's general query log: every connection and statement |
-/// | [`read_postgres`] | PostgreSQL's server log, with the stack's line prefix (client, user and database on each line) |
 pub mod logs {
     use super::*;
 
@@ -1610,16 +1467,6 @@ pub mod logs {
     }
 }
 
-/// Charts of a table's columns, drawn as SVG by the `plotters` crate, that show inline in a notebook.
-///
-/// Two kinds, enough for counting things: [`bars`] (one bar per row: counts per page, per level, per client) and
-/// [`line`] (one point per row, joined: counts per minute). `x` is any column, shown as its text; `y` a numeric
-/// column. The chart is drawn here, in the library, so a cell stays one line:
-///
-/// ```text
-/// let chart = sourcelab::plot::line(&per_minute, "minute", "clicks", "Clicks per minute")?;
-/// assert!(chart.svg().starts_with("<svg"));
-/// ```
 pub mod plot {
     use super::*;
 
@@ -1634,13 +1481,6 @@ pub mod plot {
     }
 }
 
-/// Lab 3's data, generated here from a fixed seed: the ratings CSV, one streamed JSON record and two versions of a
-/// logo image. `sourcelab data s3` writes them to `data/s3/`; a test checks the committed files are exactly what
-/// this code makes, so anyone can see where every byte came from.
-///
-/// The CSV has the course file's shape: 13 lower-case columns (customer, product and a 1–5 rating), every field in
-/// double quotes except empty ones, CRLF line ends, many empty `state` and some empty `postalcode` values, a few
-/// values with trailing spaces, and accented city names. Each (customer, product) pair appears once.
 pub mod ratings {
     use super::*;
 
@@ -1650,29 +1490,6 @@ pub mod ratings {
     }
 }
 
-/// The doctor: why can't I reach my database (or my S3 object)? One layer at a time.
-///
-/// A connection fails at exactly one layer, and each layer fails in its own way:
-///
-/// | step | fails as | usually means |
-/// |---|---|---|
-/// | name resolution | "no such host" | a typo in the endpoint, or a private name resolved outside its VPC |
-/// | TCP connect | **timeout** (no answer at all) | packets are dropped: a security group without an inbound rule, a network ACL, a missing route or internet gateway, or a client in another VPC |
-/// | TCP connect | **refused** (an immediate "no") | the host is reached but nothing listens on that port |
-/// | protocol handshake | no PostgreSQL/MySQL greeting | something else listens there (wrong port) |
-/// | authentication | "password authentication failed" | wrong user or password |
-/// | database | "database … does not exist" | wrong database name |
-/// | permission | "permission denied" | the user may log in but not use the database |
-///
-/// [`database`] runs the steps in order, each bounded by a timeout (5 s by default), and stops at the first
-/// failure with the next thing to check — for a timeout, the six places on AWS that drop packets. [`s3_object`]
-/// does the same for an object: bucket, key, then reading it (403 means a policy denies it).
-///
-/// ```text
-/// let cfg = sourcelab::config::DbConfig::from_url("postgres://postgres:secret@db.example.com:5432/postgres")?;
-/// let report = sourcelab::doctor::database(&cfg, std::time::Duration::from_secs(5));
-/// println!("{report}");
-/// ```
 pub mod doctor {
     use super::*;
 
@@ -1695,33 +1512,6 @@ pub mod doctor {
     }
 }
 
-/// S3, object storage: buckets hold objects under keys; "folders" are only key prefixes.
-///
-/// An object is bytes plus metadata, found by its bucket and key (`csv/ratings.csv`). There are no folders: a
-/// listing *with a delimiter* (`/`) groups keys by their next prefix and calls those groups "common prefixes",
-/// which consoles draw as folders. With **versioning** on, a new upload to an existing key keeps the old bytes as
-/// an older version, and a delete only adds a *delete marker*; objects uploaded before versioning was turned on
-/// have the version id `"null"`. Buckets are private until a **bucket policy** allows more, and the
-/// **public access block** settings can forbid public policies altogether.
-///
-/// ```text
-/// let s3 = S3::connect(env)?;
-/// s3.create_bucket("my-lab-bucket")?;
-/// s3.upload_file("data/s3/csv/ratings_ml_training_dataset.csv", "my-lab-bucket", "csv/ratings.csv")?;
-/// let trains = s3.query_csv("my-lab-bucket", "csv/ratings.csv",
-///     "SELECT * FROM s3object WHERE productline = 'Trains' LIMIT 20")?;
-/// ```
-///
-/// Large files move in parts (multipart upload, ranged downloads), several at once. Each part streams from (or
-/// to) its slice of the file through small buffers, so memory stays a few buffers per part in flight whatever the
-/// file size — and whatever the part size. From a server on this machine (the local stack's moto) a download is
-/// one stream instead: ranges in parallel buy bandwidth over long links, loopback has none to buy, and moto reads
-/// the whole object again for every range it serves. A download goes to a temporary file next to the target and
-/// is renamed into place only when complete: a failed download leaves nothing behind.
-///
-/// Clients come from the env file: with `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`) set they talk to that
-/// endpoint with path-style addressing (`http://host/bucket/key`), which local servers need; without it they
-/// talk to real S3.
 pub mod s3 {
     use super::*;
 
@@ -1746,34 +1536,6 @@ pub mod s3 {
     }
 }
 
-/// DynamoDB, a key-value and document store: tables of items, each found by its key.
-///
-/// A table has a **partition key** (HASH) and optionally a **sort key** (RANGE); together they identify an item.
-/// Everything else in an item is free-form: two items of one table can have different attributes. Reads come in
-/// four prices: [`Dynamo::get_item`] (one item by its full key, the cheapest), [`Dynamo::query`] (the items of one
-/// partition key, optionally narrowed by the sort key), and [`Dynamo::scan`] (every item, the most expensive),
-/// each optionally filtered *after* reading — which is why a filtered read reports `Count` (returned) and
-/// `ScannedCount` (read and paid for) separately.
-///
-/// The helpers take the same parameters as the course's boto3 calls, spelled the same way, as a JSON object:
-///
-/// ```text
-/// let ddb = dynamo::Dynamo::connect(env)?;
-/// let r = ddb.query("de-c2w1-dynamodb-Reply", &json!({
-///     "KeyConditionExpression": "Id = :Id",
-///     "ExpressionAttributeValues": {":Id": {"S": "Amazon DynamoDB#DynamoDB Thread 1"}},
-///     "ReturnConsumedCapacity": "TOTAL"
-/// }))?;
-/// println!("{r}");            // Count, ScannedCount, ConsumedCapacity and the items
-/// let df = r.frame()?;        // one column per attribute
-/// ```
-///
-/// Items and keys are DynamoDB ("marshal") JSON, as in the course; [`crate::marshal`] converts to and from plain
-/// JSON. Unknown parameter names are refused with the list of the ones each call takes.
-///
-/// Clients come from the env file: with `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`) set they talk to that
-/// endpoint, otherwise to real DynamoDB in `AWS_REGION`. Every call runs on the library's runtime, so a client made
-/// in one notebook cell keeps working in the next.
 pub mod dynamo {
     use super::*;
 
@@ -1804,54 +1566,6 @@ pub mod dynamo {
     }
 }
 
-/// DynamoDB JSON ("marshal JSON") and plain JSON, converted both ways without losing a digit.
-///
-/// DynamoDB stores every attribute value with its type, and its wire format spells the type out:
-///
-/// ```text
-/// marshal JSON  {"Id": {"N": "101"}, "Authors": {"L": [{"S": "Ada"}]}, "Tags": {"SS": ["a", "b"]}}
-/// plain JSON    {"Id": 101,          "Authors": ["Ada"],                "Tags": {"$SS": ["a", "b"]}}
-/// ```
-///
-/// The ten types and how each one is written in plain JSON:
-///
-/// | DynamoDB | marshal JSON | plain JSON |
-/// |---|---|---|
-/// | S (string) | `{"S": "text"}` | `"text"` |
-/// | N (number) | `{"N": "1.50"}` (a string!) | `1.50` — the digits exactly as given, never through a float |
-/// | B (binary) | `{"B": "aGk="}` (base64) | `{"$B": "aGk="}` |
-/// | BOOL | `{"BOOL": true}` | `true` |
-/// | NULL | `{"NULL": true}` | `null` |
-/// | M (map) | `{"M": {...}}` | `{...}` |
-/// | L (list) | `{"L": [...]}` | `[...]` |
-/// | SS, NS, BS (sets) | `{"SS": ["a"]}`, `{"NS": ["1"]}`, `{"BS": ["aGk="]}` | `{"$SS": ["a"]}`, `{"$NS": [1]}`, `{"$BS": ["aGk="]}` |
-///
-/// JSON has no sets and no bytes, so plain JSON marks them with a one-key object whose key starts with `$`. A real
-/// map that happens to have exactly one such key (`$SS`, `$NS`, `$BS`, `$B` or `$M`) is written `{"$M": {...}}`,
-/// and `$M` means nothing else.
-/// With that rule plain → marshal → plain gives back exactly what went in, and so does marshal → plain → marshal
-/// (numbers compare by value: `+1`, `.5` and `1E+3` come back in JSON's spelling, `1`, `0.5` and `1e+3`).
-///
-/// **Which spelling of a number each direction keeps.** DynamoDB JSON keeps the text exactly (`{"N": "1.50"}`
-/// stays `"1.50"`, to and from an item). Plain JSON keeps the digits and writes them in JSON's spelling (`1.50`,
-/// `+1` → `1`, `1E3` → `1e+3`). DynamoDB itself stores the *value* and gives it back in its canonical spelling —
-/// `+1e2` → `100`, `1.0` → `1`, `-0` → `0` — so an item read back from DynamoDB may differ in text from what was
-/// written; ask for that spelling with [`Numbers::Canonical`], [`canonical_number`] or [`to_plain_canonical`]
-/// (`sourcelab marshal --canonical`) to compare like with like.
-///
-/// The course's Python (`TypeDeserializer` plus `float(...)`) turns every number into a float, so `Id` 101 prints
-/// as `101.0` and a 38-digit number loses 22 digits. Here numbers stay the decimal text DynamoDB sent.
-///
-/// **Checked here, before anything is sent**: everything DynamoDB itself would refuse, with DynamoDB's own wording
-/// and the JSON path of the value: NaN and Infinity, more than 38 significant digits, magnitudes outside
-/// 1E-130 … 9.99…E+125, empty sets, duplicate set members (numbers compared by value, so `1` and `1.0` are
-/// duplicates), nesting deeper than 32 levels, items over 400 KB counted as DynamoDB counts them ([`item_size`]),
-/// attribute names that are empty or longer than 65,535 bytes, and empty key attributes ([`check_key_attributes`]). moto, the local server, accepts several of these (see the
-/// emulator notes), so without these checks a lab would work locally and fail on AWS.
-///
-/// **serde_dynamo**, in our dependency set, maps *Rust structs* to and from items; [`crate::dynamo`] uses it for
-/// [`crate::dynamo::Response::items_as`]. It does not serve for JSON: it converts numbers through `i64`/`f64`, so
-/// digits beyond a float's 17 are lost, and it has no plain-JSON spelling for sets or binary.
 pub mod marshal {
     use super::*;
 
