@@ -146,22 +146,38 @@ pub async fn serve(listener: TcpListener, upstream: SocketAddr, source: impl Sce
 
 /// Shrinks the backlog to nothing and fills it with our own connections, so further SYNs are dropped. Returns the
 /// filling connections, which must stay open while blocked.
+///
+/// With a backlog of 0, Linux queues one connection and drops the SYNs after it. Whether the queue is full is read
+/// from the kernel (`/proc/net/tcp`), not guessed from a connect that timed out: on a loaded machine a loopback
+/// handshake can take longer than any short timeout, and a queue left with room let a blocked client through.
 fn block(listener: &TcpListener, local: SocketAddr, state: &State) -> Result<Vec<std::net::TcpStream>> {
     rustix::net::listen(listener, 0).map_err(|e| Error::new(ErrorKind::Io, "block the gateway", e.to_string()))?;
     let mut fillers = Vec::new();
-    // Linux queues backlog + 1 connections; a connect that times out means the queue is full.
-    for _ in 0..8 {
-        match std::net::TcpStream::connect_timeout(&local, Duration::from_millis(150)) {
-            Ok(s) => {
-                if let Ok(addr) = s.local_addr() {
-                    state.fillers.lock().unwrap_or_else(|p| p.into_inner()).insert(addr);
-                }
-                fillers.push(s);
+    for _ in 0..40 {
+        if accept_queue(local).is_some_and(|queued| queued >= 1) {
+            return Ok(fillers);
+        }
+        if let Ok(s) = std::net::TcpStream::connect_timeout(&local, Duration::from_millis(250)) {
+            if let Ok(addr) = s.local_addr() {
+                state.fillers.lock().unwrap_or_else(|p| p.into_inner()).insert(addr);
             }
-            Err(_) => break,
+            fillers.push(s);
         }
     }
-    Ok(fillers)
+    Err(Error::new(ErrorKind::Io, "block the gateway", format!("the accept queue of {local} did not fill")))
+}
+
+/// How many connections wait in the accept queue of the listening socket at `local` (IPv4), as the kernel reports
+/// it in `/proc/net/tcp` (the `rx_queue` column of a socket in state LISTEN); `None` when it is not found.
+fn accept_queue(local: SocketAddr) -> Option<u64> {
+    let SocketAddr::V4(v4) = local else { return None };
+    let address = format!("{:08X}:{:04X}", u32::from_le_bytes(v4.ip().octets()), v4.port());
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (addr, state, queues) = (*fields.get(1)?, *fields.get(3)?, *fields.get(4)?);
+        (addr == address && state == "0A").then(|| u64::from_str_radix(queues.split(':').nth(1)?, 16).ok())?
+    })
 }
 
 async fn accept_loop(
@@ -177,9 +193,12 @@ async fn accept_loop(
             }
             continue;
         }
+        // A change to blocked wins over a connection ready at the same moment: that may be one of the fillers, and
+        // accepting it would leave room in the queue.
         let accepted = tokio::select! {
-            a = listener.accept() => a,
+            biased;
             _ = open.changed() => continue,
+            a = listener.accept() => a,
         };
         let Ok((client, peer)) = accepted else { continue };
         if state.fillers.lock().unwrap_or_else(|p| p.into_inner()).remove(&peer) {
@@ -275,4 +294,25 @@ pub fn status(s: &Service) -> ServiceStatus {
         let running = s.pid.is_some_and(|p| process::is_running(p, "gateway"));
         (format!("{}:{}", s.host, s.port), running, "lab 4: PostgreSQL behind the EC2 model's rules".into())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocked_listener_queues_one_filler_and_drops_every_later_syn() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let local = listener.local_addr().unwrap();
+            assert_eq!(accept_queue(local), Some(0));
+            let state = State { scene: Mutex::new(None), fillers: Mutex::new(HashSet::new()) };
+            let fillers = block(&listener, local, &state).unwrap();
+            assert!(!fillers.is_empty());
+            assert_eq!(accept_queue(local), Some(1), "the queue is full");
+            let late = std::net::TcpStream::connect_timeout(&local, Duration::from_millis(300));
+            assert!(late.is_err(), "a client's handshake does not complete while blocked");
+        });
+    }
 }
