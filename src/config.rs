@@ -192,13 +192,17 @@ impl EnvFile {
     /// The keys of the file that nothing here reads, with their line numbers: a typo (`AWS_ENDPOINT_URL_SQSS`),
     /// or a service the labs do not use. The known keys are [`READ_KEYS`] and every service's endpoint key.
     pub fn unread_keys(&self) -> Vec<(String, usize)> {
-        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-        self.vars
+        let unread: Vec<&String> = self
+            .vars
             .iter()
             .map(|(k, _)| k)
             .filter(|k| !READ_KEYS.contains(&k.as_str()) && !Service::ALL.iter().any(|s| s.endpoint_key() == **k))
-            .map(|k| (k.clone(), line_of(&text, k)))
-            .collect()
+            .collect();
+        if unread.is_empty() {
+            return Vec::new(); // the usual case: no second read of the file
+        }
+        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        unread.into_iter().map(|k| (k.clone(), line_of(&text, k))).collect()
     }
 }
 
