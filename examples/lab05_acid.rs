@@ -199,6 +199,8 @@ fn main() -> Result<()> {
     println!("strong:   balance {}, {} read unit(s)", strong.item()?["balance"], strong.capacity_units());
     println!("eventual: balance {}, {} read unit(s)", eventual.item()?["balance"], eventual.capacity_units());
     // cell 47
-    sourcelab::show!(ddb.delete_tables_starting_with(acid::DYNAMO_PREFIX)?);
+    sourcelab::show!(account::costs(&env, 5)?);
+    // cell 48
+    sourcelab::show!(account::cleanup(&env, 5)?);
     Ok(())
 }

@@ -40,7 +40,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, CancellationReason, ConsumedCapacity, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, ProvisionedThroughput, Put, PutRequest,
-    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType, TableStatus, TransactWriteItem, Update, WriteRequest,
+    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType, TableStatus, Tag, TransactWriteItem, Update,
+    WriteRequest,
 };
 use polars::prelude::{Column, DataFrame};
 use serde_json::{Map, Value};
@@ -642,7 +643,8 @@ impl Dynamo {
         })
     }
 
-    /// Creates the table and waits (up to 5 minutes) until it is ACTIVE; returns its description as JSON.
+    /// Creates the table and waits (up to 5 minutes) until it is ACTIVE; returns its description as JSON. A lab's
+    /// table is tagged `sourcelab:lab` with the lab's number ([`crate::course::account`]).
     pub fn create_table(&self, spec: &TableSpec) -> Result<Value> {
         let spec = spec.clone();
         self.run(|d| Box::pin(async move { d.create_table_here(&spec).await }))
@@ -709,6 +711,10 @@ impl Dynamo {
             Some(c) => req.provisioned_throughput(throughput(c)?),
             None => req.billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest),
         };
+        if let Some(lab) = crate::course::account::lab_of(&spec.name) {
+            let tag = Tag::builder().key(crate::course::account::LAB_TAG).value(lab.to_string()).build();
+            req = req.tags(tag.map_err(|e| input(e.to_string()))?);
+        }
         match req.send().await {
             Ok(_) => {}
             // An earlier run made it (a rerun, or a creation that timed out): use it when its keys are the spec's.

@@ -97,7 +97,17 @@ pub struct Iam {
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     endpoint: Option<String>,
+    /// When this connection last changed a user, group, role, policy or key (see [`PROPAGATION`]).
+    changed: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
+
+/// How long AWS may take to apply an IAM change everywhere. IAM is eventually consistent: a new key, policy or role
+/// works "usually within seconds", and until then a request is refused (`InvalidClientTokenId`, `AccessDenied`) or
+/// still allowed. moto applies every change at once, so a cell that uses a change at once passes here and, now and
+/// then, fails on AWS. The helpers wait for a change this long, polling every [`PROPAGATION_POLL`], saying why.
+pub const PROPAGATION: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often the helpers look again while a change propagates.
+const PROPAGATION_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl fmt::Debug for Iam {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,7 +131,7 @@ fn admin_env(env: &EnvFile) -> EnvFile {
 }
 
 /// An STS client for these settings.
-async fn sts_client(aws: &AwsSettings) -> aws_sdk_sts::Client {
+pub(crate) async fn sts_client(aws: &AwsSettings) -> aws_sdk_sts::Client {
     aws_sdk_sts::Client::new(&aws.sdk_config(Service::Sts).await)
 }
 
@@ -130,6 +140,14 @@ fn document(text: &str, source: &str) -> Result<Value> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
     serde_json::from_str(&decoded)
         .map_err(|e| Error::new(ErrorKind::Service, format!("read the document of {source}"), format!("not JSON: {e}")))
+}
+
+/// The `sourcelab:lab` tag of a lab's user, role or policy (none for other names).
+fn lab_tags(name: &str) -> Result<Option<Vec<aws_sdk_iam::types::Tag>>> {
+    let Some(lab) = crate::course::account::lab_of(name) else { return Ok(None) };
+    let tag = aws_sdk_iam::types::Tag::builder().key(crate::course::account::LAB_TAG).value(lab.to_string()).build();
+    let tag = tag.map_err(|e| Error::new(ErrorKind::Input, format!("tag {name}"), e.to_string()))?;
+    Ok(Some(vec![tag]))
 }
 
 fn doc_text(source: &str, doc: &Value) -> Result<String> {
@@ -163,7 +181,7 @@ impl Iam {
         let (iam, sts) = crate::block_on(async {
             (aws_sdk_iam::Client::new(&aws.sdk_config(Service::Iam).await), sts_client(&aws).await)
         })?;
-        let iam = Iam { env, iam, sts, endpoint };
+        let iam = Iam { env, iam, sts, endpoint, changed: Default::default() };
         iam.whoami(None).map_err(|e| match e.kind() {
             ErrorKind::Connect => {
                 e.hint("the IAM lab's moto is not running: `sourcelab up` starts it (`sourcelab status` shows it)")
@@ -216,9 +234,12 @@ impl Iam {
         crate::block_on(async move { sts_client(&env.aws()).await })
     }
 
-    /// Creates an IAM user; its ARN.
+    /// Creates an IAM user; its ARN. Users, roles and policies of a lab are tagged `sourcelab:lab` with the lab's
+    /// number ([`crate::course::account`]; IAM groups take no tags).
     pub fn create_user(&self, name: &str) -> Result<String> {
-        let out = self.run(format!("create IAM user {name}"), self.iam.create_user().user_name(name).send())?;
+        let req = self.iam.create_user().user_name(name).set_tags(lab_tags(name)?).send();
+        let out = self.run(format!("create IAM user {name}"), req)?;
+        self.changed();
         Ok(out.user().map(|u| u.arn().to_string()).unwrap_or_default())
     }
 
@@ -229,52 +250,86 @@ impl Iam {
         let key = out
             .access_key()
             .ok_or_else(|| Error::new(ErrorKind::Service, "create an access key", "IAM returned none"))?;
-        Ok(Credentials {
+        let keys = Credentials {
             principal: format!("user/{user}"),
             access_key_id: key.access_key_id().to_string(),
             secret_access_key: Secret::new(key.secret_access_key()),
             session_token: None,
             expires: None,
-        })
+        };
+        self.changed();
+        // A new key is not accepted everywhere at once: wait until STS knows it, so the next cell can use it.
+        loop {
+            match self.whoami(Some(&keys)) {
+                Err(e)
+                    if e.cause().starts_with("InvalidClientTokenId")
+                        && self.still_propagating(&format!("keys of {}", keys.principal), e.cause())? => {}
+                other => return other.map(|_| keys),
+            }
+        }
+    }
+
+    /// Notes that this connection changed IAM now.
+    fn changed(&self) {
+        if let Ok(mut at) = self.changed.lock() {
+            *at = Some(std::time::Instant::now());
+        }
+    }
+
+    /// Whether to try again because this connection changed IAM less than [`PROPAGATION`] ago: then it says so
+    /// (`what` failed with `why`) and pauses [`PROPAGATION_POLL`] first.
+    fn still_propagating(&self, what: &str, why: &str) -> Result<bool> {
+        let since = self.changed.lock().ok().and_then(|at| *at).map(|at| at.elapsed());
+        let Some(since) = since.filter(|s| *s < PROPAGATION) else { return Ok(false) };
+        crate::runtime::progress(&format!(
+            "{what}: {why} — IAM changes take a few seconds to reach every AWS server; trying again ({} s since the \
+             change, up to {} s)",
+            since.as_secs(),
+            PROPAGATION.as_secs()
+        ));
+        crate::runtime::pause(PROPAGATION_POLL)?;
+        Ok(true)
     }
 
     /// Creates a group; its ARN.
     pub fn create_group(&self, name: &str) -> Result<String> {
         let out = self.run(format!("create IAM group {name}"), self.iam.create_group().group_name(name).send())?;
+        self.changed();
         Ok(out.group().map(|g| g.arn().to_string()).unwrap_or_default())
     }
 
     /// Puts `user` into `group`: the user gets every permission of the group's policies.
     pub fn add_user_to_group(&self, user: &str, group: &str) -> Result<()> {
         let req = self.iam.add_user_to_group().user_name(user).group_name(group).send();
-        self.run(format!("add {user} to group {group}"), req).map(drop)
+        self.run(format!("add {user} to group {group}"), req).map(|_| self.changed())
     }
 
     /// Creates a managed policy from a document (checked first, see [`Policy::parse`]); its ARN.
     pub fn create_policy(&self, name: &str, document: &Value) -> Result<String> {
         let doc = doc_text(&format!("for policy {name}"), document)?;
-        let req = self.iam.create_policy().policy_name(name).policy_document(doc).send();
+        let req = self.iam.create_policy().policy_name(name).policy_document(doc).set_tags(lab_tags(name)?).send();
         let out = self.run(format!("create IAM policy {name}"), req)?;
+        self.changed();
         Ok(out.policy().and_then(|p| p.arn()).unwrap_or_default().to_string())
     }
 
     /// Attaches a managed policy to a group.
     pub fn attach_group_policy(&self, group: &str, policy_arn: &str) -> Result<()> {
         let req = self.iam.attach_group_policy().group_name(group).policy_arn(policy_arn).send();
-        self.run(format!("attach {policy_arn} to group {group}"), req).map(drop)
+        self.run(format!("attach {policy_arn} to group {group}"), req).map(|_| self.changed())
     }
 
     /// Attaches a managed policy to a user.
     pub fn attach_user_policy(&self, user: &str, policy_arn: &str) -> Result<()> {
         let req = self.iam.attach_user_policy().user_name(user).policy_arn(policy_arn).send();
-        self.run(format!("attach {policy_arn} to user {user}"), req).map(drop)
+        self.run(format!("attach {policy_arn} to user {user}"), req).map(|_| self.changed())
     }
 
     /// Writes an inline policy into a user (it lives and dies with the user).
     pub fn put_user_policy(&self, user: &str, name: &str, document: &Value) -> Result<()> {
         let doc = doc_text(&format!("for inline policy {name} of {user}"), document)?;
         let req = self.iam.put_user_policy().user_name(user).policy_name(name).policy_document(doc).send();
-        self.run(format!("put inline policy {name} into user {user}"), req).map(drop)
+        self.run(format!("put inline policy {name} into user {user}"), req).map(|_| self.changed())
     }
 
     /// Creates a role that the principals in `trust` (a trust policy) may assume; its ARN.
@@ -283,15 +338,17 @@ impl Iam {
             return Err(Error::new(ErrorKind::Input, format!("create role {name}"), "the trust policy has no Statement")
                 .hint("{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": ARN}, \"Action\": \"sts:AssumeRole\"}]}"));
         }
-        let req = self.iam.create_role().role_name(name).assume_role_policy_document(trust.to_string()).send();
+        let req = self.iam.create_role().role_name(name).assume_role_policy_document(trust.to_string());
+        let req = req.set_tags(lab_tags(name)?).send();
         let out = self.run(format!("create IAM role {name}"), req)?;
+        self.changed();
         Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
     }
 
     /// Attaches a managed policy to a role.
     pub fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<()> {
         let req = self.iam.attach_role_policy().role_name(role).policy_arn(policy_arn).send();
-        self.run(format!("attach {policy_arn} to role {role}"), req).map(drop)
+        self.run(format!("attach {policy_arn} to role {role}"), req).map(|_| self.changed())
     }
 
     /// As the principal of `keys`, assumes the role `role_arn` (STS `AssumeRole`) for `seconds`: temporary keys,
@@ -299,8 +356,14 @@ impl Iam {
     pub fn assume_role(&self, keys: &Credentials, role_arn: &str, session: &str, seconds: u32) -> Result<Credentials> {
         let sts = self.sts_as(keys)?;
         let seconds = i32::try_from(seconds).unwrap_or(i32::MAX);
-        let req = sts.assume_role().role_arn(role_arn).role_session_name(session).duration_seconds(seconds).send();
-        let out = self.run(format!("assume role {role_arn} as {}", keys.principal), req)?;
+        // A role, its trust policy or the caller's permission made moments ago may not be in force yet.
+        let out = loop {
+            let req = sts.assume_role().role_arn(role_arn).role_session_name(session).duration_seconds(seconds);
+            match self.run(format!("assume role {role_arn} as {}", keys.principal), req.send()) {
+                Err(e) if is_denial(&e) && self.still_propagating(&format!("assume role {role_arn}"), e.cause())? => {}
+                other => break other?,
+            }
+        };
         let c = out
             .credentials()
             .ok_or_else(|| Error::new(ErrorKind::Service, "assume a role", "STS returned no credentials"))?;
@@ -404,19 +467,29 @@ impl Iam {
                 "s3:ListBucket" => s3_arn(bucket, ""),
                 _ => s3_arn(bucket, key),
             };
-            let answer = match *action {
+            let send = || match *action {
                 "s3:ListAllMyBuckets" => s3.list_buckets().map(drop),
                 "s3:ListBucket" => s3.list(bucket, key).map(drop),
                 "s3:GetObject" => s3.get_bytes(bucket, key).map(drop),
                 "s3:PutObject" => s3.put_bytes(bucket, key, b"written in lab 6".to_vec()).map(drop),
                 "s3:DeleteObject" => s3.delete_object(bucket, key).map(drop),
                 other => {
-                    return Err(Error::new(
-                        ErrorKind::Input,
-                        format!("compare {other}"),
-                        "not an S3 request compare can send",
-                    )
-                    .hint("use s3:ListAllMyBuckets, s3:ListBucket, s3:GetObject, s3:PutObject or s3:DeleteObject"));
+                    Err(Error::new(ErrorKind::Input, format!("compare {other}"), "not an S3 request compare can send")
+                        .hint("use s3:ListAllMyBuckets, s3:ListBucket, s3:GetObject, s3:PutObject or s3:DeleteObject"))
+                }
+            };
+            let d = policy::evaluate(&policies, action, &resource);
+            // The policies read now are in force everywhere only once the last change has propagated: an answer
+            // they do not explain, right after a change, is asked again.
+            let answer = loop {
+                let answer = send();
+                let (agrees, said) = match &answer {
+                    Ok(()) => (d.allowed, "allowed"),
+                    Err(e) if is_denial(e) => (!d.allowed, "denied"),
+                    Err(_) => (true, ""),
+                };
+                if agrees || !self.still_propagating(&format!("{action} on {resource}"), &format!("still {said}"))? {
+                    break answer;
                 }
             };
             let (allowed_by_server, said) = match answer {
@@ -424,7 +497,6 @@ impl Iam {
                 Err(e) if is_denial(&e) => (false, format!("denied ({})", e.cause())),
                 Err(e) => return Err(e),
             };
-            let d = policy::evaluate(&policies, action, &resource);
             server.push(said);
             explained.push(format!("{} ({})", if d.allowed { "allowed" } else { "denied" }, d.by));
             agree.push(d.allowed == allowed_by_server);
@@ -441,6 +513,31 @@ impl Iam {
             Column::new("why".into(), why),
         ])
         .map_err(|e| Error::new(ErrorKind::Input, "build the comparison", e.to_string()))
+    }
+
+    /// The users, groups, roles and managed policies whose names start with `prefix`, in that order (the order
+    /// they can be deleted in): kind (`user`, `group`, `role`, `policy`), name, ARN.
+    pub(crate) fn named(&self, prefix: &str) -> Result<Vec<(&'static str, String, String)>> {
+        let mut found = Vec::new();
+        let mut add = |kind: &'static str, name: &str, arn: &str| {
+            if name.starts_with(prefix) {
+                found.push((kind, name.to_string(), arn.to_string()));
+            }
+        };
+        for u in self.run("list IAM users", self.iam.list_users().send())?.users() {
+            add("IAM user", u.user_name(), u.arn());
+        }
+        for g in self.run("list IAM groups", self.iam.list_groups().send())?.groups() {
+            add("IAM group", g.group_name(), g.arn());
+        }
+        for r in self.run("list IAM roles", self.iam.list_roles().send())?.roles() {
+            add("IAM role", r.role_name(), r.arn());
+        }
+        let local = aws_sdk_iam::types::PolicyScopeType::Local;
+        for p in self.run("list IAM policies", self.iam.list_policies().scope(local).send())?.policies() {
+            add("IAM policy", p.policy_name().unwrap_or_default(), p.arn().unwrap_or_default());
+        }
+        Ok(found)
     }
 
     /// Removes every user (with its keys, group memberships and policies), group, role and managed policy whose
@@ -470,73 +567,63 @@ impl Iam {
             }};
         }
         let mut removed = Vec::new();
-        let users = self.run("list IAM users", self.iam.list_users().send())?;
-        for u in users.users().iter().filter(|u| u.user_name().starts_with(prefix)) {
-            let user = u.user_name();
-            let keys =
-                self.run(format!("list the keys of {user}"), self.iam.list_access_keys().user_name(user).send())?;
-            for k in keys.access_key_metadata() {
-                let req =
-                    self.iam.delete_access_key().user_name(user).access_key_id(k.access_key_id().unwrap_or_default());
-                self.run(format!("delete a key of {user}"), req.send())?;
+        for (kind, name, arn) in self.named(prefix)? {
+            let name = name.as_str();
+            match kind {
+                "IAM user" => {
+                    let keys = self
+                        .run(format!("list the keys of {name}"), self.iam.list_access_keys().user_name(name).send())?;
+                    for k in keys.access_key_metadata() {
+                        let id = k.access_key_id().unwrap_or_default();
+                        let req = self.iam.delete_access_key().user_name(name).access_key_id(id);
+                        self.run(format!("delete a key of {name}"), req.send())?;
+                    }
+                    let req = self.iam.list_groups_for_user().user_name(name).send();
+                    let groups = self.run(format!("list the groups of {name}"), req)?;
+                    for g in groups.groups() {
+                        let req = self.iam.remove_user_from_group().user_name(name).group_name(g.group_name()).send();
+                        self.run(format!("remove {name} from {}", g.group_name()), req)?;
+                    }
+                    strip!(
+                        "user",
+                        name,
+                        user_name,
+                        list_attached_user_policies,
+                        detach_user_policy,
+                        list_user_policies,
+                        delete_user_policy
+                    );
+                    self.run(format!("delete user {name}"), self.iam.delete_user().user_name(name).send())?;
+                }
+                "IAM group" => {
+                    strip!(
+                        "group",
+                        name,
+                        group_name,
+                        list_attached_group_policies,
+                        detach_group_policy,
+                        list_group_policies,
+                        delete_group_policy
+                    );
+                    self.run(format!("delete group {name}"), self.iam.delete_group().group_name(name).send())?;
+                }
+                "IAM role" => {
+                    strip!(
+                        "role",
+                        name,
+                        role_name,
+                        list_attached_role_policies,
+                        detach_role_policy,
+                        list_role_policies,
+                        delete_role_policy
+                    );
+                    self.run(format!("delete role {name}"), self.iam.delete_role().role_name(name).send())?;
+                }
+                _ => {
+                    self.run(format!("delete policy {name}"), self.iam.delete_policy().policy_arn(&arn).send())?;
+                }
             }
-            let groups =
-                self.run(format!("list the groups of {user}"), self.iam.list_groups_for_user().user_name(user).send())?;
-            for g in groups.groups() {
-                let req = self.iam.remove_user_from_group().user_name(user).group_name(g.group_name()).send();
-                self.run(format!("remove {user} from {}", g.group_name()), req)?;
-            }
-            strip!(
-                "user",
-                user,
-                user_name,
-                list_attached_user_policies,
-                detach_user_policy,
-                list_user_policies,
-                delete_user_policy
-            );
-            self.run(format!("delete user {user}"), self.iam.delete_user().user_name(user).send())?;
-            removed.push(format!("user {user}"));
-        }
-        let groups = self.run("list IAM groups", self.iam.list_groups().send())?;
-        for g in groups.groups().iter().filter(|g| g.group_name().starts_with(prefix)) {
-            let group = g.group_name();
-            strip!(
-                "group",
-                group,
-                group_name,
-                list_attached_group_policies,
-                detach_group_policy,
-                list_group_policies,
-                delete_group_policy
-            );
-            self.run(format!("delete group {group}"), self.iam.delete_group().group_name(group).send())?;
-            removed.push(format!("group {group}"));
-        }
-        let roles = self.run("list IAM roles", self.iam.list_roles().send())?;
-        for r in roles.roles().iter().filter(|r| r.role_name().starts_with(prefix)) {
-            let role = r.role_name();
-            strip!(
-                "role",
-                role,
-                role_name,
-                list_attached_role_policies,
-                detach_role_policy,
-                list_role_policies,
-                delete_role_policy
-            );
-            self.run(format!("delete role {role}"), self.iam.delete_role().role_name(role).send())?;
-            removed.push(format!("role {role}"));
-        }
-        let local = aws_sdk_iam::types::PolicyScopeType::Local;
-        let policies = self.run("list IAM policies", self.iam.list_policies().scope(local).send())?;
-        for p in policies.policies().iter().filter(|p| p.policy_name().unwrap_or_default().starts_with(prefix)) {
-            let name = p.policy_name().unwrap_or_default();
-            self.run(
-                format!("delete policy {name}"),
-                self.iam.delete_policy().policy_arn(p.arn().unwrap_or_default()).send(),
-            )?;
-            removed.push(format!("policy {name}"));
+            removed.push(format!("{} {name}", kind.trim_start_matches("IAM ")));
         }
         Ok(removed)
     }
@@ -559,7 +646,7 @@ pub fn bootstrap(endpoint: &str, admin: &str) -> Result<(String, Secret)> {
     let (iam, sts) = crate::block_on(async {
         (aws_sdk_iam::Client::new(&aws.sdk_config(Service::Iam).await), sts_client(&aws).await)
     })?;
-    let iam = Iam { env: env.clone(), iam, sts, endpoint: Some(endpoint.into()) };
+    let iam = Iam { env: env.clone(), iam, sts, endpoint: Some(endpoint.into()), changed: Default::default() };
     let everything = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}]});
     iam.create_user(admin)?;

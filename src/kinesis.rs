@@ -101,7 +101,8 @@ impl Kinesis {
     /// Creates a stream with `shards` shards and waits until it is active: up to 3 minutes, as the AWS SDKs'
     /// `StreamExists` waiter, saying every 10 seconds that it still waits (on AWS a stream takes seconds to a
     /// minute or more). A stream of that name that exists already (an earlier run, or a creation that timed out)
-    /// is waited for and used.
+    /// is waited for and used. A lab's stream is tagged `sourcelab:lab` with the lab's number
+    /// ([`crate::course::account`]).
     pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
         let req = self.client.create_stream().stream_name(name).shard_count(shards as i32);
         match self.run(format!("create stream {name} with {shards} shard(s)"), req.send()) {
@@ -120,6 +121,12 @@ impl Kinesis {
             )?;
             let status = out.stream_description_summary().map(|s| s.stream_status().clone());
             if status == Some(StreamStatus::Active) {
+                // Tagged once active (AWS tags no stream while it is CREATING; moto ignores CreateStream's tags).
+                if let Some(lab) = crate::course::account::lab_of(name) {
+                    let req = self.client.add_tags_to_stream().stream_name(name);
+                    let req = req.tags(crate::course::account::LAB_TAG, lab.to_string()).send();
+                    self.run(format!("tag stream {name}"), req)?;
+                }
                 return Ok(());
             }
             let waited = started.elapsed().as_secs();
@@ -247,17 +254,35 @@ impl Kinesis {
     /// A consumer of `stream` that starts in every shard at `start`.
     pub fn reader(&self, stream: &str, start: StartAt) -> Result<Reader> {
         let mut positions = Vec::new();
+        let resume = Resume::starting(&start);
         for (shard, ..) in self.shard_list(stream)? {
-            positions.push((shard.clone(), self.iterator(stream, &shard, &start)?));
+            let iterator = self.iterator(stream, &shard, &start)?;
+            positions.push(Position { shard, iterator, resume: resume.clone() });
         }
         Ok(Reader { kinesis: self.clone(), stream: stream.to_string(), positions: Arc::new(Mutex::new(positions)) })
     }
 
     /// A consumer of one shard that starts at `start` (to replay from a sequence number of that shard).
     pub fn shard_reader(&self, stream: &str, shard: &str, start: StartAt) -> Result<Reader> {
-        let it = self.iterator(stream, shard, &start)?;
-        let positions = vec![(shard.to_string(), it)];
+        let resume = Resume::starting(&start);
+        let iterator = self.iterator(stream, shard, &start)?;
+        let positions = vec![Position { shard: shard.to_string(), iterator, resume }];
         Ok(Reader { kinesis: self.clone(), stream: stream.to_string(), positions: Arc::new(Mutex::new(positions)) })
+    }
+
+    /// A new iterator for a reader whose iterator AWS expired: after the last record it read, else where it started.
+    fn resume(&self, stream: &str, shard: &str, resume: &Resume) -> Result<Option<String>> {
+        let start = match resume {
+            Resume::From(start) => start.clone(),
+            Resume::After(sequence) => StartAt::AfterSequence(sequence.clone()),
+            Resume::Since(when) => {
+                let req = self.client.get_shard_iterator().stream_name(stream).shard_id(shard);
+                let req = req.shard_iterator_type(ShardIteratorType::AtTimestamp).timestamp(*when).send();
+                let out = self.run(format!("start reading {stream} {shard} again"), req)?;
+                return Ok(out.shard_iterator().map(str::to_string));
+            }
+        };
+        self.iterator(stream, shard, &start)
     }
 
     fn iterator(&self, stream: &str, shard: &str, start: &StartAt) -> Result<Option<String>> {
@@ -288,6 +313,16 @@ impl Kinesis {
         self.run(format!("delete stream {stream}"), req.send()).map(drop)
     }
 
+    /// A stream's open shards, and whether it is on demand (AWS bills it per stream hour, not per shard hour).
+    pub(crate) fn capacity(&self, stream: &str) -> Result<(u32, bool)> {
+        let req = self.client.describe_stream_summary().stream_name(stream).send();
+        let out = self.run(format!("describe stream {stream}"), req)?;
+        let summary = out.stream_description_summary();
+        let shards = summary.map_or(0, |s| s.open_shard_count());
+        let mode = summary.and_then(|s| s.stream_mode_details()).map(|m| m.stream_mode().clone());
+        Ok((u32::try_from(shards).unwrap_or(0), mode == Some(aws_sdk_kinesis::types::StreamMode::OnDemand)))
+    }
+
     /// Deletes every stream whose name starts with `prefix`; what it removed.
     pub fn remove_all(&self, prefix: &str) -> Result<Vec<String>> {
         let names: Vec<String> = self.list_streams()?.into_iter().filter(|s| s.starts_with(prefix)).collect();
@@ -307,8 +342,34 @@ pub struct Reader {
     positions: Arc<Mutex<Vec<Position>>>,
 }
 
-/// A shard, and the iterator to read it from (none once the shard is closed and read to its end).
-type Position = (String, Option<String>);
+/// A shard, the iterator to read it from (none once the shard is closed and read to its end), and where to start
+/// again when AWS expires that iterator.
+struct Position {
+    shard: String,
+    iterator: Option<String>,
+    resume: Resume,
+}
+
+/// Where a reader is in a shard, in terms that outlive an iterator: AWS expires a shard iterator 5 minutes after
+/// handing it out (`ExpiredIteratorException`: a learner who reads, thinks, and reads again), moto never does.
+#[derive(Clone)]
+enum Resume {
+    /// Nothing read yet: where the reader started.
+    From(StartAt),
+    /// Nothing read yet by a reader that started at `LATEST`: the records that arrived since it was made.
+    Since(aws_sdk_kinesis::primitives::DateTime),
+    /// After the last record it read.
+    After(String),
+}
+
+impl Resume {
+    fn starting(start: &StartAt) -> Resume {
+        match start {
+            StartAt::Latest => Resume::Since(aws_sdk_kinesis::primitives::DateTime::from(std::time::SystemTime::now())),
+            other => Resume::From(other.clone()),
+        }
+    }
+}
 
 impl fmt::Debug for Reader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -331,15 +392,29 @@ impl Reader {
             Error::new(ErrorKind::Setup, format!("read {}", self.stream), "an earlier read of this reader panicked")
         })?;
         let (mut shard, mut seq, mut key, mut arrived, mut data) = (vec![], vec![], vec![], vec![], vec![]);
-        for (id, position) in positions.iter_mut() {
-            while let Some(it) = position.clone() {
+        for Position { shard: id, iterator, resume } in positions.iter_mut() {
+            while let Some(it) = iterator.clone() {
                 let left = max - seq.len();
                 if left == 0 {
                     break;
                 }
-                let req = self.kinesis.client.get_records().shard_iterator(it).limit(left.min(10_000) as i32);
-                let out = self.kinesis.run(format!("read {} {id}", self.stream), req.send())?;
-                *position = out.next_shard_iterator().map(str::to_string);
+                let get = |it: String| {
+                    let req = self.kinesis.client.get_records().shard_iterator(it).limit(left.min(10_000) as i32);
+                    self.kinesis.run(format!("read {} {id}", self.stream), req.send())
+                };
+                let out = match get(it) {
+                    Err(e) if e.cause().starts_with("ExpiredIteratorException") => {
+                        match self.kinesis.resume(&self.stream, id, resume)? {
+                            Some(fresh) => get(fresh)?,
+                            None => break,
+                        }
+                    }
+                    other => other?,
+                };
+                *iterator = out.next_shard_iterator().map(str::to_string);
+                if let Some(last) = out.records().last() {
+                    *resume = Resume::After(last.sequence_number().to_string());
+                }
                 for r in out.records() {
                     shard.push(id.clone());
                     seq.push(r.sequence_number().to_string());

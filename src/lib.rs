@@ -25,8 +25,8 @@
 //! **The course** ([`course`]): each lab's data ([`rentio`], [`sakila`], [`ratings`]), lab 4's scenario
 //! ([`lab4`]), lab 5's ACID scenario ([`acid`]), lab 6's bucket and names ([`lab6`]), lab 7's click events
 //! ([`lab7`]), lab 8's web shop and its logs ([`lab8`]), the exercise checks
-//! ([`check`]), the learner copies ([`exercises`]), resetting labs ([`course::reset`]) and grading
-//! ([`course::grade`]).
+//! ([`check`]), the learner copies ([`exercises`]), what the labs made in an AWS account and its price ([`account`]),
+//! resetting labs ([`course::reset`]) and grading ([`course::grade`]).
 //!
 //! **The machinery**: the local stack of real services ([`local`]), the Rust kernel and the notebook boundary
 //! ([`kernel`]) through which notebook cells call this library.
@@ -65,7 +65,7 @@ pub mod vpc;
 
 // The course: lab data, scenarios, checks, exercises.
 pub mod course;
-pub use course::{acid, check, exercises, lab4, lab6, lab7, lab8, ratings, rentio, sakila};
+pub use course::{account, acid, check, exercises, lab4, lab6, lab7, lab8, ratings, rentio, sakila};
 
 // The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
 pub mod kernel;
@@ -95,7 +95,7 @@ pub mod prelude {
     pub use crate::sql::{Db, Session, SqlValue};
     pub use crate::sqs::{Messages, Sqs};
     pub use crate::{
-        acid, doctor, dynamo, iam, kinesis, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3, sqs,
+        account, acid, doctor, dynamo, iam, kinesis, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3, sqs,
     };
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;

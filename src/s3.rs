@@ -37,7 +37,8 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart,
-    CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration, VersioningConfiguration,
+    CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration, Tag, Tagging,
+    VersioningConfiguration,
 };
 use polars::prelude::{Column, DataFrame};
 use serde_json::Value;
@@ -262,6 +263,7 @@ pub struct ObjectInfo {
 #[derive(Clone)]
 pub struct S3 {
     client: aws_sdk_s3::Client,
+    sts: aws_sdk_sts::Client,
     endpoint: Option<String>,
     region: String,
     part_size: u64,
@@ -316,6 +318,7 @@ impl S3 {
             let client = client(&env).await;
             Ok(S3 {
                 client,
+                sts: crate::iam::sts_client(&aws).await,
                 endpoint: aws.endpoint(Service::S3),
                 region,
                 part_size: PART_SIZE,
@@ -378,9 +381,16 @@ impl S3 {
                 ErrorKind::NotFound,
                 "no object under that key: list the bucket (s3.list(bucket, prefix)) to see the keys",
             ),
-            (Some("BucketAlreadyExists" | "BucketAlreadyOwnedByYou"), _) => {
-                (ErrorKind::Service, "the name is taken (bucket names are global); pick another")
-            }
+            (Some("BucketAlreadyExists"), _) => (
+                ErrorKind::Service,
+                "another AWS account has this name: bucket names are shared by every account in the world. Make \
+                 yours unique with your account id: `s3.account_bucket(\"my-prefix\")?` names it \
+                 my-prefix-ACCOUNT-REGION",
+            ),
+            (Some("BucketAlreadyOwnedByYou"), _) => (
+                ErrorKind::Service,
+                "you made this bucket already (an earlier run): use it, or delete it with s3.delete_bucket(name)",
+            ),
             (Some("BucketNotEmpty"), _) => {
                 (ErrorKind::Service, "delete every object version first (delete_bucket does)")
             }
@@ -410,6 +420,31 @@ impl S3 {
         crate::wait(f(self.clone()))
     }
 
+    /// A bucket name of your own: `{prefix}-{account id}-{region}`, e.g. `de-c2w1lab3-123456789012-us-east-1`.
+    /// Bucket names are shared by every AWS account in the world, so a fixed name in a notebook belongs to whoever
+    /// ran it first, and everyone after gets `BucketAlreadyExists`; the account id and region make the name yours.
+    /// (The stack's moto serves only your account, so any free name passes here; on AWS the world shares them.)
+    pub fn account_bucket(&self, prefix: &str) -> Result<String> {
+        let req = self.sts.get_caller_identity().send();
+        let out = crate::block_on(req)?.map_err(|e| {
+            crate::error::aws("ask STS for your account id (GetCallerIdentity)", self.endpoint.as_deref(), e)
+        })?;
+        let name = format!("{prefix}-{}-{}", out.account().unwrap_or_default(), self.region);
+        check_bucket_name(&name).map_err(|e| e.hint("use a shorter prefix of lowercase letters, digits and -"))?;
+        Ok(name)
+    }
+
+    /// The account's buckets whose names start with `prefix`.
+    pub(crate) fn buckets_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        let names = self.list_buckets()?;
+        let column =
+            names.column("name").map_err(|e| Error::new(ErrorKind::Service, "list S3 buckets", e.to_string()))?;
+        Ok((0..column.len())
+            .filter_map(|i| column.get(i).ok().and_then(|v| v.get_str().map(str::to_string)))
+            .filter(|n| n.starts_with(prefix))
+            .collect())
+    }
+
     /// Every bucket of the account, as a DataFrame (`name`, `created`).
     pub fn list_buckets(&self) -> Result<DataFrame> {
         self.run(|s| {
@@ -423,7 +458,8 @@ impl S3 {
         })
     }
 
-    /// Creates a bucket in this connection's region (`us-east-1` takes no location constraint).
+    /// Creates a bucket in this connection's region (`us-east-1` takes no location constraint). A lab's bucket is
+    /// tagged `sourcelab:lab` with the lab's number ([`crate::course::account`]).
     pub fn create_bucket(&self, bucket: &str) -> Result<String> {
         check_bucket_name(bucket)?;
         let bucket = bucket.to_string();
@@ -438,6 +474,14 @@ impl S3 {
                     );
                 }
                 req.send().await.map_err(|e| s.err(format!("create bucket {bucket}"), e))?;
+                if let Some(lab) = crate::course::account::lab_of(&bucket) {
+                    let what = || format!("tag bucket {bucket} with {}", crate::course::account::LAB_TAG);
+                    let bad = |e: aws_sdk_s3::error::BuildError| Error::new(ErrorKind::Input, what(), e.to_string());
+                    let tag = Tag::builder().key(crate::course::account::LAB_TAG).value(lab.to_string()).build();
+                    let tagging = Tagging::builder().tag_set(tag.map_err(bad)?).build().map_err(bad)?;
+                    let req = s.client().put_bucket_tagging().bucket(&bucket).tagging(tagging);
+                    req.send().await.map_err(|e| s.err(what(), e))?;
+                }
                 Ok(format!("created bucket {bucket} in {}", s.region))
             })
         })
@@ -1231,14 +1275,24 @@ impl S3 {
 
     /// Deletes the bucket as [`S3::delete_bucket`] does, if it exists (so a lab can start clean).
     pub fn remove_bucket_if_exists(&self, bucket: &str) -> Result<Option<Emptied>> {
-        let names = self.list_buckets()?;
-        let exists = names
-            .column("name")
-            .map(|c| {
-                (0..c.len()).any(|i| c.get(i).ok().and_then(|v| v.get_str().map(|s| s == bucket)).unwrap_or(false))
-            })
-            .unwrap_or(false);
-        if exists { self.delete_bucket(bucket).map(Some) } else { Ok(None) }
+        if self.has_bucket(bucket)? { self.delete_bucket(bucket).map(Some) } else { Ok(None) }
+    }
+
+    /// Whether `bucket` is among this account's buckets.
+    fn has_bucket(&self, bucket: &str) -> Result<bool> {
+        Ok(self.buckets_starting_with(bucket)?.iter().any(|b| b == bucket))
+    }
+
+    /// What `bucket` stores, if it exists: object versions, delete markers, and the bytes of every version (S3
+    /// bills them all).
+    pub(crate) fn stored(&self, bucket: &str) -> Result<Option<(usize, usize, i64)>> {
+        if !self.has_bucket(bucket)? {
+            return Ok(None);
+        }
+        let rows = self.version_rows(bucket, "")?;
+        let markers = rows.iter().filter(|r| r.delete_marker).count();
+        let bytes: u64 = rows.iter().filter_map(|r| r.size).sum();
+        Ok(Some((rows.len() - markers, markers, i64::try_from(bytes).unwrap_or(i64::MAX))))
     }
 }
 

@@ -184,7 +184,7 @@ impl Sqs {
 
     /// Creates a standard queue (or a FIFO queue, for a name ending in `.fifo`) whose messages stay invisible
     /// for `visibility_seconds` after each receive; its URL. Creating a queue that exists with the same settings
-    /// is not an error.
+    /// is not an error. A lab's queue is tagged `sourcelab:lab` with the lab's number ([`crate::course::account`]).
     ///
     /// AWS refuses to create a queue for 60 seconds after one of the same name was deleted
     /// (`QueueDeletedRecently`: a lab reset, then the lab run again); moto does not keep that rule. This waits
@@ -200,6 +200,9 @@ impl Sqs {
                 .attributes(QueueAttributeName::VisibilityTimeout, visibility_seconds.to_string());
             if is_fifo(name) {
                 req = req.attributes(QueueAttributeName::FifoQueue, "true");
+            }
+            if let Some(lab) = crate::course::account::lab_of(name) {
+                req = req.tags(crate::course::account::LAB_TAG, lab.to_string());
             }
             match self.run(format!("create queue {name}"), req.send()) {
                 Ok(out) => return Ok(out.queue_url().unwrap_or_default().to_string()),

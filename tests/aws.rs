@@ -293,3 +293,99 @@ fn streams_and_tables_are_waited_for_and_used_when_they_exist() {
     kinesis.delete_stream(stream).unwrap();
     ddb.delete_table(table).unwrap();
 }
+
+/// Bucket names are shared by every AWS account in the world, so each learner's name carries the account id STS
+/// gives. The stack's moto is one account, so a proxy plays a second learner's AWS: STS answers another account,
+/// and S3 refuses a name someone else holds with `BucketAlreadyExists` (moto's us-east-1 answers any create of an
+/// existing name with success). The error says what to do.
+#[test]
+fn bucket_names_are_shared_by_every_account_so_each_gets_its_own_name() {
+    let local = common::env();
+    let mine = S3::connect(&local).unwrap();
+    assert_eq!(mine.account_bucket("de-c2w1lab3").unwrap(), "de-c2w1lab3-123456789012-us-east-1");
+    let long = mine.account_bucket("a-prefix-far-too-long-for-a-bucket-name-with-an-account").unwrap_err();
+    assert!(long.to_string().contains("3 to 63 characters") && long.to_string().contains("shorter prefix"), "{long}");
+
+    let moto = port_of(&local.aws().endpoint_url.unwrap());
+    let proxy = Proxy::start(
+        moto,
+        Arc::new(|what: &str, _, _: &[u8]| {
+            match what {
+            "GetCallerIdentity" => Act::Answer(
+                200,
+                "text/xml",
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>\
+                 <Arn>arn:aws:iam::222222222222:user/learner</Arn><UserId>AIDAEXAMPLE</UserId>\
+                 <Account>222222222222</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId>\
+                 </ResponseMetadata></GetCallerIdentityResponse>"
+                    .into(),
+            ),
+            "PUT" => Act::Answer(
+                409,
+                "application/xml",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>BucketAlreadyExists</Code><Message>The \
+                 requested bucket name is not available. The bucket namespace is shared by all users of the system. \
+                 Please select a different name and try again.</Message></Error>"
+                    .into(),
+            ),
+            _ => Act::Forward,
+        }
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!("AWS_ENDPOINT_URL_STS={0}\nAWS_ENDPOINT_URL_S3={0}", proxy.url());
+    let theirs = S3::connect(&env_with(dir.path(), "other.env", &extra)).unwrap();
+    assert_eq!(theirs.account_bucket("de-c2w1lab3").unwrap(), "de-c2w1lab3-222222222222-us-east-1");
+    let e = theirs.create_bucket("de-c2w1lab3-sourcelab").unwrap_err().to_string();
+    assert!(e.contains("BucketAlreadyExists") && e.contains("s3.account_bucket(\"my-prefix\")?"), "{e}");
+    assert_eq!((proxy.count("GetCallerIdentity"), proxy.count("PUT")), (1, 1));
+}
+
+/// AWS expires a shard iterator 5 minutes after handing it out (a learner reads, thinks, reads again); moto never
+/// does, so the proxy answers `ExpiredIteratorException` to the read the test chooses. A reader goes on where it
+/// was: after the last record it read, or — having read nothing since it started at LATEST — at the records that
+/// arrived since it was made. Nothing read twice, nothing skipped.
+#[test]
+fn a_reader_whose_iterator_expired_goes_on_where_it_was() {
+    let local = common::env();
+    let moto = port_of(&local.aws().endpoint_url.unwrap());
+    let expire_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let expire = expire_next.clone();
+    let proxy = Proxy::start(
+        moto,
+        Arc::new(move |what: &str, _, _: &[u8]| {
+            if what == "GetRecords" && expire.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                let body = serde_json::json!({"__type": "ExpiredIteratorException",
+                    "message": "Iterator expired. The iterator was created 300001 milliseconds ago."});
+                Act::Answer(400, "application/x-amz-json-1.1", body.to_string())
+            } else {
+                Act::Forward
+            }
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let env = env_with(dir.path(), "expiry.env", &format!("AWS_ENDPOINT_URL_KINESIS={}", proxy.url()));
+    let stream = "aws-rules-expiry";
+    let kinesis = Kinesis::connect(&env).unwrap();
+    kinesis.remove_all(stream).unwrap();
+    kinesis.create_stream(stream, 1).unwrap();
+    let data = |t: &Table| t.column_values("data").unwrap();
+    for r in ["r1", "r2", "r3"] {
+        kinesis.put(stream, "k", r).unwrap();
+    }
+    let reader = kinesis.reader(stream, StartAt::TrimHorizon).unwrap();
+    assert_eq!(data(&reader.read(2).unwrap()), serde_json::json!(["r1", "r2"]));
+    expire_next.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(data(&reader.read(10).unwrap()), serde_json::json!(["r3"]), "after the last record read");
+    assert!(!expire_next.load(std::sync::atomic::Ordering::SeqCst), "the read met the expired iterator");
+
+    let latest = kinesis.reader(stream, StartAt::Latest).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    for r in ["r4", "r5"] {
+        kinesis.put(stream, "k", r).unwrap();
+    }
+    expire_next.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(data(&latest.read(10).unwrap()), serde_json::json!(["r4", "r5"]), "what arrived since LATEST");
+    assert!(!expire_next.load(std::sync::atomic::Ordering::SeqCst));
+    kinesis.delete_stream(stream).unwrap();
+}

@@ -334,7 +334,8 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     assert!(!run("iam.whoami", json!({"iam": iam, "keys": null})).as_str().unwrap().ends_with(user));
     run("iam.create_group", json!({"iam": iam, "name": group}));
     run("iam.add_user_to_group", json!({"iam": iam, "user": user, "group": group}));
-    let bucket_arn = format!("arn:aws:s3:::{}", sourcelab::lab6::BUCKET);
+    let bucket = sourcelab::lab6::data_bucket(&sourcelab::iam::Iam::connect(&common::env()).unwrap()).unwrap();
+    let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let list = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn}]});
     let policy = run("iam.create_policy", json!({"iam": iam, "name": "lab6-t23list", "document": list}));
@@ -358,8 +359,7 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
         decision["text"].as_str().unwrap().starts_with("ALLOWED") && decision["data"]["allowed"] == true,
         "{decision}"
     );
-    let requests =
-        json!([["s3:ListBucket", sourcelab::lab6::BUCKET, ""], ["s3:PutObject", sourcelab::lab6::BUCKET, "x"]]);
+    let requests = json!([["s3:ListBucket", bucket, ""], ["s3:PutObject", bucket, "x"]]);
     let compared = run("iam.compare", json!({"iam": iam, "keys": keys, "requests": requests}));
     assert_eq!(compared["height"], 2);
     assert!(!run("iam.remove_all", json!({"iam": iam, "prefix": "lab6-t23"})).as_array().unwrap().is_empty());
@@ -474,6 +474,7 @@ fn every_declared_call_runs_and_refuses_a_wrong_argument() {
     run("s3.remove_bucket_if_exists", json!({"s3": s3, "bucket": b}));
     run("s3.create_bucket", json!({"s3": s3, "bucket": b}));
     assert!(run("s3.list_buckets", json!({"s3": s3}))["height"].as_u64().unwrap() >= 1);
+    assert_eq!(run("s3.account_bucket", json!({"s3": s3, "prefix": "mine"})), "mine-123456789012-us-east-1");
     let csv = dir.path().join("r.csv");
     std::fs::write(&csv, "id,score\n1,4.5\n2,3.0\n").unwrap();
     let up = json!({"s3": s3, "path": csv, "bucket": b, "key": "in/r.csv"});

@@ -4,13 +4,17 @@
 
 mod common;
 
+use common::proxy::{Act, Proxy, port_of};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use sourcelab::frame::TableExt;
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::json;
 use sourcelab::ErrorKind;
 use sourcelab::iam::{Credentials, Iam, s3_arn};
-use sourcelab::lab6::{ANALYST, BUCKET, READ_POLICY, READERS};
+use sourcelab::lab6::{ANALYST, READ_POLICY, READERS};
 
 /// The tests share the lab's names: one at a time, each from a clean lab.
 fn lab() -> (MutexGuard<'static, ()>, Iam) {
@@ -19,10 +23,16 @@ fn lab() -> (MutexGuard<'static, ()>, Iam) {
     (guard, sourcelab::lab6::setup(&common::env()).unwrap())
 }
 
+/// The lab's data bucket (its name carries the account id).
+fn bucket() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| sourcelab::lab6::data_bucket(&Iam::connect(&common::env()).unwrap()).unwrap())
+}
+
 fn read_policy() -> serde_json::Value {
     json!({"Version": "2012-10-17", "Statement": [
-        {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": s3_arn(BUCKET, "")},
-        {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(BUCKET, "*")}]})
+        {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": s3_arn(bucket(), "")},
+        {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(bucket(), "*")}]})
 }
 
 fn analyst(iam: &Iam) -> Credentials {
@@ -40,10 +50,10 @@ fn the_server_enforces_policies_and_the_explainer_agrees_on_every_request() {
     assert!(iam.whoami(None).unwrap().ends_with(":user/lab-admin"));
     let keys = analyst(&iam);
     let requests = [
-        ("s3:ListBucket", BUCKET, ""),
-        ("s3:GetObject", BUCKET, "raw/2024/orders.csv"),
-        ("s3:PutObject", BUCKET, "raw/2024/forged.csv"),
-        ("s3:GetObject", BUCKET, "secret/salaries.csv"),
+        ("s3:ListBucket", bucket(), ""),
+        ("s3:GetObject", bucket(), "raw/2024/orders.csv"),
+        ("s3:PutObject", bucket(), "raw/2024/forged.csv"),
+        ("s3:GetObject", bucket(), "secret/salaries.csv"),
     ];
     // A new user may do nothing.
     let t = iam.compare(&keys, &requests).unwrap();
@@ -60,18 +70,18 @@ fn the_server_enforces_policies_and_the_explainer_agrees_on_every_request() {
     assert!(column(&t, "agree").iter().all(|a| a == true), "{t}");
     // An explicit deny beats the group's allow.
     let deny = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": s3_arn(BUCKET, "secret/*")}]});
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": s3_arn(bucket(), "secret/*")}]});
     iam.put_user_policy(ANALYST, "lab6-no-secrets", &deny).unwrap();
     let t = iam.compare(&keys, &requests).unwrap();
     let server: Vec<bool> = column(&t, "server").iter().map(|s| s.as_str().unwrap() == "allowed").collect();
     assert_eq!(server, [true, true, false, false], "{t}");
     assert!(column(&t, "agree").iter().all(|a| a == true), "{t}");
-    let d = iam.explain("user/lab6-analyst", "s3:GetObject", &s3_arn(BUCKET, "secret/salaries.csv")).unwrap();
+    let d = iam.explain("user/lab6-analyst", "s3:GetObject", &s3_arn(bucket(), "secret/salaries.csv")).unwrap();
     assert_eq!(d.by, "explicit deny");
     assert!(d.why.contains("inline policy lab6-no-secrets of user lab6-analyst"), "{d}");
-    let d = iam.explain("user/lab6-analyst", "s3:PutObject", &s3_arn(BUCKET, "x")).unwrap();
+    let d = iam.explain("user/lab6-analyst", "s3:PutObject", &s3_arn(bucket(), "x")).unwrap();
     assert_eq!((d.allowed, d.by.as_str()), (false, "implicit deny"), "{d}");
-    let d = iam.explain("user/lab6-analyst", "s3:GetObject", &s3_arn(BUCKET, "raw/x")).unwrap();
+    let d = iam.explain("user/lab6-analyst", "s3:GetObject", &s3_arn(bucket(), "raw/x")).unwrap();
     assert!(d.allowed && d.why.contains("group lab6-readers"), "{d}");
 }
 
@@ -84,7 +94,7 @@ fn a_role_gives_temporary_keys_limited_to_the_roles_policies() {
         {"Effect": "Allow", "Principal": {"AWS": me}, "Action": "sts:AssumeRole"}]});
     let role = iam.create_role("lab6-pipeline", &trust).unwrap();
     let only_2024 = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(BUCKET, "raw/2024/*")}]});
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(bucket(), "raw/2024/*")}]});
     let arn = iam.create_policy("lab6-pipeline-read", &only_2024).unwrap();
     iam.attach_role_policy("lab6-pipeline", &arn).unwrap();
     let assume = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role}]});
@@ -96,7 +106,7 @@ fn a_role_gives_temporary_keys_limited_to_the_roles_policies() {
     let t = iam
         .compare(
             &temp,
-            &[("s3:GetObject", BUCKET, "raw/2024/orders.csv"), ("s3:GetObject", BUCKET, "raw/2023/orders.csv")],
+            &[("s3:GetObject", bucket(), "raw/2024/orders.csv"), ("s3:GetObject", bucket(), "raw/2023/orders.csv")],
         )
         .unwrap();
     let server: Vec<bool> = column(&t, "server").iter().map(|s| s.as_str().unwrap() == "allowed").collect();
@@ -128,7 +138,7 @@ fn bad_input_is_refused_with_its_place_and_the_fix() {
     );
     let e = Iam::connect(&labs_only).unwrap_err();
     assert!(e.to_string().contains("IAM_AWS_ENDPOINT_URL") && e.to_string().contains("sourcelab up"), "{e}");
-    let e = iam.compare(&analyst(&iam), &[("s3:Teleport", BUCKET, "")]).unwrap_err();
+    let e = iam.compare(&analyst(&iam), &[("s3:Teleport", bucket(), "")]).unwrap_err();
     assert!(e.to_string().contains("s3:GetObject"), "{e}");
 }
 
@@ -162,11 +172,11 @@ fn the_checks_pass_the_solutions_and_explain_wrong_answers() {
     check::lab6_ex2(&iam, &keys).unwrap();
     // Exercise 5: reading the whole bucket is more than the pipeline needs.
     let too_broad = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(BUCKET, "raw/*")}]});
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(bucket(), "raw/*")}]});
     let e = check::lab6_ex5(&iam, &too_broad).unwrap_err();
     assert!(e.to_string().contains("raw/2023/orders.csv denied"), "{e}");
     let exact = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(BUCKET, "raw/2024/*")}]});
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_arn(bucket(), "raw/2024/*")}]});
     check::lab6_ex5(&iam, &exact).unwrap();
     assert!(iam.remove_all("lab6-check").unwrap().is_empty(), "the check removed its user");
 }
@@ -179,8 +189,80 @@ fn reset_removes_everything_the_lab_made() {
     let removed = sourcelab::lab6::reset(&common::env()).unwrap();
     assert!(removed.contains(&format!("user {ANALYST}")), "{removed:?}");
     assert!(removed.contains(&format!("group {READERS}")), "{removed:?}");
-    assert!(removed.iter().any(|r| r.contains(BUCKET)), "{removed:?}");
+    assert!(removed.iter().any(|r| r.contains(bucket())), "{removed:?}");
     assert!(sourcelab::lab6::reset(&common::env()).unwrap().is_empty());
     let status = common::stack().status().unwrap();
     assert!(status.iter().any(|s| s.name == "moto-iam" && s.healthy), "{status:?}");
+}
+
+/// IAM is eventually consistent on AWS: a new key is refused for a few seconds, a new permission is not in force at
+/// once. moto applies every change at once, so a proxy in front of the lab's moto answers as AWS may: STS refuses
+/// the new key twice, S3 denies the first read a fresh policy allows. The helpers wait, say why, and go on.
+#[test]
+fn changes_that_take_seconds_on_aws_are_waited_for() {
+    let (_g, _) = lab();
+    let lines = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    sourcelab::runtime::set_progress_sink(move |line| sink.lock().unwrap().push(line.to_string()));
+    let local = common::env();
+    let stale_reads = Arc::new(AtomicUsize::new(0));
+    let stale = stale_reads.clone();
+    let proxy = Proxy::start(
+        port_of(local.get("IAM_AWS_ENDPOINT_URL").unwrap()),
+        Arc::new(move |what: &str, attempt, _: &[u8]| match (what, attempt) {
+            ("GetCallerIdentity", 2 | 3) => Act::Answer(
+                403,
+                "text/xml",
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+                 <Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.\
+                 </Message></Error><RequestId>1</RequestId></ErrorResponse>"
+                    .into(),
+            ),
+            ("GET", _) if stale.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() => {
+                Act::Answer(
+                    403,
+                    "application/xml",
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access \
+                     Denied</Message></Error>"
+                        .into(),
+                )
+            }
+            _ => Act::Forward,
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::stack().local_env_path()).unwrap();
+    let text: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("IAM_AWS_ENDPOINT_URL=") {
+                format!("IAM_AWS_ENDPOINT_URL={}", proxy.url())
+            } else {
+                l.into()
+            }
+        })
+        .collect();
+    let path = dir.path().join("slow.env");
+    std::fs::write(&path, text.join("\n")).unwrap();
+    let iam = Iam::connect(&sourcelab::config::EnvFile::load(&path).unwrap()).unwrap();
+
+    let user = "lab6-slow";
+    iam.create_user(user).unwrap();
+    let keys = iam.create_access_key(user).unwrap();
+    assert_eq!(proxy.count("GetCallerIdentity"), 4, "connect, the key refused twice, then accepted");
+    let said = lines.lock().unwrap().clone();
+    let waits = said.iter().filter(|l| l.starts_with("keys of user/lab6-slow: InvalidClientTokenId")).count();
+    assert_eq!(waits, 2, "{said:?}");
+
+    iam.put_user_policy(user, "read", &read_policy()).unwrap();
+    stale_reads.store(1, Ordering::SeqCst);
+    let t = iam.compare(&keys, &[("s3:GetObject", bucket(), "raw/2024/orders.csv")]).unwrap();
+    assert_eq!(column(&t, "server"), vec![json!("allowed")], "{t}");
+    assert_eq!(stale_reads.load(Ordering::SeqCst), 0, "the first read was denied");
+    let said = lines.lock().unwrap().clone();
+    assert!(
+        said.iter().any(|l| l.starts_with("s3:GetObject on arn:aws:s3:::lab6-data-") && l.contains("still denied")),
+        "{said:?}"
+    );
+    iam.remove_all(user).unwrap();
 }

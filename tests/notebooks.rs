@@ -165,24 +165,28 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("ConditionalCheckFailedException"), "the failed condition: {cells:#?}");
     assert!(find("LastEvaluatedKey {\"Id\":\"Amazon DynamoDB#DynamoDB Thread 1\""), "paging: {cells:#?}");
     assert!(find("\"Messages\":4"), "Messages back to 4 after both transactions: {cells:#?}");
+    // Four tables of 10 read and 5 write units: 4 × (10 × $0.00013 + 5 × $0.00065) an hour, for 730 hours.
+    assert!(find("left for a month: $13.29"), "lab 2's price: {cells:#?}");
     let last = cells.last().unwrap();
     assert!(last.trim_end().ends_with('0'), "no lab table left after cleanup: {last}");
 
-    // 03_s3: every exercise passed, and the values the lab shows.
+    // 03_s3: every exercise passed, and the values the lab shows. The bucket's name carries the account id.
+    let bucket = sourcelab::s3::S3::connect(&common::env()).unwrap().account_bucket("de-c2w1lab3").unwrap();
+    assert_eq!(bucket, "de-c2w1lab3-123456789012-us-east-1");
     let cells = outputs(&read(&out.path().join("03_s3.ipynb")));
     let find = |needle: &str| cells.iter().any(|c| c.contains(needle));
     for n in 1..=4 {
         assert!(find(&format!("✓ exercise {n}:")), "lab 3 exercise {n} did not pass: {cells:#?}");
     }
     assert!(
-        find("uploaded") && find("s3://de-c2w1lab3-sourcelab/csv/ratings_ml_training_dataset.csv"),
+        find("uploaded") && find(&format!("s3://{bucket}/csv/ratings_ml_training_dataset.csv")),
         "the CSV upload: {cells:#?}"
     );
     assert!(find("Trains"), "the SQL over the CSV: {cells:#?}");
     assert!(find("at $.Statement[0].Resource"), "the refused policy: {cells:#?}");
     assert!(find("<td>null</td>"), "the first version's id is \"null\": {cells:#?}");
     assert!(
-        find("deleted bucket de-c2w1lab3-sourcelab with 4 object versions and 0 delete markers"),
+        find(&format!("deleted bucket {bucket} with 4 object versions and 0 delete markers")),
         "cleanup: {cells:#?}"
     );
     assert!(find("NoSuchBucket"), "the bucket is gone: {cells:#?}");
@@ -211,6 +215,10 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("password authentication failed"), "problem 3: {cells:#?}");
     assert!(find("403") && find("Deny"), "problem 4, and the policy behind it: {cells:#?}");
     assert!(find("COPY 2532"), "the load: {cells:#?}");
+    // Two t3.small instances with 8 GB volumes and a db.t3.micro with 20 GB, priced; then removed.
+    assert!(find("RDS instance") && find("left for a month: $47.41"), "lab 4's price: {cells:#?}");
+    let last = cells.last().unwrap();
+    assert!(last.contains("RDS instance de-c2w1a1-rds") && last.contains("VPC de-c2w1a1 "), "cleanup: {last}");
 
     // 05_acid: every exercise passed; each property was seen broken and holding, on the values.
     let cells = outputs(&read(&out.path().join("05_acid.ipynb")));
@@ -270,6 +278,7 @@ fn every_notebook_runs_and_shows_the_expected_values() {
     assert!(find("(1000, 0)"), "a second reader sees every record; the first is at the end: {cells:#?}");
     assert!(find("1001"), "records stay after being read: {cells:#?}");
     assert!(find("<svg") && find("Clicks per minute") && find("Clicks per page"), "the charts: {cells:#?}");
+    assert!(find("Kinesis stream") && find("2 open shards") && find("$0.0300"), "two shards priced: {cells:#?}");
     assert!(find("queue lab7-orders-dlq") && find("stream lab7-clicks"), "the cleanup: {cells:#?}");
 
     // 08_logs: every exercise passed, on logs the stack and the shop really wrote.

@@ -127,6 +127,11 @@ enum Cmd {
         /// `logs`) or notebook (`03_s3`); `all` for every lab.
         lab: String,
     },
+    /// What the labs made in the AWS account the env file points at (the local stack, or AWS), with its price.
+    Aws {
+        #[command(subcommand)]
+        command: AwsCmd,
+    },
     /// Lab 4's scenario: a PostgreSQL "RDS instance" you cannot reach yet, behind an EC2 network in moto.
     Lab4 {
         #[command(subcommand)]
@@ -148,6 +153,27 @@ enum DataCmd {
         /// A folder holding sakila-schema.sql and sakila-data.sql, a .zip of them, or an http(s) URL of that zip.
         #[arg(long)]
         from: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AwsCmd {
+    /// List what the labs made, per lab, with what it costs an hour and a month while it exists (AWS's us-east-1
+    /// list prices of the settings the labs use).
+    Inventory {
+        /// One lab (`2`, `dynamodb`, `02_dynamodb`); every lab when left out or `all`.
+        lab: Option<String>,
+    },
+    /// Remove what the labs made, after showing it and asking; only names with a lab's prefix are touched.
+    Cleanup {
+        /// One lab (`7`, `streaming`, `07_streaming`); every lab when left out or `all`.
+        lab: Option<String>,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        /// Only show what would be removed.
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
     },
 }
 
@@ -318,6 +344,7 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         Cmd::BrowserCheck { notebooks, out, chromium, report } => {
             browser_check(&stack, notebooks, out, chromium, report)
         }
+        Cmd::Aws { command } => aws(command),
         Cmd::Lab4 { command } => lab4(&stack, command),
         Cmd::Marshal { file, canonical } => convert(file, Format::Plain, numbers(canonical)),
         Cmd::Unmarshal { file, canonical } => convert(file, Format::Marshal, numbers(canonical)),
@@ -405,6 +432,85 @@ fn reset(stack: &Stack, lab: &str) -> sourcelab::Result<ExitCode> {
     }
     let labs: Vec<String> = done.iter().map(|r| r.lab.to_string()).collect();
     println!("labs {} are back at their start; run each notebook from its first cell", labs.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sourcelab aws inventory|cleanup [LAB]`: what the labs made in the env file's account, priced; removing it.
+fn aws(command: AwsCmd) -> sourcelab::Result<ExitCode> {
+    use sourcelab::course::account::{self, PRICES_AS_OF, dollars};
+    use sourcelab::course::reset::{LABS, parse_lab};
+    let lab = match &command {
+        AwsCmd::Inventory { lab } | AwsCmd::Cleanup { lab, .. } => lab.clone(),
+    };
+    let labs: Vec<u8> = match lab.as_deref().map(str::trim) {
+        None | Some("all") => LABS.iter().map(|(n, ..)| *n).collect(),
+        Some(name) => vec![parse_lab(name)?],
+    };
+    let env = sourcelab::config::load()?;
+    let place = env.aws().endpoint(sourcelab::config::Service::S3).unwrap_or_else(|| "AWS".into());
+    println!("What the labs made at {place} ({}):", env.path().display());
+    let mut found = Vec::new();
+    for lab in &labs {
+        let made = account::inventory(&env, *lab)?;
+        let name = LABS.iter().find(|(n, ..)| n == lab).map_or("", |(_, name, _)| *name);
+        if made.is_empty() {
+            println!("lab {lab} ({name}): nothing");
+            continue;
+        }
+        println!("lab {lab} ({name}):");
+        for m in &made {
+            let price = match (m.per_hour, m.per_month()) {
+                (Some(h), Some(mo)) => format!("{}/hour, {}/month", dollars(h), dollars(mo)),
+                _ => "no price for these settings".into(),
+            };
+            println!("  {m}: {price}");
+        }
+        let (h, mo) = account::total(&made);
+        println!("  lab {lab}: {} an hour; {} if left for a month", dollars(h), dollars(mo));
+        found.push((*lab, made));
+    }
+    let all: Vec<account::Made> = found.iter().flat_map(|(_, m)| m.clone()).collect();
+    let (h, mo) = account::total(&all);
+    println!(
+        "In all: {} things, {} an hour; left for a month: {} (AWS us-east-1 on-demand prices of {PRICES_AS_OF}; free \
+         tiers not subtracted, requests not counted)",
+        all.len(),
+        dollars(h),
+        dollars(mo)
+    );
+    let AwsCmd::Cleanup { yes, dry_run, .. } = command else { return Ok(ExitCode::SUCCESS) };
+    if all.is_empty() {
+        println!("Nothing to remove.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if dry_run {
+        println!(
+            "Dry run: nothing removed. `sourcelab aws cleanup{}` removes the {} things above.",
+            lab.map(|l| format!(" {l}")).unwrap_or_default(),
+            all.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !yes {
+        use std::io::{BufRead, Write};
+        print!("Remove these {} things? [y/N] ", all.len());
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| sourcelab::Error::io("read", std::path::Path::new("stdin"), e))?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            println!("Nothing removed.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    for (lab, _) in &found {
+        for line in account::cleanup(&env, *lab)? {
+            println!("lab {lab}: removed {line}");
+        }
+    }
+    println!("Removed. `sourcelab aws inventory` lists what is left.");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -16,7 +16,6 @@
 //! including its DynamoDB table [`DYNAMO_TABLE`].
 
 use crate::config::EnvFile;
-use crate::dynamo::Dynamo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::local::{Crash, Stack};
 use crate::sql::Db;
@@ -123,9 +122,6 @@ pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
         db.execute(&format!("DROP DATABASE `{DATABASE}`"))?;
         removed.push(format!("MariaDB database {DATABASE}"));
     }
-    let dynamo = Dynamo::connect(env)?;
-    for table in dynamo.delete_tables_starting_with(DYNAMO_PREFIX)? {
-        removed.push(format!("DynamoDB table {table}"));
-    }
+    removed.extend(crate::course::account::cleanup(env, 5)?);
     Ok(removed)
 }

@@ -459,7 +459,7 @@ pub fn lab3_ex1(s3: &S3, bucket: &str) -> Result<Passed> {
             "exercise 1",
             format!("bucket {bucket}"),
             format!("buckets {names:?}"),
-            "s3.create_bucket(BUCKET)?",
+            "s3.create_bucket(&bucket)?",
         ));
     }
     Ok(Passed(format!("exercise 1: bucket {bucket} exists")))
@@ -477,7 +477,7 @@ fn same_size(s3: &S3, exercise: &str, bucket: &str, key: &str, file: &str, hint:
 
 /// Exercise 2: the JSON record uploaded under `json/`.
 pub fn lab3_ex2(s3: &S3, bucket: &str) -> Result<Passed> {
-    let hint = "s3.upload_file(s3::data_file(ratings::JSON_PATH), BUCKET, \"json/delivery-stream-one-record.json\")?";
+    let hint = "s3.upload_file(s3::data_file(ratings::JSON_PATH), &bucket, \"json/delivery-stream-one-record.json\")?";
     same_size(s3, "exercise 2", bucket, "json/delivery-stream-one-record.json", crate::ratings::JSON_PATH, hint)?;
     Ok(Passed("exercise 2: the JSON record is in json/".into()))
 }
@@ -490,7 +490,7 @@ pub fn lab3_ex3(listing: &DataFrame) -> Result<Passed> {
             "exercise 3",
             "one key, json/delivery-stream-one-record.json",
             format!("{keys:?}"),
-            "s3.list(BUCKET, \"json/\")?",
+            "s3.list(&bucket, \"json/\")?",
         ));
     }
     Ok(Passed("exercise 3: json/ holds the record".into()))
@@ -498,7 +498,7 @@ pub fn lab3_ex3(listing: &DataFrame) -> Result<Passed> {
 
 /// Exercise 4: the first image uploaded to `images/logo.png`.
 pub fn lab3_ex4(s3: &S3, bucket: &str) -> Result<Passed> {
-    let hint = "s3.upload_file(s3::data_file(ratings::IMAGE_V1_PATH), BUCKET, \"images/logo.png\")?";
+    let hint = "s3.upload_file(s3::data_file(ratings::IMAGE_V1_PATH), &bucket, \"images/logo.png\")?";
     same_size(s3, "exercise 4", bucket, "images/logo.png", crate::ratings::IMAGE_V1_PATH, hint)?;
     Ok(Passed("exercise 4: the image is in images/".into()))
 }
@@ -758,8 +758,8 @@ fn lab6_expect(
     want: &[(&str, &str, bool)],
     hint: &str,
 ) -> Result<()> {
-    let bucket = crate::lab6::BUCKET;
-    let requests: Vec<(&str, &str, &str)> = want.iter().map(|(a, k, _)| (*a, bucket, *k)).collect();
+    let bucket = crate::lab6::data_bucket(iam)?;
+    let requests: Vec<(&str, &str, &str)> = want.iter().map(|(a, k, _)| (*a, bucket.as_str(), *k)).collect();
     let table = iam.compare(keys, &requests)?;
     let server = table.column_values("server")?;
     let explained = table.column_values("explained")?;
@@ -806,8 +806,11 @@ pub fn lab6_ex2(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result
         ],
         hint,
     )?;
-    let d =
-        iam.explain(&keys.principal, "s3:GetObject", &crate::iam::s3_arn(crate::lab6::BUCKET, "raw/2024/orders.csv"))?;
+    let d = iam.explain(
+        &keys.principal,
+        "s3:GetObject",
+        &crate::iam::s3_arn(&crate::lab6::data_bucket(iam)?, "raw/2024/orders.csv"),
+    )?;
     if !d.why.contains(&format!("group {}", crate::lab6::READERS)) {
         return Err(fail(
             "exercise 2",
@@ -821,8 +824,7 @@ pub fn lab6_ex2(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result
 
 /// Lab 6, exercise 3: the analyst may write under `uploads/` and nowhere else.
 pub fn lab6_ex3(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
-    let hint =
-        "an Allow of s3:PutObject on arn:aws:s3:::lab6-data/uploads/* (iam::s3_arn(lab6::BUCKET, \"uploads/*\"))";
+    let hint = "an Allow of s3:PutObject on the bucket's uploads/* (iam::s3_arn(&bucket, \"uploads/*\"))";
     lab6_expect(
         "exercise 3",
         iam,
@@ -835,7 +837,7 @@ pub fn lab6_ex3(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result
 
 /// Lab 6, exercise 4: an explicit deny keeps the analyst out of `secret/` although the group allows reading.
 pub fn lab6_ex4(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result<Passed> {
-    let hint = "put_user_policy with {\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", \"Resource\": s3_arn(BUCKET, \"secret/*\")}";
+    let hint = "put_user_policy with {\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", \"Resource\": s3_arn(&bucket, \"secret/*\")}";
     lab6_expect(
         "exercise 4",
         iam,
@@ -843,8 +845,11 @@ pub fn lab6_ex4(iam: &crate::iam::Iam, keys: &crate::iam::Credentials) -> Result
         &[("s3:GetObject", "secret/salaries.csv", false), ("s3:GetObject", "raw/2024/orders.csv", true)],
         hint,
     )?;
-    let d =
-        iam.explain(&keys.principal, "s3:GetObject", &crate::iam::s3_arn(crate::lab6::BUCKET, "secret/salaries.csv"))?;
+    let d = iam.explain(
+        &keys.principal,
+        "s3:GetObject",
+        &crate::iam::s3_arn(&crate::lab6::data_bucket(iam)?, "secret/salaries.csv"),
+    )?;
     if d.by != "explicit deny" {
         return Err(fail("exercise 4", "an explicit deny", &d.by, hint));
     }
@@ -860,7 +865,7 @@ pub fn lab6_ex5(iam: &crate::iam::Iam, document: &serde_json::Value) -> Result<P
     let outcome = (|| {
         iam.put_user_policy(&user, "pipeline", document)?;
         let keys = iam.create_access_key(&user)?;
-        let hint = "one statement: Allow s3:GetObject on arn:aws:s3:::lab6-data/raw/2024/*";
+        let hint = "one statement: Allow s3:GetObject on iam::s3_arn(&bucket, \"raw/2024/*\")";
         lab6_expect(
             "exercise 5",
             iam,

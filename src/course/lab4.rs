@@ -54,8 +54,11 @@ pub fn ddl_path() -> PathBuf {
     crate::home().join("data").join("postgres").join("ratings_table.sql")
 }
 
-/// Every EC2 resource the scenario makes carries this tag (key, value), so `reset` finds them.
-const TAG: (&str, &str) = ("sourcelab-lab", "4");
+/// Every EC2 and RDS resource the scenario makes carries this tag (key, value), so `reset` and
+/// `sourcelab aws cleanup` find them.
+const TAG: (&str, &str) = (crate::course::account::LAB_TAG, "4");
+/// The data bucket.
+pub const BUCKET: &str = "de-c2w1a1-sourcelab-us-east-1-data";
 
 /// What the scenario keeps between processes (`.sourcelab/lab4.json`, private): the chosen client and the real
 /// password.
@@ -117,6 +120,10 @@ fn tags(resource: ResourceType, name: &str) -> TagSpecification {
         .tags(Tag::builder().key("Name").value(name).build())
         .tags(Tag::builder().key(TAG.0).value(TAG.1).build())
         .build()
+}
+
+fn rds_tag() -> aws_sdk_rds::types::Tag {
+    aws_sdk_rds::types::Tag::builder().key(TAG.0).value(TAG.1).build()
 }
 
 fn ours() -> Filter {
@@ -569,6 +576,7 @@ async fn build_network(env: &EnvFile, gateway_port: u16, password: &str) -> Resu
         .db_subnet_group_name("de-c2w1a1-db-subnets")
         .db_subnet_group_description("The lab VPC's subnets")
         .set_subnet_ids(Some(lab_subnets.clone()))
+        .tags(rds_tag())
         .send()
         .await
         .map_err(aws_err(env, "create_db_subnet_group"))?;
@@ -585,6 +593,7 @@ async fn build_network(env: &EnvFile, gateway_port: u16, password: &str) -> Resu
         .db_subnet_group_name("de-c2w1a1-db-subnets")
         .vpc_security_group_ids(&db_sg)
         .publicly_accessible(false)
+        .tags(rds_tag())
         .send()
         .await
         .map_err(aws_err(env, "create_db_instance"))?;
@@ -594,7 +603,7 @@ async fn build_network(env: &EnvFile, gateway_port: u16, password: &str) -> Resu
 /// The data bucket with the ratings CSV under `csv/` and a policy that denies reading it.
 async fn make_bucket(env: &EnvFile) -> Result<String> {
     let s3 = crate::s3::S3::connect(env)?.with_progress(crate::Progress::Quiet);
-    let bucket = "de-c2w1a1-sourcelab-us-east-1-data".to_string();
+    let bucket = BUCKET.to_string();
     s3.remove_bucket_if_exists(&bucket)?;
     s3.create_bucket(&bucket)?;
     s3.upload_file(crate::s3::data_file("csv/ratings_ml_training_dataset.csv"), &bucket, DATA_KEY)?;
@@ -607,6 +616,15 @@ async fn make_bucket(env: &EnvFile) -> Result<String> {
     });
     s3.put_policy(&bucket, &policy)?;
     Ok(bucket)
+}
+
+/// Removes the scenario from the account `env` points at: the EC2 network and instances, the RDS instance, the
+/// data bucket. The gateway and PostgreSQL's lab user stay (they are local; [`Lab4::setup`] rebuilds everything).
+pub(crate) fn remove(env: &EnvFile) -> Result<()> {
+    let env2 = env.clone();
+    crate::wait(async move { teardown(&env2).await })?;
+    crate::s3::S3::connect(env)?.with_progress(crate::Progress::Quiet).remove_bucket_if_exists(BUCKET)?;
+    Ok(())
 }
 
 /// Removes what an earlier setup made, in dependency order (instances and interfaces before groups and subnets,

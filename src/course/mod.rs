@@ -13,9 +13,11 @@
 //! | [`check`] | the exercise checks the notebooks call |
 //! | [`exercises`] | the learner copies, made from the solution notebooks |
 //! | [`script`] | a notebook as a script against the library: every code cell in order |
+//! | [`account`] | what the labs made in an AWS account, its price by the hour and the month, and removing it |
 //! | [`reset`] | `sourcelab reset [LAB|all]`: a lab and the labs after it back at their start, the stack running |
 //! | [`grade`] | `sourcelab grade`: learners' notebooks run headless, every exercise passed, failed, not attempted or errored |
 
+pub mod account;
 pub mod acid;
 pub mod check;
 pub mod exercises;

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | 1 `sql` | the fifteen Rentio tables dropped and generated again (every edit gone), `category_copy` dropped |
 //! | 2 `dynamodb` | the tables starting with [`LAB2_PREFIX`] deleted |
-//! | 3 `s3` | the bucket [`LAB3_BUCKET`] deleted with every version of every object; the files the lab downloaded |
+//! | 3 `s3` | its bucket (`de-c2w1lab3-ACCOUNT-REGION`, [`LAB3_PREFIX`]) deleted with every version of every object; the files the lab downloaded |
 //! | 4 `connectivity` | the scenario rebuilt: network, RDS instance, password, bucket policy, gateway |
 //! | 5 `acid` | the `acid` database and the lab's DynamoDB tables dropped |
 //! | 6 `iam` | every user, group, role and policy of the lab, and its bucket, removed |
@@ -20,16 +20,15 @@
 use std::path::Path;
 
 use crate::config::EnvFile;
-use crate::dynamo::Dynamo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::local::Stack;
-use crate::s3::S3;
 use crate::sql::Db;
 
 /// The tables lab 2 makes start with this (`notebooks/02_dynamodb`'s first cell).
 pub const LAB2_PREFIX: &str = "de-c2w1-dynamodb";
-/// Lab 3's bucket (`notebooks/03_s3`'s first cell).
-pub const LAB3_BUCKET: &str = "de-c2w1lab3-sourcelab";
+/// Lab 3's bucket is this, your account id and the region (`notebooks/03_s3`'s first cell:
+/// `s3.account_bucket(PREFIX)?`).
+pub const LAB3_PREFIX: &str = "de-c2w1lab3";
 /// The files lab 3 downloads, relative to the notebooks' folder.
 pub const LAB3_DOWNLOADS: &[&str] = &["downloads/ratings.csv", "downloads/delivery-stream-one-record.json"];
 
@@ -79,16 +78,10 @@ pub fn reset(stack: &Stack, env: &EnvFile, from: u8) -> Result<Vec<LabReset>> {
     for (lab, name, _) in LABS.iter().rev().filter(|(n, ..)| *n >= from) {
         let removed = match lab {
             1 => reset_sql(env)?,
-            2 => Dynamo::connect(env)?
-                .delete_tables_starting_with(LAB2_PREFIX)?
-                .into_iter()
-                .map(|t| format!("DynamoDB table {t}"))
-                .collect(),
+            2 | 6 | 7 => crate::course::account::cleanup(env, *lab)?,
             3 => reset_s3(stack, env)?,
             4 => reset_connectivity(stack)?,
             5 => crate::acid::reset(env)?,
-            6 => crate::lab6::reset(env)?,
-            7 => crate::lab7::reset(env)?,
             _ => reset_logs(stack)?,
         };
         out.push(LabReset { lab: *lab, name, removed });
@@ -120,11 +113,7 @@ fn reset_sql(env: &EnvFile) -> Result<Vec<String>> {
 }
 
 fn reset_s3(stack: &Stack, env: &EnvFile) -> Result<Vec<String>> {
-    let mut removed = Vec::new();
-    if let Some(e) = S3::connect(env)?.remove_bucket_if_exists(LAB3_BUCKET)? {
-        removed
-            .push(format!("bucket {} ({} object versions, {} delete markers)", e.bucket, e.versions, e.delete_markers));
-    }
+    let mut removed = crate::course::account::cleanup(env, 3)?;
     for rel in LAB3_DOWNLOADS {
         let path = stack.home().join("notebooks").join(rel);
         if remove_file(&path)? {
@@ -194,7 +183,7 @@ mod tests {
     fn the_names_are_the_ones_the_notebooks_use() {
         let read = |n: &str| std::fs::read_to_string(crate::home().join("notebooks").join(n)).unwrap();
         assert!(read("02_dynamodb.ipynb").contains(&format!("const PREFIX: &str = \\\"{LAB2_PREFIX}\\\"")));
-        assert!(read("03_s3.ipynb").contains(&format!("const BUCKET: &str = \\\"{LAB3_BUCKET}\\\"")));
+        assert!(read("03_s3.ipynb").contains(&format!("s3.account_bucket(\\\"{LAB3_PREFIX}\\\")?")));
         for rel in LAB3_DOWNLOADS {
             assert!(read("03_s3.ipynb").contains(&format!("\\\"{rel}\\\"")), "{rel}");
         }

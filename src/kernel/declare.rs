@@ -81,8 +81,11 @@ const DECLARED: &[Declared] = &[
     Declared::Trait("src/frame.rs", "TableExt", "Table", "frame", &["value", "rows", "column_values", "sql"]),
     Declared::Module("src/course/check.rs", "check", Functions::All),
     Declared::Module("src/course/acid.rs", "acid", Functions::All),
-    Declared::Module("src/course/lab6.rs", "lab6", Functions::All),
+    // `reset` is what `account::cleanup(&env, 6)` does at the end of the lab.
+    Declared::Module("src/course/lab6.rs", "lab6", Functions::Only(&["setup", "data_bucket"])),
     Declared::Module("src/course/lab7.rs", "lab7", Functions::All),
+    // The rest prices and prints for `sourcelab aws`; a cell shows the table and removes.
+    Declared::Module("src/course/account.rs", "account", Functions::Only(&["costs", "cleanup"])),
     // `web_shop` is the web shop's own process (`sourcelab lab8 shop`), not a cell's call.
     Declared::Module(
         "src/course/lab8.rs",
@@ -168,6 +171,7 @@ fn argument(ty: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "u32" => ("u32", "$", "a.u32(\"k\")?"),
         "u64" => ("u64", "$", "a.u64(\"k\")?"),
         "u16" => ("u16", "$", "a.get::<u16>(\"k\", \"a port number from 0 to 65535\")?"),
+        "u8" => ("u8", "$", "a.get::<u8>(\"k\", \"a whole number from 0 to 255\")?"),
         "&Secret" => ("&Secret", "$.expose()", "&Secret::new(a.str(\"k\")?)"),
         "usize" => ("usize", "$", "a.get::<usize>(\"k\", \"a whole number\")?"),
         "&[String]" => ("&[String]", "$", "&a.get::<Vec<String>>(\"k\", \"a list of texts\")?"),

@@ -92,6 +92,7 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
     }),
     ("iam.remove_all", |a| a.iam("iam")?.remove_all(a.str("prefix")?)?.reply()),
     ("s3.connect", |a| crate::prelude::S3::connect(&*a.env("env")?)?.reply()),
+    ("s3.account_bucket", |a| a.s3("s3")?.account_bucket(a.str("prefix")?)?.reply()),
     ("s3.list_buckets", |a| a.s3("s3")?.list_buckets()?.reply()),
     ("s3.create_bucket", |a| a.s3("s3")?.create_bucket(a.str("bucket")?)?.reply()),
     ("s3.upload_file", |a| a.s3("s3")?.upload_file(a.path("path")?, a.str("bucket")?, a.str("key")?)?.reply()),
@@ -291,10 +292,16 @@ pub(super) const DECLARED: &[(&str, Call)] = &[
     ("acid::crash", |a| crate::acid::crash(&a.db("db")?)?.reply()),
     ("acid::reset", |a| crate::acid::reset(&*a.env("env")?)?.reply()),
     ("lab6::setup", |a| crate::lab6::setup(&*a.env("env")?)?.reply()),
-    ("lab6::reset", |a| crate::lab6::reset(&*a.env("env")?)?.reply()),
+    ("lab6::data_bucket", |a| crate::lab6::data_bucket(&a.iam("iam")?)?.reply()),
     ("lab7::clicks", |a| crate::lab7::clicks(a.get::<usize>("n", "a whole number")?).reply()),
     ("lab7::clicks_table", |a| crate::lab7::clicks_table(&a.frame("records")?)?.reply()),
     ("lab7::reset", |a| crate::lab7::reset(&*a.env("env")?)?.reply()),
+    ("account::cleanup", |a| {
+        crate::account::cleanup(&*a.env("env")?, a.get::<u8>("lab", "a whole number from 0 to 255")?)?.reply()
+    }),
+    ("account::costs", |a| {
+        crate::account::costs(&*a.env("env")?, a.get::<u8>("lab", "a whole number from 0 to 255")?)?.reply()
+    }),
     ("lab8::setup", |a| crate::lab8::setup(&*a.env("env")?)?.reply()),
     ("lab8::damaged_copy", |a| crate::lab8::damaged_copy(&a.path("path")?)?.reply()),
     ("lab8::traffic", |a| crate::lab8::traffic(a.str("url")?, a.u32("seconds")?, a.progress("progress")?)?.reply()),

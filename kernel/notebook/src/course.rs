@@ -175,13 +175,20 @@ pub mod acid {
 }
 
 /// Lab 6's names and its data bucket on the IAM lab's moto (`sourcelab::lab6`).
+/// What a lab made in the AWS account your env file points at, with its price by the hour and the month, and
+/// removing it: the last cells of the labs that make things AWS bills by the hour (`sourcelab aws inventory` and
+/// `sourcelab aws cleanup` in a terminal).
+pub mod account {
+    pub use crate::declared::account::*;
+}
+
 pub mod lab6 {
     pub use crate::declared::lab6::*;
 
     /// What everything lab 6 makes is called by.
     pub const PREFIX: &str = crate::iam::PREFIX;
-    /// The data bucket.
-    pub const BUCKET: &str = "lab6-data";
+    /// The data bucket's name starts with this; `lab6::data_bucket(&iam)?` adds your account id and region.
+    pub const BUCKET_PREFIX: &str = "lab6-data";
     /// Its objects.
     pub const OBJECTS: [&str; 4] =
         ["raw/2024/orders.csv", "raw/2023/orders.csv", "curated/daily_sales.csv", "secret/salaries.csv"];

@@ -36,7 +36,7 @@ impl Sqs {
 
     /// Creates a standard queue (or a FIFO queue, for a name ending in `.fifo`) whose messages stay invisible
     /// for `visibility_seconds` after each receive; its URL. Creating a queue that exists with the same settings
-    /// is not an error.
+    /// is not an error. A lab's queue is tagged `sourcelab:lab` with the lab's number ([`crate::course::account`]).
     ///
     /// AWS refuses to create a queue for 60 seconds after one of the same name was deleted
     /// (`QueueDeletedRecently`: a lab reset, then the lab run again); moto does not keep that rule. This waits
@@ -143,7 +143,8 @@ impl Kinesis {
     /// Creates a stream with `shards` shards and waits until it is active: up to 3 minutes, as the AWS SDKs'
     /// `StreamExists` waiter, saying every 10 seconds that it still waits (on AWS a stream takes seconds to a
     /// minute or more). A stream of that name that exists already (an earlier run, or a creation that timed out)
-    /// is waited for and used.
+    /// is waited for and used. A lab's stream is tagged `sourcelab:lab` with the lab's number
+    /// ([`crate::course::account`]).
     pub fn create_stream(&self, name: &str, shards: u32) -> Result<()> {
         FromReply::from_reply(call(
             "kinesis.create_stream",
@@ -239,7 +240,8 @@ impl Iam {
         FromReply::from_reply(call("iam.whoami", json!({"iam": self.arg(), "keys": keys.map(Credentials::arg)}))?)
     }
 
-    /// Creates an IAM user; its ARN.
+    /// Creates an IAM user; its ARN. Users, roles and policies of a lab are tagged `sourcelab:lab` with the lab's
+    /// number ([`crate::course::account`]; IAM groups take no tags).
     pub fn create_user(&self, name: &str) -> Result<String> {
         FromReply::from_reply(call("iam.create_user", json!({"iam": self.arg(), "name": name}))?)
     }
@@ -346,12 +348,21 @@ impl S3 {
         FromReply::from_reply(call("s3.connect", json!({"env": env.arg()}))?)
     }
 
+    /// A bucket name of your own: `{prefix}-{account id}-{region}`, e.g. `de-c2w1lab3-123456789012-us-east-1`.
+    /// Bucket names are shared by every AWS account in the world, so a fixed name in a notebook belongs to whoever
+    /// ran it first, and everyone after gets `BucketAlreadyExists`; the account id and region make the name yours.
+    /// (The stack's moto serves only your account, so any free name passes here; on AWS the world shares them.)
+    pub fn account_bucket(&self, prefix: &str) -> Result<String> {
+        FromReply::from_reply(call("s3.account_bucket", json!({"s3": self.arg(), "prefix": prefix}))?)
+    }
+
     /// Every bucket of the account, as a DataFrame (`name`, `created`).
     pub fn list_buckets(&self) -> Result<Table> {
         FromReply::from_reply(call("s3.list_buckets", json!({"s3": self.arg()}))?)
     }
 
-    /// Creates a bucket in this connection's region (`us-east-1` takes no location constraint).
+    /// Creates a bucket in this connection's region (`us-east-1` takes no location constraint). A lab's bucket is
+    /// tagged `sourcelab:lab` with the lab's number ([`crate::course::account`]).
     pub fn create_bucket(&self, bucket: &str) -> Result<String> {
         FromReply::from_reply(call("s3.create_bucket", json!({"s3": self.arg(), "bucket": bucket}))?)
     }
@@ -511,7 +522,8 @@ impl Dynamo {
         FromReply::from_reply(call("dynamo.list_tables", json!({"dynamo": self.arg()}))?)
     }
 
-    /// Creates the table and waits (up to 5 minutes) until it is ACTIVE; returns its description as JSON.
+    /// Creates the table and waits (up to 5 minutes) until it is ACTIVE; returns its description as JSON. A lab's
+    /// table is tagged `sourcelab:lab` with the lab's number ([`crate::course::account`]).
     pub fn create_table(&self, spec: &TableSpec) -> Result<serde_json::Value> {
         FromReply::from_reply(call("dynamo.create_table", json!({"dynamo": self.arg(), "spec": spec.to_json()}))?)
     }
@@ -1358,9 +1370,10 @@ pub mod lab6 {
         FromReply::from_reply(call("lab6::setup", json!({"env": env.arg()}))?)
     }
 
-    /// Removes everything lab 6 made; what it removed.
-    pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
-        FromReply::from_reply(call("lab6::reset", json!({"env": env.arg()}))?)
+    /// The lab's data bucket, `lab6-data-ACCOUNT-REGION`: bucket names are shared by every AWS account, so the name
+    /// carries your account id ([`S3::account_bucket`]).
+    pub fn data_bucket(iam: &Iam) -> Result<String> {
+        FromReply::from_reply(call("lab6::data_bucket", json!({"iam": iam.arg()}))?)
     }
 }
 
@@ -1386,6 +1399,22 @@ pub mod lab7 {
     /// Removes every queue and stream lab 7 made (the notebook starts and ends with it); what it removed.
     pub fn reset(env: &EnvFile) -> Result<Vec<String>> {
         FromReply::from_reply(call("lab7::reset", json!({"env": env.arg()}))?)
+    }
+}
+
+pub mod account {
+    use super::*;
+
+    /// Removes what lab `lab` made in the account `env` points at, and checks that it is gone; what it removed.
+    /// Lab 4's local parts (its gateway, PostgreSQL's user) stay: `sourcelab reset connectivity` rebuilds the scenario.
+    pub fn cleanup(env: &EnvFile, lab: u8) -> Result<Vec<String>> {
+        FromReply::from_reply(call("account::cleanup", json!({"env": env.arg(), "lab": lab}))?)
+    }
+
+    /// Lab `lab`'s things as a table for a notebook — `kind`, `name`, `detail`, `per_hour`, `per_month` (in US
+    /// dollars, as text: `$0.0046`, `$3.32`) — with a last row `total`: what leaving them for a month would cost.
+    pub fn costs(env: &EnvFile, lab: u8) -> Result<Table> {
+        FromReply::from_reply(call("account::costs", json!({"env": env.arg(), "lab": lab}))?)
     }
 }
 

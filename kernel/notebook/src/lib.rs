@@ -52,7 +52,7 @@ pub mod values;
 pub mod wire;
 
 pub use config::{DbConfig, EnvFile, load_env};
-pub use course::{acid, check, lab4, lab6, lab7, lab8, ratings};
+pub use course::{account, acid, check, lab4, lab6, lab7, lab8, ratings};
 pub use dynamo::{Dynamo, Response, TableSpec};
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{Png, Shown, Table};
@@ -100,7 +100,8 @@ pub mod prelude {
         load_env,
     };
     pub use crate::{
-        acid, check, doctor, dynamo, iam, kinesis, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3, sqs,
+        account, acid, check, doctor, dynamo, iam, kinesis, lab4, lab6, lab7, lab8, logs, marshal, plot, ratings, s3,
+        sqs,
     };
     pub use serde_json::{Value as Json, json};
     pub use std::time::Duration;
