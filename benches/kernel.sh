@@ -11,9 +11,10 @@
 # median and p90 of the others, the SQL cell, memory of the kernel's processes (RSS, children included).
 # Part 2, every lab notebook headless on ours and on stock (stock runs be9d012's notebooks, the same labs): per
 # notebook the kernel start, first cell, median / p90 / max cell and the total.
+# Part 3, memory over a long session: ours runs the steps 30 times more, the kernel's RSS after each round.
 #
-#   bash benches/kernel.sh            both parts (the stock kernel builds once: ~20 minutes on 2 cores)
-#   bash benches/kernel.sh --quick    part 1 only
+#   bash benches/kernel.sh            every part (the stock kernel builds once: ~20 minutes on 2 cores)
+#   bash benches/kernel.sh --quick    parts 1 and 3
 # Needs the stack and the kernel installed (bash scripts/labs.sh once).
 source "$(dirname "$0")/../scripts/common.sh"
 build_sourcelab >/dev/null 2>&1 || build_sourcelab
@@ -65,6 +66,16 @@ for round in 1 2; do
     --set python --starts 3 --prelude "BENCHES = '$ROOT/benches'; ENV_FILE = '$ROOT/.env'" >>"$out/part1.jsonl"
 done
 "$PY" "$ROOT/benches/kernel_report.py" --part1 "$out/part1.jsonl"
+
+step "part 3: memory over a long session (ours: the steps 30 times more, the kernel's RSS after each round)"
+"$PY" "$ROOT/benches/kernel_bench.py" --kernel sourcelab --label "ours, long session" --cells "$cells" --set ours \
+  --starts 1 --rounds 30 >"$out/part3.jsonl"
+"$PY" - "$out/part3.jsonl" <<'PYEOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+print(f"RSS after the first {len(r['cells'])} cells: {r['rss_mb']} MB; after each further round of "
+      f"{len(r['cells']) - 1} cells: {r['rss_mb_by_round']}")
+PYEOF
 [ "${1:-}" = "--quick" ] && exit 0
 
 step "part 2: every lab notebook, stock then ours"

@@ -6,6 +6,9 @@ the start figures; the cells run in the first. Prints one JSON object per kernel
 
   python kernel_bench.py --kernel sourcelab --cells benches/kernel_cells.json --set ours --starts 3
 
+With --rounds N the first start then runs the cells after the first N more times, as a long session does, and
+reports the memory after each round (`rss_mb_by_round`): whether a kernel's memory grows with the cells it ran.
+
 The Python cells name BENCHES and ENV_FILE, which --prelude sets (untimed).
 """
 import argparse
@@ -55,6 +58,7 @@ def main():
     p.add_argument("--set", required=True)
     p.add_argument("--prelude", default="", help="code run (untimed) before the cells, e.g. Python globals")
     p.add_argument("--starts", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=0, help="then run the cells after the first this many times more")
     args = p.parse_args()
     cells = json.loads(pathlib.Path(args.cells).read_text())[args.set]
     starts, first_cells, result = [], [], None
@@ -71,7 +75,12 @@ def main():
                 seconds, error = run(kc, cell["code"])
                 timed.append({"name": cell["name"], "seconds": round(seconds, 3), "error": error})
             first_cells.append(timed[0]["seconds"])
-            result = {"cells": timed, "rss_mb": round(rss_kb(km.provisioner.process.pid) / 1024)}
+            pid = km.provisioner.process.pid
+            result = {"cells": timed, "rss_mb": round(rss_kb(pid) / 1024), "rss_mb_by_round": []}
+            for _ in range(args.rounds):
+                for cell in cells[1:]:
+                    run(kc, cell["code"])
+                result["rss_mb_by_round"].append(round(rss_kb(pid) / 1024))
         else:
             seconds, _ = run(kc, cells[0]["code"])
             first_cells.append(seconds)
@@ -88,6 +97,7 @@ def main():
         "p90_cell_s": round(later[min(len(later) - 1, int(round(0.9 * (len(later) - 1))))], 3) if later else None,
         "sql_cell_s": round(statistics.median(sql), 3) if sql else None,
         "rss_mb": result["rss_mb"],
+        "rss_mb_by_round": result["rss_mb_by_round"],
         "errors": [c for c in result["cells"] if c["error"]],
         "cells": result["cells"],
     }
