@@ -510,7 +510,10 @@ fn aws(command: AwsCmd) -> sourcelab::Result<ExitCode> {
             println!("lab {lab}: removed {line}");
         }
     }
-    println!("Removed. `sourcelab aws inventory` lists what is left.");
+    println!(
+        "Removed. On AWS some of it goes in the background (a queue within a minute, an instance in minutes): \
+         `sourcelab aws inventory` lists what is left."
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -38,7 +38,7 @@ pub fn data_bucket(iam: &Iam) -> Result<String> {
 fn clean(iam: &Iam) -> Result<Vec<String>> {
     let mut removed = iam.remove_all(PREFIX)?;
     let s3 = S3::connect(&iam.env()?)?;
-    for bucket in s3.buckets_starting_with(BUCKET_PREFIX)? {
+    for bucket in s3.buckets_starting_with(&format!("{BUCKET_PREFIX}-"))? {
         if let Some(emptied) = s3.remove_bucket_if_exists(&bucket)? {
             removed.push(emptied.to_string());
         }

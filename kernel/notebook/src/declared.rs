@@ -1405,8 +1405,10 @@ pub mod lab7 {
 pub mod account {
     use super::*;
 
-    /// Removes what lab `lab` made in the account `env` points at, and checks that it is gone; what it removed.
-    /// Lab 4's local parts (its gateway, PostgreSQL's user) stay: `sourcelab reset connectivity` rebuilds the scenario.
+    /// Removes what lab `lab` made in the account `env` points at; what it removed. On AWS some of it goes in the
+    /// background after the call (a queue within 60 s, a table, stream or instance in seconds to minutes), so an
+    /// inventory right after may still list it. Lab 4's local parts (its gateway, PostgreSQL's user) stay:
+    /// `sourcelab reset connectivity` rebuilds the scenario.
     pub fn cleanup(env: &EnvFile, lab: u8) -> Result<Vec<String>> {
         FromReply::from_reply(call("account::cleanup", json!({"env": env.arg(), "lab": lab}))?)
     }
