@@ -28,8 +28,9 @@ def rss_kb(pid):
         try:
             status = pathlib.Path(f"/proc/{p}/status").read_text()
             total += int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmRSS:")))
-            children = pathlib.Path(f"/proc/{p}/task/{p}/children").read_text().split()
-            todo += [int(c) for c in children]
+            # Children of every thread: the kernel starts its engine process from a thread of its own.
+            for task in pathlib.Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
             pass
     return total
