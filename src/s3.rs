@@ -1283,16 +1283,13 @@ impl S3 {
         Ok(self.buckets_starting_with(bucket)?.iter().any(|b| b == bucket))
     }
 
-    /// What `bucket` stores, if it exists: object versions, delete markers, and the bytes of every version (S3
+    /// What a bucket of the account stores: object versions, delete markers, and the bytes of every version (S3
     /// bills them all).
-    pub(crate) fn stored(&self, bucket: &str) -> Result<Option<(usize, usize, i64)>> {
-        if !self.has_bucket(bucket)? {
-            return Ok(None);
-        }
+    pub(crate) fn stored(&self, bucket: &str) -> Result<(usize, usize, i64)> {
         let rows = self.version_rows(bucket, "")?;
         let markers = rows.iter().filter(|r| r.delete_marker).count();
         let bytes: u64 = rows.iter().filter_map(|r| r.size).sum();
-        Ok(Some((rows.len() - markers, markers, i64::try_from(bytes).unwrap_or(i64::MAX))))
+        Ok((rows.len() - markers, markers, i64::try_from(bytes).unwrap_or(i64::MAX)))
     }
 }
 

@@ -444,7 +444,14 @@ fn aws(command: AwsCmd) -> sourcelab::Result<ExitCode> {
     };
     let labs: Vec<u8> = match lab.as_deref().map(str::trim) {
         None | Some("all") => LABS.iter().map(|(n, ..)| *n).collect(),
-        Some(name) => vec![parse_lab(name)?],
+        // parse_lab's error speaks of `reset`; here the lab is the one to list or clean up.
+        Some(name) => vec![parse_lab(name).map_err(|e| {
+            let err = sourcelab::Error::new(e.kind(), format!("sourcelab aws: lab {name:?}"), e.cause());
+            match e.hint_text() {
+                Some(h) => err.hint(h),
+                None => err,
+            }
+        })?],
     };
     let env = sourcelab::config::load()?;
     let place = env.aws().endpoint(sourcelab::config::Service::S3).unwrap_or_else(|| "AWS".into());

@@ -306,7 +306,7 @@ fn tables(env: &EnvFile, lab: u8, prefix: &str) -> Result<Vec<Made>> {
 fn buckets(s3: &S3, lab: u8, prefix: &str) -> Result<Vec<Made>> {
     let mut made = Vec::new();
     for name in s3.buckets_starting_with(prefix)? {
-        let Some((versions, markers, bytes)) = s3.stored(&name)? else { continue };
+        let (versions, markers, bytes) = s3.stored(&name)?;
         made.push(Made {
             lab,
             kind: "S3 bucket",
