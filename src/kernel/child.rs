@@ -8,7 +8,8 @@
 //! engine exchange, and tells the kernel (over the call socket, [`super::serve`]) what only these lines show:
 //!
 //! - `LOAD_AND_RUN …` on the way in: the cell compiled and its code starts running now; an interrupt that finds
-//!   the cell's own code still running two seconds later restarts the engine;
+//!   the cell's own code still running two seconds later restarts the engine (and the earlier cells' libraries
+//!   may leave memory: [`super::memory`]);
 //! - `EVCXR_ERROR_OCCURRED` on the way out: the cell returned an error with `?`;
 //! - `EVCXR_PANIC_NOTIFICATION`: the cell panicked.
 //!
@@ -66,7 +67,9 @@ fn watch_streams() -> std::io::Result<()> {
     })?;
     std::thread::Builder::new().name("sourcelab-engine-in".into()).spawn(move || {
         pass_on(BufReader::new(real_in), in_write, |line| {
-            if line.starts_with(LOAD_AND_RUN) {
+            if let Some(rest) = line.strip_prefix(LOAD_AND_RUN) {
+                // `LOAD_AND_RUN <library> <function>`
+                super::memory::page_out_earlier_cells(rest.split(' ').next().unwrap_or(""));
                 report("cell.running", json!({}));
             }
         })

@@ -162,6 +162,7 @@ fn run_engine(
 ) {
     let mut context = match start_context(&init, &shared, &output) {
         Ok(context) => {
+            super::memory::give_back_heap();
             let _ = shared.started.set(Ok(()));
             shared.started_signal.notify_waiters();
             context
@@ -186,6 +187,7 @@ fn run_engine(
                 }
                 shared.busy.store(false, Ordering::SeqCst);
                 let _ = done.send(ran);
+                super::memory::give_back_heap();
             }
             Job::Complete { code, at, done } => {
                 let _ = done.send(context.completions(&code, at).ok().map(Into::into));

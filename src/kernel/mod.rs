@@ -39,6 +39,7 @@ mod declared;
 mod engine;
 mod jupyter;
 pub(crate) mod magic;
+mod memory;
 pub use calls::names as call_names;
 
 /// The names of the calls generated from the library's items (`src/kernel/declare.rs`): `tests/boundary.rs` makes each one.
