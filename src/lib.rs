@@ -67,7 +67,8 @@ pub mod vpc;
 pub mod course;
 pub use course::{account, acid, check, exercises, lab4, lab6, lab7, lab8, ratings, rentio, sakila};
 
-// The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on.
+// The machinery: the local stack, the kernel and the notebook boundary, the runtime every call runs on, a class.
+pub mod class;
 pub mod kernel;
 pub mod local;
 pub mod runtime;

@@ -4,6 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sourcelab::class::{
+    self, Class,
+    hub::{HubOptions, Login},
+};
+use sourcelab::config::Secret;
 use sourcelab::kernel::browser::BrowserOptions;
 use sourcelab::kernel::{self, RunOptions};
 use sourcelab::lab4::{self, Lab4};
@@ -142,6 +147,48 @@ enum Cmd {
         #[command(subcommand)]
         command: KernelCmd,
     },
+    /// A class on this server (as root): learners as system users, served their labs by JupyterHub.
+    Class {
+        #[command(subcommand)]
+        command: ClassCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClassCmd {
+    /// Add learners: a system user each, with a private home and the labs in ~/sourcelab.
+    Add {
+        /// User names: lowercase letters, digits, `_` and `-`, starting with a letter.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Take a learner off the roster and remove their system user; their home stays.
+    Remove {
+        /// The learner's user name.
+        name: String,
+    },
+    /// The learners on the roster.
+    List,
+    /// Start the class's JupyterHub in the background (installing it first); learners log in at the address shown.
+    Up {
+        /// The address browsers reach.
+        #[arg(long, default_value = "0.0.0.0")]
+        ip: String,
+        /// The port browsers reach.
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// One workshop password for everyone, read from this file (default: each learner sets theirs at first
+        /// login).
+        #[arg(long)]
+        shared_password_file: Option<PathBuf>,
+        /// Stop a learner's server after this many minutes without activity (their files stay).
+        #[arg(long, default_value_t = 60)]
+        idle_minutes: u64,
+    },
+    /// Stop the hub and every learner's server; their files stay.
+    Down,
+    /// Who is logged in, the notebooks they have open and their memory.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -367,7 +414,57 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             kernel::serve(&connection_file)?;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Class { command } => class(command),
     }
+}
+
+fn class(command: ClassCmd) -> sourcelab::Result<ExitCode> {
+    let class = Class::new();
+    match command {
+        ClassCmd::Add { names } => {
+            for l in class.add(&names, &sourcelab::home())? {
+                println!(
+                    "added {} (home {}, labs in {})",
+                    l.name,
+                    l.home.display(),
+                    l.home.join(class::LABS_FOLDER).display()
+                );
+            }
+        }
+        ClassCmd::Remove { name } => {
+            let l = class.remove(&name)?;
+            println!("removed {name} from the class; their home {} stays", l.home.display());
+        }
+        ClassCmd::List => {
+            for l in class.learners()? {
+                println!("{}\t{}", l.name, l.home.display());
+            }
+        }
+        ClassCmd::Up { ip, port, shared_password_file, idle_minutes } => {
+            let login = match shared_password_file {
+                None => Login::FirstLogin,
+                Some(f) => Login::Shared(Secret::new(
+                    std::fs::read_to_string(&f).map_err(|e| sourcelab::Error::io("read", &f, e))?.trim(),
+                )),
+            };
+            let idle_limit = std::time::Duration::from_secs(idle_minutes * 60);
+            let hub = class.up(&HubOptions { ip, port, login, idle_limit })?;
+            println!("the class's hub runs (pid {}): learners log in at {}", hub.pid, hub.url);
+        }
+        ClassCmd::Down => match class.down()? {
+            Some(hub) => println!("stopped the class's hub (pid {}); learners' files stay", hub.pid),
+            None => println!("the class's hub was not running"),
+        },
+        ClassCmd::Status => {
+            println!("{:<16} {:<8} {:>8}  {:<25} notebooks", "learner", "server", "MiB", "last seen");
+            for s in class.status()? {
+                let server = if s.running { "running" } else { "-" };
+                let seen = s.last_activity.as_deref().unwrap_or("never");
+                println!("{:<16} {:<8} {:>8}  {:<25} {}", s.name, server, s.memory_mib, seen, s.notebooks.join(", "));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn lab4(stack: &Stack, command: Lab4Cmd) -> sourcelab::Result<ExitCode> {

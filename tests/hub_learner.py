@@ -1,0 +1,130 @@
+"""A learner at the class's JupyterHub, without a browser, for tests/class.rs (run with the class venv's Python).
+
+Each call prints one JSON object:
+
+  login BASE NAME PASSWORD            the hub's login form, as a browser posts it -> {"ok": bool, "token": …}
+                                      (on success a token of the learner's own, made with their login cookie)
+  spawn BASE NAME TOKEN               starts the learner's server and waits until it answers -> {"ok", "seconds"}
+  run BASE NAME TOKEN NOTEBOOK KERNEL opens NOTEBOOK (a path in the learner's server) with KERNEL, as JupyterLab
+                                      does (a session, then the kernel's websocket), runs every code cell in order
+                                      -> {"cells": [{"status", "text", "ename", "evalue"}], "first_result_s": …}
+  get BASE NAME TOKEN PATH            GET PATH on the hub with the token -> {"status": code}
+"""
+import json
+import sys
+import time
+import uuid
+
+import requests
+from tornado.ioloop import IOLoop
+from tornado.websocket import websocket_connect
+
+
+def login(base, name, password):
+    s = requests.Session()
+    s.get(f"{base}hub/login", timeout=30)
+    xsrf = s.cookies.get("_xsrf", "")
+    r = s.post(f"{base}hub/login", data={"username": name, "password": password, "_xsrf": xsrf},
+               allow_redirects=False, timeout=60)
+    if r.status_code != 302:
+        return {"ok": False, "status": r.status_code}
+    xsrf = s.cookies.get("_xsrf", xsrf)
+    t = s.post(f"{base}hub/api/users/{name}/tokens", json={"note": "tests/class.rs"},
+               headers={"X-XSRFToken": xsrf, "Referer": f"{base}hub/"}, timeout=30)
+    return {"ok": t.status_code in (200, 201), "status": t.status_code, "token": t.json().get("token")}
+
+
+def spawn(base, name, token):
+    h = {"Authorization": f"token {token}"}
+    t0 = time.time()
+    r = requests.post(f"{base}hub/api/users/{name}/server", headers=h, timeout=120)
+    if r.status_code not in (201, 202, 400):  # 400: already running
+        return {"ok": False, "status": r.status_code, "body": r.text[:300]}
+    while time.time() - t0 < 120:
+        if requests.get(f"{base}user/{name}/api/status", headers=h, timeout=30).status_code == 200:
+            return {"ok": True, "seconds": round(time.time() - t0, 2)}
+        time.sleep(0.5)
+    return {"ok": False, "status": "timeout"}
+
+
+async def execute(ws, code, timeout=600):
+    msg_id = uuid.uuid4().hex
+    ws.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "", "session": uuid.uuid4().hex,
+                   "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }))
+    cell = {"status": None, "text": ""}
+    idle = False
+    deadline = time.time() + timeout
+    while not (idle and cell["status"]):
+        if time.time() > deadline:
+            cell["status"] = "timeout"
+            break
+        raw = await ws.read_message()
+        if raw is None:
+            cell["status"] = "closed"
+            break
+        m = json.loads(raw)
+        if m.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, content = m["msg_type"], m["content"]
+        if kind == "stream":
+            cell["text"] += content["text"]
+        elif kind in ("execute_result", "display_data"):
+            cell["text"] += content["data"].get("text/plain", "") + "\n"
+        elif kind == "error":
+            cell["ename"], cell["evalue"] = content["ename"], content["evalue"]
+        elif kind == "execute_reply":
+            cell["status"] = content["status"]
+        elif kind == "status" and content["execution_state"] == "idle":
+            idle = True
+    return cell
+
+
+async def run(base, name, token, notebook, kernel):
+    h = {"Authorization": f"token {token}"}
+    nb = requests.get(f"{base}user/{name}/api/contents/{notebook}", headers=h, timeout=30).json()["content"]
+    t0 = time.time()
+    s = requests.post(f"{base}user/{name}/api/sessions", headers=h, timeout=120,
+                      json={"path": notebook, "type": "notebook", "name": notebook, "kernel": {"name": kernel}})
+    kid = s.json()["kernel"]["id"]
+    ws_base = base.replace("http", "ws", 1)
+    ws = await websocket_connect(f"{ws_base}user/{name}/api/kernels/{kid}/channels?token={token}")
+    cells, first = [], None
+    for c in nb["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        cell = await execute(ws, src)
+        if first is None:
+            first = round(time.time() - t0, 2)
+        cells.append(cell)
+        if cell["status"] != "ok":
+            break
+    ws.close()
+    requests.delete(f"{base}user/{name}/api/sessions/{s.json()['id']}", headers=h, timeout=60)
+    return {"cells": cells, "first_result_s": first}
+
+
+def main():
+    cmd, base, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    if cmd == "login":
+        out = login(base, name, sys.argv[4])
+    elif cmd == "spawn":
+        out = spawn(base, name, sys.argv[4])
+    elif cmd == "run":
+        out = IOLoop.current().run_sync(lambda: run(base, name, sys.argv[4], sys.argv[5], sys.argv[6]))
+    elif cmd == "get":
+        r = requests.get(f"{base}{sys.argv[5].lstrip('/')}", headers={"Authorization": f"token {sys.argv[4]}"},
+                         timeout=30, allow_redirects=False)
+        out = {"status": r.status_code}
+    else:
+        raise SystemExit(f"unknown command {cmd}")
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
