@@ -1,5 +1,7 @@
-//! A class on this machine: learners as system users, a real JupyterHub (with its npm proxy) serving them, logins
-//! through the hub's own login form, isolation between learners, the idle culler, and the instructor's status.
+//! A class on this machine: five learners as system users, a real JupyterHub (with its npm proxy) serving them,
+//! logins through the hub's own login form, each learner running 00_start_here and lab 1 in "Rust (sourcelab)"
+//! through the hub's websockets against their own stack, isolation between learners (files, databases, buckets,
+//! queues), releases that keep a learner's work, one learner's reset, the idle culler, and the instructor's status.
 //! Needs root (it creates system users), as a class server does; the learners it makes are removed at the end.
 
 use std::os::unix::fs::MetadataExt;
@@ -9,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sourcelab::class::hub::{HubOptions, Login};
-use sourcelab::class::{Class, LABS_FOLDER};
+use sourcelab::class::{Class, Delivered, LABS_FOLDER};
+use sourcelab::config::EnvFile;
+use sourcelab::course::grade::Outcome;
 
 /// Runs tests/hub_learner.py with the class venv's Python; its one JSON line.
 fn learner_client(class: &Class, args: &[&str]) -> Value {
@@ -46,12 +50,13 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 }
 
 #[test]
-fn a_class_of_learners_logs_in_through_a_real_hub_each_in_their_own_account() {
+fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
     assert!(sourcelab::local::process::is_root(), "a class creates system users: run the tests as root, as CI does");
     let dir = tempfile::tempdir().unwrap();
     let class = Class::at(dir.path().join("class"));
     let tag = std::process::id() % 100_000;
-    let (ann, ben) = (format!("slt{tag}-ann"), format!("slt{tag}-ben"));
+    let names: Vec<String> = ["ann", "ben", "cat", "dan", "eve"].iter().map(|n| format!("slt{tag}-{n}")).collect();
+    let (ann, ben) = (names[0].clone(), names[1].clone());
     let checkout = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     // Bad names change nothing: the whole list is checked first.
@@ -61,18 +66,19 @@ fn a_class_of_learners_logs_in_through_a_real_hub_each_in_their_own_account() {
     assert!(e.contains("a system user of that name exists") && e.contains("another name"), "{e}");
     assert!(class.learners().unwrap().is_empty());
 
-    let added = class.add(&[ann.clone(), ben.clone()], checkout).unwrap();
+    let added = class.add(&names, checkout).unwrap();
     let result = std::panic::catch_unwind(|| {
-        let [a, b] = [&added[0], &added[1]];
+        let (a, b) = (&added[0], &added[1]);
         let e = class.add(std::slice::from_ref(&ann), checkout).unwrap_err().to_string();
         assert!(e.contains("already in this class"), "{e}");
         // Private homes with the labs, owned by each learner; one cannot read the other's.
-        for l in [a, b] {
+        for l in &added {
             let meta = std::fs::metadata(&l.home).unwrap();
             assert_eq!((meta.uid(), meta.mode() & 0o777), (l.uid, 0o700), "{}", l.home.display());
             let start = l.home.join(LABS_FOLDER).join("notebooks/00_start_here.ipynb");
             assert_eq!(std::fs::metadata(&start).unwrap().uid(), l.uid);
             assert!(l.home.join(LABS_FOLDER).join("notebooks/01_sql.ipynb").is_file());
+            assert!(l.home.join(LABS_FOLDER).join("data/dynamodb").is_dir());
         }
         let peek = Command::new("runuser")
             .args(["-u", &ann, "--", "cat"])
@@ -95,9 +101,8 @@ fn a_class_of_learners_logs_in_through_a_real_hub_each_in_their_own_account() {
         assert!(e.contains(&format!("port {taken_port} is already taken")) && e.contains("--port"), "{e}");
         drop(taken);
 
-        // The hub, with the idle culler at 20 s.
         let port = sourcelab::local::process::free_port(None).unwrap();
-        let hub = class.up(&options(port, 20)).unwrap();
+        let hub = class.up(&options(port, 3600)).unwrap();
         let base = hub.url.clone();
         // First login sets the password; a wrong one is refused afterwards; someone off the roster is refused.
         let first = learner_client(&class, &["login", &base, &ann, "ann-secret-1"]);
@@ -106,17 +111,124 @@ fn a_class_of_learners_logs_in_through_a_real_hub_each_in_their_own_account() {
         assert_eq!(wrong["ok"], false, "{wrong}");
         let stranger = learner_client(&class, &["login", &base, "slt-nobody", "whatever-123"]);
         assert_eq!(stranger["ok"], false, "{stranger}");
+        let tokens: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let password = if *n == ann { "ann-secret-1".to_string() } else { format!("{n}-password") };
+                let out = learner_client(&class, &["login", &base, n, &password]);
+                out["token"].as_str().unwrap_or_else(|| panic!("{n}: {out}")).to_string()
+            })
+            .collect();
         let ann_token =
             learner_client(&class, &["login", &base, &ann, "ann-secret-1"])["token"].as_str().unwrap().to_string();
-        let ben_token =
-            learner_client(&class, &["login", &base, &ben, "ben-secret-2"])["token"].as_str().unwrap().to_string();
 
-        // Each server runs as its learner's own user.
-        for (l, token) in [(a, &ann_token), (b, &ben_token)] {
-            let up = learner_client(&class, &["spawn", &base, &l.name, token]);
-            assert_eq!(up["ok"], true, "{up}");
-            let pids = servers_of(l.uid);
-            assert_eq!(pids.len(), 1, "{}'s server processes: {pids:?}", l.name);
+        // Releases: the solved lab 1 reaches everyone; a learner who worked in her copy keeps it.
+        let released = class.release("1", true, checkout).unwrap();
+        assert!(released.iter().all(|(_, d)| *d == Delivered::New), "{released:?}");
+        let ann_copy = a.home.join(LABS_FOLDER).join("notebooks/01_sql.ipynb");
+        let mut worked = std::fs::read_to_string(&ann_copy).unwrap();
+        worked.push('\n');
+        std::fs::write(&ann_copy, &worked).unwrap();
+        let again = class.release("sql", false, checkout).unwrap();
+        assert!(matches!(&again[0].1, Delivered::Beside(p) if p.ends_with("01_sql (new version).ipynb")), "{again:?}");
+        assert!(again[1..].iter().all(|(_, d)| *d == Delivered::Unchanged), "{again:?}");
+        assert_eq!(std::fs::read_to_string(&ann_copy).unwrap(), worked);
+        assert!(class.release("99", false, checkout).unwrap_err().to_string().contains("no such lab"));
+
+        // Lab 1 graded across the class, each notebook as its learner against their own stack (started for it):
+        // Ben solved it (his copy is the solution), the others handed in the learner copy as given.
+        let solved = std::fs::read(checkout.join("notebooks/01_sql.ipynb")).unwrap();
+        std::fs::write(b.home.join(LABS_FOLDER).join("notebooks/01_sql.ipynb"), solved).unwrap();
+        let out = dir.path().join("grades");
+        let book = class.grade("1", &out, Duration::from_secs(600), 3).unwrap();
+        assert!(book.all_ran(), "{book}");
+        assert_eq!(book.runs.len(), 5, "{book}");
+        let exercises = book.grades.iter().filter(|g| g.learner == ben).count();
+        assert!(exercises > 0 && book.count(&ben, &Outcome::Passed) == exercises, "{book}");
+        // The others handed in the learner copy: only what it gives solved passes, the same marks for each.
+        let marks =
+            |n: &str| book.grades.iter().filter(|g| g.learner == n).map(|g| g.outcome.clone()).collect::<Vec<_>>();
+        for other in names.iter().filter(|n| **n != ben) {
+            assert!(book.count(other, &Outcome::Passed) < exercises, "{other}: {book}");
+            assert!(book.count(other, &Outcome::NotAttempted) > exercises / 2, "{other}: {book}");
+            assert_eq!(marks(other), marks(&ann), "{book}");
+        }
+        let csv = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 1 + 5 * exercises, "{csv}");
+        assert!(out.join("gradebook.html").is_file());
+
+        // Every learner at once: their server (as their own user), then 00_start_here and lab 1 in the Rust kernel.
+        let runs: Vec<(String, Value, Value)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = names
+                .iter()
+                .zip(&tokens)
+                .map(|(n, t)| {
+                    let (class, base) = (&class, &base);
+                    scope.spawn(move || {
+                        let up = learner_client(class, &["spawn", base, n, t]);
+                        assert_eq!(up["ok"], true, "{n}: {up}");
+                        let start =
+                            learner_client(class, &["run", base, n, t, "notebooks/00_start_here.ipynb", "sourcelab"]);
+                        let sql =
+                            learner_client(class, &["run", base, n, t, "notebooks/01_sql.solution.ipynb", "sourcelab"]);
+                        (n.clone(), start, sql)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for ((name, start, sql), l) in runs.iter().zip(&added) {
+            for (nb, run, cells) in [("00_start_here", start, 8), ("01_sql", sql, 36)] {
+                let done = run["cells"].as_array().unwrap();
+                let failed: Vec<&Value> = done.iter().filter(|c| c["status"] != "ok").collect();
+                assert!(
+                    failed.is_empty() && done.len() == cells,
+                    "{name} {nb}: {} cells, failed {failed:?}",
+                    done.len()
+                );
+            }
+            let text = |run: &Value| {
+                run["cells"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap_or("")).collect::<String>()
+            };
+            let own_env = l.home.join(LABS_FOLDER).join(".env");
+            assert!(
+                text(start).contains(&own_env.display().to_string()),
+                "{name} uses another env file: {}",
+                text(start)
+            );
+            assert!(
+                text(start).contains("MariaDB") && text(sql).contains("ZERO ZEPHYR") && text(sql).contains("actor")
+            );
+            assert_eq!(servers_of(l.uid).len(), 1, "{name}");
+        }
+
+        // Isolation of the source systems: Ann's logins and keys open nothing of Ben's; Ben's things stay as they were.
+        let env_of = |l: &sourcelab::class::Learner| l.home.join(LABS_FOLDER).join(".env");
+        let (ann_env, ben_env) = (env_of(a).display().to_string(), env_of(b).display().to_string());
+        let put = learner_client(&class, &["aws", &ben_env, &ben_env, "put", "ben-private"]);
+        assert_eq!(put["ok"], true, "{put}");
+        for (op, refused) in [
+            ("buckets", "InvalidAccessKeyId"),
+            ("get", "InvalidAccessKeyId"),
+            ("delete", "InvalidAccessKeyId"),
+            ("queues", "UnrecognizedClientException"),
+        ] {
+            let tried = learner_client(&class, &["aws", &ann_env, &ben_env, op, "ben-private"]);
+            assert_eq!((&tried["ok"], tried["error"].as_str()), (&Value::Bool(false), Some(refused)), "{op}: {tried}");
+        }
+        let bens = learner_client(&class, &["aws", &ben_env, &ben_env, "buckets", "-"]);
+        assert_eq!(bens["buckets"], serde_json::json!(["ben-private"]), "{bens}");
+        assert_eq!(learner_client(&class, &["aws", &ben_env, &ben_env, "get", "ben-private"])["ok"], true);
+        let (ann_cfg, ben_cfg) = (EnvFile::load(env_of(a)).unwrap(), EnvFile::load(env_of(b)).unwrap());
+        for (mine, theirs) in [
+            (ann_cfg.mysql().unwrap(), ben_cfg.mysql().unwrap()),
+            (ann_cfg.postgres().unwrap(), ben_cfg.postgres().unwrap()),
+        ] {
+            let mut cfg = mine.clone();
+            cfg.port = theirs.port;
+            let e = sourcelab::sql::Db::connect(&cfg).expect_err("Ann logged in to Ben's database").to_string();
+            assert!(!e.contains(mine.password.expose()), "a password leaked: {e}");
+            assert!(sourcelab::sql::Db::connect(&theirs).is_ok(), "Ben's own login");
         }
         // Ann reaches her files (the server's root is her labs folder) and not Ben's, through the hub.
         let own =
@@ -128,26 +240,40 @@ fn a_class_of_learners_logs_in_through_a_real_hub_each_in_their_own_account() {
         let admin = learner_client(&class, &["get", &base, &ann, &ann_token, "/hub/api/users"]);
         assert_eq!(admin["status"], 403, "{admin}");
 
-        // The instructor sees both, with their memory.
-        let seats = class.status().unwrap();
-        assert_eq!(seats.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), [ann.as_str(), ben.as_str()]);
-        assert!(seats.iter().all(|s| s.running && s.memory_mib > 10 && s.last_activity.is_some()), "{seats:?}");
+        // One learner's lab reset touches only that learner: lab 3 removes Ann's lab-3 bucket, not Ben's.
+        for env in [&ann_env, &ben_env] {
+            let made = learner_client(&class, &["aws", env, env, "put", "de-c2w1lab3-mine"]);
+            assert_eq!(made["ok"], true, "{made}");
+        }
+        let said = class.reset(&ann, "3").unwrap();
+        assert!(said.contains("de-c2w1lab3-mine"), "{said}");
+        let left = |env: &str| learner_client(&class, &["aws", env, env, "buckets", "-"])["buckets"].clone();
+        let has = |env: &str| left(env).as_array().unwrap().iter().any(|b| b == "de-c2w1lab3-mine");
+        assert!(!has(&ann_env) && has(&ben_env), "Ann's: {}, Ben's: {}", left(&ann_env), left(&ben_env));
 
-        // Idle servers are stopped; the files stay; logging in again brings the server back.
-        wait_for("the idle culler stops both servers", Duration::from_secs(120), || {
-            servers_of(a.uid).is_empty() && servers_of(b.uid).is_empty()
-        });
-        assert!(class.status().unwrap().iter().all(|s| !s.running));
+        // The instructor sees everyone, with their memory.
+        let seats = class.status().unwrap();
+        assert_eq!(seats.iter().map(|s| s.name.clone()).collect::<Vec<_>>(), names);
+        assert!(seats.iter().all(|s| s.running && s.memory_mib > 100 && s.last_activity.is_some()), "{seats:?}");
+
+        // Idle servers are stopped, stacks with them; the files stay; logging in again brings the server back.
+        let hub = class.up(&options(port, 20)).unwrap();
+        let back = learner_client(&class, &["login", &base, &ann, "ann-secret-1"]);
+        assert_eq!(learner_client(&class, &["spawn", &base, &ann, back["token"].as_str().unwrap()])["ok"], true);
+        wait_for("the idle culler stops Ann's server", Duration::from_secs(120), || servers_of(a.uid).is_empty());
+        wait_for("her stack stops with it", Duration::from_secs(60), || sourcelab::class::hub::memory_of(a) == 0);
         assert!(a.home.join(LABS_FOLDER).join("notebooks/00_start_here.ipynb").is_file());
         let again = learner_client(&class, &["login", &base, &ann, "ann-secret-1"]);
-        let back = learner_client(&class, &["spawn", &base, &ann, again["token"].as_str().unwrap()]);
-        assert_eq!(back["ok"], true, "{back}");
+        let up = learner_client(&class, &["spawn", &base, &ann, again["token"].as_str().unwrap()]);
+        assert_eq!(up["ok"], true, "{up}");
         assert_eq!(servers_of(a.uid).len(), 1);
 
         // Down stops the hub and every server; homes stay.
         let stopped = class.down().unwrap().expect("the hub was running");
         assert_eq!(stopped.pid, hub.pid);
-        wait_for("the learners' servers stop with the hub", Duration::from_secs(30), || servers_of(a.uid).is_empty());
+        wait_for("the learners' servers stop with the hub", Duration::from_secs(60), || {
+            added.iter().all(|l| sourcelab::class::hub::memory_of(l) == 0)
+        });
         assert!(class.hub().unwrap().is_none());
         assert!(a.home.join(LABS_FOLDER).is_dir());
     });

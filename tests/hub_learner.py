@@ -7,8 +7,12 @@ Each call prints one JSON object:
   spawn BASE NAME TOKEN               starts the learner's server and waits until it answers -> {"ok", "seconds"}
   run BASE NAME TOKEN NOTEBOOK KERNEL opens NOTEBOOK (a path in the learner's server) with KERNEL, as JupyterLab
                                       does (a session, then the kernel's websocket), runs every code cell in order
-                                      -> {"cells": [{"status", "text", "ename", "evalue"}], "first_result_s": …}
+                                      -> {"cells": [{"status", "text", "ename", "evalue", "seconds"}],
+                                          "first_result_s": …}
   get BASE NAME TOKEN PATH            GET PATH on the hub with the token -> {"status": code}
+  aws KEYS_ENV AT_ENV OP BUCKET       an AWS call with the keys of one env file at the endpoint of another (boto3):
+                                      OP is put (bucket + object), buckets, get, delete, queues
+                                      -> {"ok", "error" (AWS's code), "buckets"}
 """
 import json
 import sys
@@ -16,6 +20,7 @@ import time
 import uuid
 
 import requests
+from tornado.httpclient import HTTPRequest
 from tornado.ioloop import IOLoop
 from tornado.websocket import websocket_connect
 
@@ -56,7 +61,8 @@ async def execute(ws, code, timeout=600):
         "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                     "allow_stdin": False, "stop_on_error": True},
     }))
-    cell = {"status": None, "text": ""}
+    cell = {"status": None, "text": "", "seconds": None}
+    t0 = time.time()
     idle = False
     deadline = time.time() + timeout
     while not (idle and cell["status"]):
@@ -79,6 +85,7 @@ async def execute(ws, code, timeout=600):
             cell["ename"], cell["evalue"] = content["ename"], content["evalue"]
         elif kind == "execute_reply":
             cell["status"] = content["status"]
+            cell["seconds"] = round(time.time() - t0, 3)
         elif kind == "status" and content["execution_state"] == "idle":
             idle = True
     return cell
@@ -92,7 +99,7 @@ async def run(base, name, token, notebook, kernel):
                       json={"path": notebook, "type": "notebook", "name": notebook, "kernel": {"name": kernel}})
     kid = s.json()["kernel"]["id"]
     ws_base = base.replace("http", "ws", 1)
-    ws = await websocket_connect(f"{ws_base}user/{name}/api/kernels/{kid}/channels?token={token}")
+    ws = await websocket_connect(HTTPRequest(f"{ws_base}user/{name}/api/kernels/{kid}/channels", headers=h))
     cells, first = [], None
     for c in nb["cells"]:
         if c["cell_type"] != "code":
@@ -109,8 +116,40 @@ async def run(base, name, token, notebook, kernel):
     return {"cells": cells, "first_result_s": first}
 
 
+def env_file(path):
+    pairs = (l.split("=", 1) for l in open(path).read().splitlines() if "=" in l and not l.startswith("#"))
+    return {k.strip(): v.strip().strip('"') for k, v in pairs}
+
+
+def aws(keys_env, at_env, op, bucket):
+    import boto3
+    import botocore.exceptions
+    keys, at = env_file(keys_env), env_file(at_env)
+    args = dict(endpoint_url=at["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                aws_access_key_id=keys["AWS_ACCESS_KEY_ID"], aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"])
+    s3, sqs = boto3.client("s3", **args), boto3.client("sqs", **args)
+    try:
+        if op == "put":
+            s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket=bucket, Key="notes.txt", Body=b"mine")
+        elif op == "buckets":
+            return {"ok": True, "buckets": sorted(b["Name"] for b in s3.list_buckets()["Buckets"])}
+        elif op == "get":
+            s3.get_object(Bucket=bucket, Key="notes.txt")["Body"].read()
+        elif op == "delete":
+            s3.delete_object(Bucket=bucket, Key="notes.txt")
+        elif op == "queues":
+            sqs.list_queues()
+        return {"ok": True}
+    except botocore.exceptions.ClientError as e:
+        return {"ok": False, "error": e.response["Error"]["Code"]}
+
+
 def main():
     cmd, base, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    if cmd == "aws":
+        print(json.dumps(aws(base, name, sys.argv[4], sys.argv[5])), flush=True)
+        return
     if cmd == "login":
         out = login(base, name, sys.argv[4])
     elif cmd == "spawn":

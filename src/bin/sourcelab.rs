@@ -98,6 +98,12 @@ enum Cmd {
         /// Longest time one notebook may run, in seconds.
         #[arg(long, default_value_t = 600)]
         limit: u64,
+        /// Skip `up` and `kernel install` (the stack runs and the kernel is installed, as on a class server).
+        #[arg(long)]
+        no_setup: bool,
+        /// The checkout whose solution notebooks define the labs' exercises (default: this checkout).
+        #[arg(long)]
+        course: Option<PathBuf>,
     },
     /// Plain JSON → DynamoDB JSON, for one item, a JSON array of items or a batch-write file (FILE or stdin → stdout).
     ///
@@ -147,6 +153,13 @@ enum Cmd {
         #[command(subcommand)]
         command: KernelCmd,
     },
+    /// A learner's private moto on a class server (`up` starts it; you do not need this).
+    #[command(hide = true)]
+    MotoGuard {
+        /// The port on 127.0.0.1 the guard listens on.
+        #[arg(long)]
+        listen: u16,
+    },
     /// A class on this server (as root): learners as system users, served their labs by JupyterHub.
     Class {
         #[command(subcommand)]
@@ -189,6 +202,44 @@ enum ClassCmd {
     Down,
     /// Who is logged in, the notebooks they have open and their memory.
     Status,
+    /// Give every learner a lab (a new one, or a new version): a learner who worked in their copy keeps it, and
+    /// the new version goes beside it.
+    Release {
+        /// The lab: `1`, `sql`, `01_sql` (`0` for 00_start_here).
+        lab: String,
+        /// The solved notebook instead of the learner copy, as NN_name.solution.ipynb.
+        #[arg(long)]
+        solution: bool,
+    },
+    /// Grade a lab for every learner, each notebook run as its learner against their own stack, several at once;
+    /// prints the gradebook and writes gradebook.csv and gradebook.html.
+    Grade {
+        /// The lab: `1`, `sql`, `01_sql`.
+        lab: String,
+        /// Where the gradebook goes (default: grades/LAB in the class folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Longest time one notebook may run, in seconds.
+        #[arg(long, default_value_t = 600)]
+        limit: u64,
+        /// How many learners are graded at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// Put one learner's lab (and the labs after it) back at its start, in their own stack.
+    Reset {
+        /// The learner.
+        name: String,
+        /// The lab: `1`, `sql`, `01_sql`, or `all`.
+        lab: String,
+    },
+    /// What the hub runs as a learner: their stack, then JupyterLab with these arguments (you do not need this).
+    #[command(hide = true)]
+    LearnerServer {
+        /// jupyterhub-singleuser's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -396,9 +447,13 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
         Cmd::Marshal { file, canonical } => convert(file, Format::Plain, numbers(canonical)),
         Cmd::Unmarshal { file, canonical } => convert(file, Format::Marshal, numbers(canonical)),
         Cmd::Run { notebooks, out, report, no_setup } => run_notebooks(&stack, notebooks, out, report, no_setup),
-        Cmd::Grade { folder, out, limit } => {
-            set_up(&stack)?;
-            let book = sourcelab::course::grade::grade(&stack, &folder, &out, std::time::Duration::from_secs(limit))?;
+        Cmd::Grade { folder, out, limit, no_setup, course } => {
+            if !no_setup {
+                set_up(&stack)?;
+            }
+            let course = course.unwrap_or_else(|| stack.home().to_path_buf());
+            let limit = std::time::Duration::from_secs(limit);
+            let book = sourcelab::course::grade::grade(&stack, &course, &folder, &out, limit)?;
             print!("{book}");
             println!("gradebook: {} and {}", out.join("gradebook.csv").display(), out.join("gradebook.html").display());
             // Failed checks are the learners' business; a notebook that could not run to its end is the run's.
@@ -415,6 +470,10 @@ fn run(cli: Cli) -> sourcelab::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Class { command } => class(command),
+        Cmd::MotoGuard { listen } => {
+            sourcelab::local::moto::serve_private(&stack, listen)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -455,6 +514,22 @@ fn class(command: ClassCmd) -> sourcelab::Result<ExitCode> {
             Some(hub) => println!("stopped the class's hub (pid {}); learners' files stay", hub.pid),
             None => println!("the class's hub was not running"),
         },
+        ClassCmd::Release { lab, solution } => {
+            for (name, done) in class.release(&lab, solution, &sourcelab::home())? {
+                println!("{name}: {done}");
+            }
+        }
+        ClassCmd::Grade { lab, out, limit, parallel } => {
+            let out = out.unwrap_or_else(|| class.dir().join("grades").join(&lab));
+            let book = class.grade(&lab, &out, std::time::Duration::from_secs(limit), parallel)?;
+            print!("{book}");
+            println!("gradebook: {} and {}", out.join("gradebook.csv").display(), out.join("gradebook.html").display());
+        }
+        ClassCmd::Reset { name, lab } => print!("{}", class.reset(&name, &lab)?),
+        ClassCmd::LearnerServer { args } => {
+            let code = class::learner::serve(&args)?;
+            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+        }
         ClassCmd::Status => {
             println!("{:<16} {:<8} {:>8}  {:<25} notebooks", "learner", "server", "MiB", "last seen");
             for s in class.status()? {

@@ -74,7 +74,7 @@ pub struct Seat {
 }
 
 impl Class {
-    fn venv(&self) -> PathBuf {
+    pub(crate) fn venv(&self) -> PathBuf {
         self.dir.join("venv")
     }
 
@@ -187,14 +187,20 @@ impl Class {
             }
         }
         line("c.JupyterHub.spawner_class = 'localprocess'".into());
-        line(format!("c.Spawner.cmd = [{}]", p(&self.venv().join("bin").join("jupyterhub-singleuser"))));
+        let wrapper = self.shared_dir().join("bin").join("sourcelab");
+        line(format!("c.Spawner.cmd = [{}, 'class', 'learner-server', '--']", p(&wrapper)));
         line(format!("c.Spawner.notebook_dir = {}", q(&format!("~/{}", super::LABS_FOLDER))));
         line("c.Spawner.default_url = '/lab'".into());
+        line("import pwd".into());
+        let env: Vec<String> = self.learner_env().iter().map(|(k, v)| format!("{}: {}", q(k), q(v))).collect();
+        line(format!("c.Spawner.environment = {{{}}}", env.join(", ")));
         line(format!(
-            "c.Spawner.environment = {{'PATH': {}}}",
-            q(&format!("{}:/usr/local/bin:/usr/bin:/bin", self.venv().join("bin").display()))
+            "c.Spawner.environment['SOURCELAB_HOME'] = lambda spawner: pwd.getpwnam(spawner.user.name).pw_dir + '/{}'",
+            super::LABS_FOLDER
         ));
-        line("c.Spawner.http_timeout = 60".into());
+        // The first login starts the learner's stack (databases initialised) before JupyterLab.
+        line("c.Spawner.http_timeout = 120".into());
+        line("c.Spawner.start_timeout = 180".into());
         let culler = [
             self.venv().join("bin").join("python").to_string_lossy().into_owned(),
             "-m".into(),
@@ -219,6 +225,7 @@ impl Class {
     /// is stopped and started again with the roster as it is now.
     pub fn up(&self, options: &HubOptions) -> Result<Hub> {
         self.install_hub()?;
+        self.install_shared(&crate::home())?;
         if self.learners()?.is_empty() {
             return Err(Error::new(ErrorKind::Input, "start the class's hub", "the class has no learners yet")
                 .hint("add them first: `sourcelab class add alice bob`"));

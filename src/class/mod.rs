@@ -27,7 +27,10 @@
 //! - **Idle learners give their memory back**: JupyterHub's idle culler stops a server idle past the limit; the
 //!   learner's files stay, and logging in again starts it anew.
 
+mod grading;
 pub mod hub;
+pub mod learner;
+mod shared;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -163,10 +166,88 @@ impl Class {
             self.save_roster(&roster)?;
             let learner = system_user(name)?.ok_or_else(|| missing_user(name))?;
             set_mode(&learner.home, 0o700)?;
-            copy_labs(labs, &learner)?;
+            copy_labs(self, labs, &learner)?;
             added.push(learner);
         }
         Ok(added)
+    }
+
+    /// Gives every learner lab `lab` (`1`, `sql`, `01_sql`; `0` is 00_start_here): the learner copy, or with
+    /// `solution` the solved notebook as `NN_name.solution.ipynb`. Never overwrites work: a learner's file that
+    /// differs from what was released before (they worked in it) stays, and the new version goes beside it.
+    pub fn release(&self, lab: &str, solution: bool, checkout: &Path) -> Result<Vec<(String, Delivered)>> {
+        need_root("release a lab")?;
+        let (from, name) = lab_file(lab, solution, checkout)?;
+        let text = std::fs::read(&from).map_err(|e| Error::io("read", &from, e))?;
+        let mut out = Vec::new();
+        for learner in self.learners()? {
+            out.push((learner.name.clone(), self.deliver(&learner, &name, &text)?));
+        }
+        Ok(out)
+    }
+
+    /// Puts `text` at `notebooks/name` in the learner's labs folder unless they changed the copy they have, and
+    /// records it as the released version of `name`.
+    fn deliver(&self, learner: &Learner, name: &str, text: &[u8]) -> Result<Delivered> {
+        let released_dir = self.dir.join("released");
+        std::fs::create_dir_all(&released_dir).map_err(|e| Error::io("create folder", &released_dir, e))?;
+        let before = std::fs::read(released_dir.join(name)).ok();
+        let dest = learner.home.join(LABS_FOLDER).join("notebooks").join(name);
+        let theirs = std::fs::read(&dest).ok();
+        let done = match theirs {
+            None => Delivered::New,
+            Some(t) if t == text => Delivered::Unchanged,
+            Some(t) if before.as_deref() == Some(&t[..]) => Delivered::Updated,
+            Some(_) => {
+                let stem = name.trim_end_matches(".ipynb");
+                Delivered::Beside(dest.with_file_name(format!("{stem} (new version).ipynb")))
+            }
+        };
+        let target = match &done {
+            Delivered::Unchanged => None,
+            Delivered::Beside(p) => Some(p.clone()),
+            _ => Some(dest),
+        };
+        if let Some(target) = target {
+            make_dirs_owned(&target, learner)?;
+            let partial = target.with_extension("partial");
+            std::fs::write(&partial, text).map_err(|e| Error::io("write", &partial, e))?;
+            own(&partial, learner)?;
+            std::fs::rename(&partial, &target).map_err(|e| Error::io("rename", &partial, e))?;
+        }
+        std::fs::write(released_dir.join(name), text).map_err(|e| Error::io("write", &released_dir.join(name), e))?;
+        Ok(done)
+    }
+
+    /// Puts one learner's lab `lab` (and the labs after it) back at its start, in their own stack, as
+    /// `sourcelab reset LAB` would for them. Their notebooks are not touched.
+    pub fn reset(&self, name: &str, lab: &str) -> Result<String> {
+        need_root("reset a learner's lab")?;
+        let learner = self.learner(name)?;
+        crate::course::reset::parse_lab(lab)?;
+        self.as_learner(&learner, &format!("reset lab {lab} of learner `{name}`"), &["reset", lab])
+    }
+
+    /// Runs `sourcelab ARGS…` (the shared binary) as the learner, in their labs folder with their environment, their
+    /// stack up for it: started for the command and stopped after when their server was not running. Its output.
+    pub(crate) fn as_learner(&self, learner: &Learner, what: &str, args: &[&str]) -> Result<String> {
+        let home = learner.home.join(LABS_FOLDER);
+        let script = "running=$(\"$0\" status 2>/dev/null | grep -c ' yes ' || true); \"$0\" up >/dev/null && \"$0\" \"$@\"; \
+                      rc=$?; [ \"$running\" -gt 0 ] || \"$0\" down >/dev/null; exit $rc";
+        // Nothing of root's environment reaches the learner's command (build folders, caches, the toolchain's paths).
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", &learner.name, "--", "env", "-i"]);
+        for (k, v) in self.learner_env() {
+            cmd.arg(format!("{k}={v}"));
+        }
+        cmd.args(["LANG=C.UTF-8", &format!("USER={}", learner.name), &format!("LOGNAME={}", learner.name)])
+            .arg(format!("HOME={}", learner.home.display()))
+            .arg(format!("SOURCELAB_HOME={}", home.display()))
+            .args(["sh", "-c", script])
+            .arg(self.shared_dir().join("bin").join("sourcelab"))
+            .args(args)
+            .current_dir(&home);
+        process::run(what, &mut cmd)
     }
 
     /// Takes a learner off the roster and removes their system user. Their home stays (remove it yourself when
@@ -182,6 +263,53 @@ impl Class {
     }
 }
 
+/// What a release did for one learner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// They had no copy: now they do.
+    New,
+    /// Their copy was the earlier release, untouched: replaced by the new one.
+    Updated,
+    /// Their copy is already this version.
+    Unchanged,
+    /// They worked in their copy: it stays, and the new version is here beside it.
+    Beside(PathBuf),
+}
+
+impl std::fmt::Display for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Delivered::New => f.write_str("new"),
+            Delivered::Updated => f.write_str("updated (their copy was untouched)"),
+            Delivered::Unchanged => f.write_str("already this version"),
+            Delivered::Beside(p) => write!(f, "their work kept; the new version is {}", p.display()),
+        }
+    }
+}
+
+/// The checkout's notebook for `lab` and the name it gets in a learner's folder.
+fn lab_file(lab: &str, solution: bool, checkout: &Path) -> Result<(PathBuf, String)> {
+    let n = lab.trim().trim_start_matches("lab").trim_start_matches('0');
+    let notebooks = checkout.join("notebooks");
+    if n.is_empty() || lab.trim() == "00_start_here" || lab.trim() == "start" {
+        return Ok((notebooks.join("00_start_here.ipynb"), "00_start_here.ipynb".into()));
+    }
+    if lab.trim() == "all" {
+        return Err(Error::new(ErrorKind::Input, "release lab \"all\"", "a release names one lab")
+            .hint("e.g. `sourcelab class release 2`"));
+    }
+    let number = crate::course::reset::parse_lab(lab).map_err(|e| {
+        Error::new(ErrorKind::Input, format!("release lab {lab:?}"), "there is no such lab")
+            .hint(e.hint_text().unwrap_or_default().to_string())
+    })?;
+    let stem = crate::course::reset::LABS.iter().find(|l| l.0 == number).map(|l| l.2).unwrap_or_default();
+    Ok(if solution {
+        (notebooks.join(format!("{stem}.ipynb")), format!("{stem}.solution.ipynb"))
+    } else {
+        (notebooks.join("exercises").join(format!("{stem}.ipynb")), format!("{stem}.ipynb"))
+    })
+}
+
 impl Default for Class {
     fn default() -> Self {
         Class::new()
@@ -189,8 +317,8 @@ impl Default for Class {
 }
 
 /// Copies the labs a learner works in (00_start_here and the learner copies in `notebooks/exercises/`, with the
-/// data folder) into `~/sourcelab`, owned by the learner; a file already there is left as it is.
-fn copy_labs(checkout: &Path, learner: &Learner) -> Result<()> {
+/// lab data in `data/`) into `~/sourcelab`, owned by the learner; a file already there is left as it is.
+fn copy_labs(class: &Class, checkout: &Path, learner: &Learner) -> Result<()> {
     let to = learner.home.join(LABS_FOLDER);
     let notebooks = to.join("notebooks");
     let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -204,13 +332,33 @@ fn copy_labs(checkout: &Path, learner: &Learner) -> Result<()> {
             files.push((path.clone(), notebooks.join(entry.file_name())));
         }
     }
+    collect_files(&checkout.join("data"), &to.join("data"), &mut files)?;
     for (from, to_file) in files {
+        if to_file.extension().is_some_and(|x| x == "ipynb") {
+            let name = to_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = std::fs::read(&from).map_err(|e| Error::io("read", &from, e))?;
+            class.deliver(learner, &name, &text)?;
+            continue;
+        }
         if to_file.exists() {
             continue;
         }
         make_dirs_owned(&to_file, learner)?;
         std::fs::copy(&from, &to_file).map_err(|e| Error::io("copy", &from, e))?;
         own(&to_file, learner)?;
+    }
+    Ok(())
+}
+
+/// Every file under `from`, paired with its place under `to`.
+fn collect_files(from: &Path, to: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io("read folder", from, e))?.flatten() {
+        let (path, dest) = (entry.path(), to.join(entry.file_name()));
+        if path.is_dir() {
+            collect_files(&path, &dest, out)?;
+        } else if path.is_file() {
+            out.push((path, dest));
+        }
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -29,7 +29,7 @@ use crate::kernel::{self, NotebookReport, RunOptions};
 use crate::local::Stack;
 
 /// What became of one exercise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The check printed its ✓.
@@ -63,7 +63,7 @@ impl Outcome {
 }
 
 /// One exercise of one learner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grade {
     /// The learner (folder or file name).
     pub learner: String,
@@ -78,7 +78,7 @@ pub struct Grade {
 }
 
 /// How one submitted notebook ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Run {
     /// The learner.
     pub learner: String,
@@ -91,7 +91,7 @@ pub struct Run {
 }
 
 /// Every learner's every exercise, and how each notebook ran.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Gradebook {
     /// One row per learner and exercise, learners in name order, exercises in lab order.
     pub grades: Vec<Grade>,
@@ -274,8 +274,11 @@ pub fn grade_run(
 }
 
 /// Runs every notebook in `folder` and grades each exercise; executed copies and the gradebook files go to `out`.
-pub fn grade(stack: &Stack, folder: &Path, out: &Path, limit: Duration) -> Result<Gradebook> {
-    let labs = exercises(stack.home())?;
+///
+/// The labs and their exercises come from the solution notebooks in `course/notebooks` (the checkout; a class's
+/// shared copy when a learner's notebooks are graded as them).
+pub fn grade(stack: &Stack, course: &Path, folder: &Path, out: &Path, limit: Duration) -> Result<Gradebook> {
+    let labs = exercises(course)?;
     let names: Vec<String> = labs.keys().cloned().collect();
     let found = submissions(folder, &names)?;
     let mut book = Gradebook::default();
@@ -306,12 +309,7 @@ pub fn grade(stack: &Stack, folder: &Path, out: &Path, limit: Duration) -> Resul
             error: report.error.clone(),
         });
     }
-    book.grades.sort_by(|a, b| (&a.learner, &a.notebook).cmp(&(&b.learner, &b.notebook)));
-    std::fs::create_dir_all(out).map_err(|e| Error::io("create folder", out, e))?;
-    let csv = out.join("gradebook.csv");
-    std::fs::write(&csv, book.csv()).map_err(|e| Error::io("write", &csv, e))?;
-    let html = out.join("gradebook.html");
-    std::fs::write(&html, book.html()).map_err(|e| Error::io("write", &html, e))?;
+    book.write(out)?;
     Ok(book)
 }
 
@@ -320,6 +318,32 @@ fn csv_field(s: &str) -> String {
 }
 
 impl Gradebook {
+    /// Writes `gradebook.csv`, `gradebook.html` and `gradebook.json` (what [`Gradebook::read`] reads) into `out`,
+    /// rows sorted by learner and notebook.
+    pub fn write(&mut self, out: &Path) -> Result<()> {
+        self.grades.sort_by(|a, b| (&a.learner, &a.notebook).cmp(&(&b.learner, &b.notebook)));
+        std::fs::create_dir_all(out).map_err(|e| Error::io("create folder", out, e))?;
+        let json = serde_json::to_string_pretty(&*self).unwrap_or_default();
+        for (name, text) in [("gradebook.csv", self.csv()), ("gradebook.html", self.html()), ("gradebook.json", json)] {
+            std::fs::write(out.join(name), text).map_err(|e| Error::io("write", &out.join(name), e))?;
+        }
+        Ok(())
+    }
+
+    /// The gradebook [`Gradebook::write`] wrote into `out`.
+    pub fn read(out: &Path) -> Result<Gradebook> {
+        let path = out.join("gradebook.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::new(ErrorKind::Input, format!("read the gradebook {}", path.display()), e.to_string()))
+    }
+
+    /// Adds another gradebook's rows (another learner's, graded apart).
+    pub fn merge(&mut self, other: Gradebook) {
+        self.grades.extend(other.grades);
+        self.runs.extend(other.runs);
+    }
+
     /// Whether every notebook ran to its end (none ran out of time, killed its kernel or was broken).
     pub fn all_ran(&self) -> bool {
         self.runs.iter().all(|r| r.status == "ok")

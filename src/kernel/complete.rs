@@ -43,10 +43,10 @@ pub(crate) struct Api {
 }
 
 impl Api {
-    /// Reads `kernel/notebook/src/*.rs` under `home`; what cannot be read is left out.
-    pub(crate) fn read(home: &Path) -> Api {
+    /// Reads `notebook/src/*.rs` in the kernel's folder ([`super::kernel_dir`]); what cannot be read is left out.
+    pub(crate) fn read(kernel: &Path) -> Api {
         let mut api = Api::default();
-        let dir = home.join("kernel").join("notebook").join("src");
+        let dir = kernel.join("notebook").join("src");
         let Ok(entries) = std::fs::read_dir(&dir) else { return api };
         for entry in entries.flatten() {
             let path = entry.path();
@@ -359,7 +359,7 @@ mod tests {
     use super::*;
 
     fn api() -> Api {
-        Api::read(Path::new(env!("CARGO_MANIFEST_DIR")))
+        Api::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel"))
     }
 
     #[test]

@@ -53,10 +53,10 @@ struct Shared {
 }
 
 impl Engine {
-    /// Starts the engine thread: evcxr's context, then the notebook crate and the prelude (`kernel/init.evcxr`,
-    /// `kernel/prelude.rs` of the checkout at `home`). Lines cells print go to `output`.
-    pub(crate) fn start(home: &Path, output: mpsc::UnboundedSender<Output>) -> Result<Engine> {
-        let init = startup_code(home)?;
+    /// Starts the engine thread: evcxr's context, then the notebook crate and the prelude (`init.evcxr` and
+    /// `prelude.rs` in the kernel folder `kernel`, [`super::kernel_dir`]). Lines cells print go to `output`.
+    pub(crate) fn start(kernel: &Path, output: mpsc::UnboundedSender<Output>) -> Result<Engine> {
+        let init = startup_code(kernel)?;
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
         let shared = Arc::new(Shared {
             started: OnceLock::new(),
@@ -141,13 +141,10 @@ impl Engine {
 }
 
 /// The cell the engine runs first: `kernel/init.evcxr` (settings and the notebook crate) and `kernel/prelude.rs`.
-fn startup_code(home: &Path) -> Result<String> {
-    let read = |name: &str| {
-        let path = home.join("kernel").join(name);
-        std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))
-    };
-    let init = read("init.evcxr")?.replace("{{SOURCELAB_HOME}}", &home.to_string_lossy());
-    Ok(format!("{init}\n{}", read("prelude.rs")?))
+fn startup_code(kernel: &Path) -> Result<String> {
+    let prelude = kernel.join("prelude.rs");
+    let prelude = std::fs::read_to_string(&prelude).map_err(|e| Error::io("read", &prelude, e))?;
+    Ok(format!("{}\n{prelude}", super::render_init(kernel)?))
 }
 
 /// What runs after the engine process restarted: the prelude's call that connects to the library and routes

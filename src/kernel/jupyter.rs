@@ -50,20 +50,20 @@ pub fn serve(connection_file: &Path, socket: &Path) -> Result<()> {
             .hint("Jupyter writes this file when it starts a kernel; start the kernel from Jupyter")
     })?;
     let server = Server::start(socket)?;
-    let home = crate::home();
+    let kernel = super::kernel_dir();
     let (output, lines) = mpsc::unbounded_channel::<Output>();
     let progress = output.clone();
     crate::runtime::set_progress_sink(move |line| {
         let _ = progress.send(Output::Stdout(format!("{line}\n")));
     });
-    let engine = Engine::start(&home, output)?;
+    let engine = Engine::start(&kernel, output)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("sourcelab-kernel")
         .enable_all()
         .build()
         .map_err(|e| Error::new(ErrorKind::Setup, "start the kernel's runtime", e.to_string()))?;
-    let api = Arc::new(Api::read(&home));
+    let api = Arc::new(Api::read(&kernel));
     let result = runtime.block_on(run(info, engine.clone(), api, lines));
     engine.kill_process();
     drop(server);

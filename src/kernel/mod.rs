@@ -63,6 +63,20 @@ pub const KERNEL_NAME: &str = "sourcelab";
 /// The name JupyterLab shows for it (`kernel/kernel.json`'s `display_name`).
 pub const KERNEL_DISPLAY_NAME: &str = "Rust (sourcelab)";
 
+/// The folder of the kernel's own files (`init.evcxr`, `prelude.rs`, `kernel.json`, the notebook crate):
+/// `$SOURCELAB_KERNEL_DIR` (a class shares one read-only copy among its learners), else `kernel/` in the checkout.
+pub fn kernel_dir() -> PathBuf {
+    match std::env::var_os("SOURCELAB_KERNEL_DIR") {
+        Some(d) if !d.is_empty() => d.into(),
+        _ => crate::home().join("kernel"),
+    }
+}
+
+/// `init.evcxr` as the engine runs it: the notebook crate named by its path in `kernel`.
+pub(crate) fn render_init(kernel: &Path) -> Result<String> {
+    render(&kernel.join("init.evcxr"), &[("{{SOURCELAB_KERNEL}}", &kernel.to_string_lossy())])
+}
+
 fn cargo() -> PathBuf {
     std::env::var_os("CARGO").map(PathBuf::from).unwrap_or_else(|| "cargo".into())
 }
@@ -95,7 +109,7 @@ pub fn install(stack: &Stack) -> Result<()> {
         }
     }
     let home = stack.home().to_string_lossy().to_string();
-    let kernel_src = stack.home().join("kernel");
+    let kernel_src = kernel_dir();
     let cfg = config_dir(stack);
     std::fs::create_dir_all(&cfg).map_err(|e| Error::io("create folder", &cfg, e))?;
     let exe = current_exe()?;
@@ -111,7 +125,7 @@ pub fn install(stack: &Stack) -> Result<()> {
     let read = |name: &str| std::fs::read_to_string(kernel_src.join(name)).unwrap_or_default();
     let key = crate::short_hash(&format!(
         "{EVCXR_VERSION}\n{}\n{}\n{}",
-        read("init.evcxr").replace("{{SOURCELAB_HOME}}", &home),
+        render_init(&kernel_src)?,
         read("prelude.rs"),
         read("notebook/Cargo.toml")
     ));
@@ -203,12 +217,18 @@ fn claim_work_dir() -> Result<PathBuf> {
 /// notebooks open, or the runner starting the next notebook's kernel early) starts as fast as the first instead of
 /// compiling the notebook crate again. Copied, not linked: cargo rewrites files in place. Copied under a temporary
 /// name and renamed, so a kernel never sees half a copy.
+///
+/// A learner of a class has a cache of their own: their first kernel seeds from the class's warm folder
+/// (`$SOURCELAB_SHARED_CACHE`, built once by `sourcelab class up` and readable by every learner).
 fn seed_work_dir(work: &Path) -> Result<()> {
     let target = work.join("target");
     if target.exists() {
         return Ok(());
     }
-    let Some(warm) = (0..64).map(|n| work_root().join(n.to_string()).join("target")).find(|t| t.is_dir()) else {
+    let shared = std::env::var_os("SOURCELAB_SHARED_CACHE").filter(|d| !d.is_empty()).map(PathBuf::from);
+    let roots = [Some(work_root()), shared.map(|d| d.join("evcxr-work"))];
+    let warm = roots.iter().flatten().flat_map(|r| (0..64).map(move |n| r.join(n.to_string()).join("target")));
+    let Some(warm) = warm.into_iter().find(|t| t.is_dir() && !t.starts_with(work)) else {
         return Ok(());
     };
     let partial = work.join(format!("target.seeding-{}", std::process::id()));
@@ -221,7 +241,7 @@ fn seed_work_dir(work: &Path) -> Result<()> {
 }
 
 /// Copies a folder with its files and symbolic links.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(|e| Error::io("create folder", to, e))?;
     for entry in std::fs::read_dir(from).map_err(|e| Error::io("read folder", from, e))? {
         let entry = entry.map_err(|e| Error::io("read folder", from, e))?;
@@ -556,7 +576,7 @@ pub fn run_notebooks(
     out: &Path,
     opts: &RunOptions,
 ) -> Result<Vec<NotebookReport>> {
-    let script = stack.home().join("kernel").join("run_notebooks.py");
+    let script = kernel_dir().join("run_notebooks.py");
     let python = venv::bin(stack, "python");
     let output = Command::new(&python)
         .arg(&script)

@@ -236,30 +236,9 @@ async fn forward(mut client: TcpStream, upstream: SocketAddr) {
 // The gateway as a service of the local stack
 // ---------------------------------------------------------------------------------------------------------------
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use super::{Service, ServiceStatus, Stack, process};
-
-/// The `sourcelab` program, which runs the gateway: `$SOURCELAB_BIN` (set by the notebook kernel), this program
-/// when it is `sourcelab`, or the `sourcelab` next to the build folder of a test binary.
-fn sourcelab_bin() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("SOURCELAB_BIN").filter(|p| !p.is_empty()) {
-        return Ok(p.into());
-    }
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab program", e.to_string()))?;
-    let exe = PathBuf::from(exe.to_string_lossy().trim_end_matches(" (deleted)"));
-    let candidates = [Some(exe.clone()), exe.parent().and_then(|d| d.parent()).map(|d| d.join("sourcelab"))];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.file_name().is_some_and(|n| n == "sourcelab") && p.is_file())
-        .ok_or_else(|| {
-            Error::new(ErrorKind::Setup, "find the sourcelab program", "neither $SOURCELAB_BIN nor a built sourcelab")
-                .hint("build it (cargo build --bin sourcelab) or set SOURCELAB_BIN to its path")
-        })
-}
 
 /// Starts the gateway (`sourcelab lab4 gateway`) in front of PostgreSQL's `upstream` port, unless ours runs.
 pub fn ensure(stack: &Stack, prev: Option<Service>, upstream: u16) -> Result<Service> {
@@ -270,7 +249,7 @@ pub fn ensure(stack: &Stack, prev: Option<Service>, upstream: u16) -> Result<Ser
     let log = stack.logs_dir().join("gateway.log");
     let pid = process::spawn_daemon(
         "start the lab 4 gateway",
-        Command::new(sourcelab_bin()?)
+        Command::new(process::sourcelab_bin()?)
             .args(["lab4", "gateway", "--listen", &port.to_string(), "--upstream", &upstream.to_string()])
             .env("SOURCELAB_HOME", stack.home()),
         &log,

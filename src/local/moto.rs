@@ -1,9 +1,10 @@
 //! moto in server mode: one HTTP endpoint that answers for S3, DynamoDB, IAM, STS, EC2, SQS and Kinesis.
 //!
-//! It keeps everything in memory: a restart empties every bucket and table. Its port is fixed (5000) so the env
-//! file stays valid; set `SOURCELAB_MOTO_PORT` to move it.
+//! It keeps everything in memory: a restart empties every bucket and table. Its port is 5000 unless that is taken
+//! (by another checkout's or another learner's stack: then a free one, kept while free so the env file stays
+//! valid); `SOURCELAB_MOTO_PORT` names one.
 //!
-//! Lab 6 gets a second moto ([`ensure_iam`], port 5100, `SOURCELAB_MOTO_IAM_PORT`) that authenticates every
+//! Lab 6 gets a second moto ([`ensure_iam`], port 5100 likewise, `SOURCELAB_MOTO_IAM_PORT`) that authenticates every
 //! request and authorises it against IAM policies, as AWS does. Such a server refuses keys that belong to no IAM
 //! user, so it starts with checks on, is then told to let exactly three requests through unchecked, and those
 //! three create its administrator ([`IAM_ADMIN`]: a user, an allow-everything policy, an access key), whose keys
@@ -29,13 +30,28 @@ pub const IAM_DEFAULT_PORT: u16 = 5100;
 /// The administrator the IAM lab's moto gets (the lab's stand-in for the account's root user).
 pub const IAM_ADMIN: &str = "lab-admin";
 
-fn wanted_port(var: &str, default: u16) -> Result<u16> {
+fn wanted_port(var: &str) -> Result<Option<u16>> {
     match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .map_err(|_| Error::new(ErrorKind::Config, format!("read {var}"), format!("`{v}` is not a port number"))),
-        _ => Ok(default),
+        Ok(v) if !v.trim().is_empty() => {
+            v.trim().parse().map(Some).map_err(|_| {
+                Error::new(ErrorKind::Config, format!("read {var}"), format!("`{v}` is not a port number"))
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The port for a moto: the one `var` names (used as named, even when taken); else the one this stack used
+/// before, or `default`, while free; else any free port — another checkout's or another learner's stack on this
+/// machine may hold the default, and the env file names whichever port is chosen.
+fn choose_port(var: &str, default: u16, prev: Option<&Service>) -> Result<u16> {
+    if let Some(port) = wanted_port(var)? {
+        return Ok(port);
+    }
+    let earlier = prev.map(|s| s.port).filter(|p| process::port_is_free(*p));
+    match earlier.or(Some(default).filter(|p| process::port_is_free(*p))) {
+        Some(port) => Ok(port),
+        None => process::free_port(None),
     }
 }
 
@@ -52,9 +68,13 @@ pub fn answers_http(port: u16) -> bool {
     s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.")
 }
 
-/// The one we started before, when it still runs on `port` and answers.
-fn still_running(prev: Option<Service>, port: u16) -> Option<Service> {
-    prev.filter(|s| s.port == port && s.pid.is_some_and(|p| process::is_running(p, "moto")) && answers_http(s.port))
+/// The one we started before, when it still runs (on `port`, when one is asked for) and answers.
+fn still_running(prev: Option<Service>, port: Option<u16>) -> Option<Service> {
+    prev.filter(|s| {
+        port.is_none_or(|p| s.port == p)
+            && s.pid.is_some_and(|p| process::is_running(p, "moto"))
+            && answers_http(s.port)
+    })
 }
 
 /// The most bytes moto's request log grows to before it is rotated: `moto.log` becomes `moto.log.1` (replacing
@@ -103,12 +123,28 @@ pub fn spawn(stack: &Stack, port: u16, log: &std::path::Path, cap: u64, env: &[(
     Ok(Service::process(pid, port, log.to_path_buf()))
 }
 
+/// Set (to anything) by a class for every learner's stack: the labs' moto then runs behind [`super::guard`], so
+/// that another user of the machine who finds the port cannot read or change what is in it; the env file gets a
+/// key of the learner's own instead of the conventional test values.
+pub const PRIVATE_VAR: &str = "SOURCELAB_MOTO_PRIVATE";
+
 /// Starts moto unless the one we started before still answers.
 pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
-    let port = wanted_port("SOURCELAB_MOTO_PORT", DEFAULT_PORT)?;
-    match still_running(prev, port) {
-        Some(s) => Ok(s),
-        None => start(stack, port, "SOURCELAB_MOTO_PORT", "moto.log", &[]),
+    let private = std::env::var_os(PRIVATE_VAR).is_some_and(|v| !v.is_empty());
+    let same_kind = |s: &Service| s.password.is_empty() != private;
+    if let Some(s) = still_running(prev.clone(), wanted_port("SOURCELAB_MOTO_PORT")?).filter(same_kind) {
+        return Ok(s);
+    }
+    if let Some(s) = prev.as_ref().filter(|s| !same_kind(s) && s.pid.is_some_and(|p| process::is_running(p, "moto"))) {
+        stop(s)?;
+    }
+    let port = choose_port("SOURCELAB_MOTO_PORT", DEFAULT_PORT, prev.as_ref())?;
+    if private {
+        // The learner's key stays the same from one start to the next: their env file and scripts stay valid.
+        let keys = prev.filter(|s| !s.password.is_empty()).map(|s| (s.user, s.password));
+        start_private(stack, port, keys)
+    } else {
+        start(stack, port, "SOURCELAB_MOTO_PORT", "moto.log", &[])
     }
 }
 
@@ -116,12 +152,93 @@ pub fn ensure(stack: &Stack, prev: Option<Service>) -> Result<Service> {
 /// gives it its administrator: the service's `user` and `password` are that administrator's access key id and
 /// secret key.
 pub fn ensure_iam(stack: &Stack, prev: Option<Service>) -> Result<Service> {
-    let port = wanted_port("SOURCELAB_MOTO_IAM_PORT", IAM_DEFAULT_PORT)?;
-    if let Some(s) = still_running(prev, port).filter(|s| !s.password.is_empty()) {
+    if let Some(s) =
+        still_running(prev.clone(), wanted_port("SOURCELAB_MOTO_IAM_PORT")?).filter(|s| !s.password.is_empty())
+    {
         return Ok(s);
     }
-    let mut service =
-        start(stack, port, "SOURCELAB_MOTO_IAM_PORT", "moto-iam.log", &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")])?;
+    let port = choose_port("SOURCELAB_MOTO_IAM_PORT", IAM_DEFAULT_PORT, prev.as_ref())?;
+    start_checked(stack, port, "SOURCELAB_MOTO_IAM_PORT", "moto-iam.log")
+}
+
+/// Starts the guard of a private moto on `port` (it starts moto itself, on a socket in the state folder) with the
+/// learner's key (`keys`, or a new one): the service's `user` and `password`.
+fn start_private(stack: &Stack, port: u16, keys: Option<(String, String)>) -> Result<Service> {
+    if !process::port_is_free(port) {
+        return Err(Error::new(ErrorKind::Setup, format!("start moto on 127.0.0.1:{port}"), "the port is taken"));
+    }
+    let log = stack.logs_dir().join("moto.log");
+    let (key_id, secret) = match keys {
+        Some(keys) => keys,
+        None => {
+            let id = process::random_password()?.to_ascii_uppercase().replace(['O', 'I'], "X");
+            (format!("AKIA{}", &id[..16]), process::random_password()?)
+        }
+    };
+    let mut cmd = Command::new(process::sourcelab_bin()?);
+    cmd.args(["moto-guard", "--listen", &port.to_string()])
+        .env("SOURCELAB_HOME", stack.home())
+        .env(super::guard::KEY_VAR, &key_id);
+    let pid = process::spawn_daemon("start moto's guard", &mut cmd, &stack.logs_dir().join("moto-guard.log"))?;
+    process::wait_until("moto", Some(pid), &log, Duration::from_secs(60), || answers_http(port))?;
+    let mut service = Service::process(pid, port, log);
+    service.user = key_id;
+    service.password = secret;
+    Ok(service)
+}
+
+/// `sourcelab moto-guard`: moto on a socket in the stack's state folder (its log rotated like the open moto's),
+/// then the guard on 127.0.0.1:`listen` in front of it, until stopped; moto stops with it.
+pub fn serve_private(stack: &Stack, listen: u16) -> Result<()> {
+    let key_id = std::env::var(super::guard::KEY_VAR).map_err(|_| {
+        Error::new(ErrorKind::Setup, "start moto's guard", format!("{} is not set", super::guard::KEY_VAR))
+            .hint("`sourcelab up` starts the guard; you do not need to")
+    })?;
+    let socket = stack.state_dir().join("moto.sock");
+    let _ = std::fs::remove_file(&socket);
+    let log = stack.logs_dir().join("moto.log");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Setup, "start moto's guard", e.to_string()))?;
+    rt.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let out =
+            std::fs::OpenOptions::new().create(true).append(true).open(&log).map_err(|e| Error::io("open", &log, e))?;
+        let err = out.try_clone().map_err(|e| Error::io("open", &log, e))?;
+        let _moto = tokio::process::Command::new(venv::bin(stack, "python"))
+            .args(["-c", LAUNCHER])
+            .arg(&log)
+            .arg(LOG_CAP_BYTES.to_string())
+            .arg("-H")
+            .arg(format!("unix://{}", socket.display()))
+            .args(["-p", "0"])
+            .stdout(out)
+            .stderr(err)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| Error::new(ErrorKind::Setup, "start moto", e.to_string()))?;
+        let ready = std::time::Instant::now();
+        while tokio::net::UnixStream::connect(&socket).await.is_err() {
+            if ready.elapsed() > Duration::from_secs(60) {
+                return Err(Error::new(ErrorKind::Timeout, "start moto", "its socket did not answer within 60 s")
+                    .hint(format!("read the log: {}", log.display())));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| Error::new(ErrorKind::Setup, "start moto's guard", e.to_string()))?;
+        tokio::select! {
+            served = super::guard::serve(listen, socket.clone(), key_id) => served,
+            _ = term.recv() => Ok(()),
+        }
+    })
+}
+
+/// Starts a moto that checks every request, and makes its administrator (the service's `user` and `password`).
+fn start_checked(stack: &Stack, port: u16, var: &str, log: &str) -> Result<Service> {
+    let mut service = start(stack, port, var, log, &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")])?;
     let admin =
         allow_unchecked(port, 3).and_then(|()| crate::iam::bootstrap(&format!("http://127.0.0.1:{port}"), IAM_ADMIN));
     match admin {

@@ -61,6 +61,26 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The `sourcelab` program (it runs lab 4's gateway, a class's private moto, a class's kernels): `$SOURCELAB_BIN` (set by the notebook kernel), this program
+/// when it is `sourcelab`, or the `sourcelab` next to the build folder of a test binary.
+pub fn sourcelab_bin() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("SOURCELAB_BIN").filter(|p| !p.is_empty()) {
+        return Ok(p.into());
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::new(ErrorKind::Setup, "find the sourcelab program", e.to_string()))?;
+    let exe = PathBuf::from(exe.to_string_lossy().trim_end_matches(" (deleted)"));
+    let candidates = [Some(exe.clone()), exe.parent().and_then(|d| d.parent()).map(|d| d.join("sourcelab"))];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.file_name().is_some_and(|n| n == "sourcelab") && p.is_file())
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Setup, "find the sourcelab program", "neither $SOURCELAB_BIN nor a built sourcelab")
+                .hint("build it (cargo build --bin sourcelab) or set SOURCELAB_BIN to its path")
+        })
+}
+
 /// Runs a command to completion; on failure the error names the command and shows its output's tail.
 pub fn run(what: &str, cmd: &mut Command) -> Result<String> {
     let out = cmd

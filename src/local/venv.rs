@@ -14,9 +14,14 @@ use crate::error::{Error, ErrorKind, Result};
 /// while the first build runs. A change there makes the next `up` install again.
 pub const REQUIREMENTS: &str = include_str!("../../kernel/requirements.txt");
 
-/// The venv folder.
+/// The venv folder: `$SOURCELAB_VENV` when set (a venv someone else keeps, such as a class's, shared read-only by
+/// its learners), else `.sourcelab/venv`.
 pub fn dir(stack: &Stack) -> PathBuf {
-    stack.state_dir().join("venv")
+    shared().unwrap_or_else(|| stack.state_dir().join("venv"))
+}
+
+fn shared() -> Option<PathBuf> {
+    std::env::var_os("SOURCELAB_VENV").filter(|d| !d.is_empty()).map(PathBuf::from)
 }
 
 /// A program inside the venv's `bin/` (python, jupyter, moto_server).
@@ -42,6 +47,18 @@ pub fn ensure_browser(stack: &Stack) -> Result<()> {
 
 /// Installs `packages` unless the marker file `sourcelab-{set}.txt` in the venv lists exactly them (one a line).
 fn install_pinned(stack: &Stack, set: &str, packages: &[&str], what: &str) -> Result<()> {
+    if let Some(venv) = shared() {
+        // Kept by someone else: used as it is, never changed.
+        return match bin(stack, "python").is_file() {
+            true => Ok(()),
+            false => Err(Error::new(
+                ErrorKind::Setup,
+                format!("use the Python venv {} (SOURCELAB_VENV)", venv.display()),
+                "it has no bin/python",
+            )
+            .hint(format!("unset SOURCELAB_VENV, or install {what} there"))),
+        };
+    }
     let marker = dir(stack).join(format!("sourcelab-{set}.txt"));
     let wanted = packages.join("\n");
     let listed = |t: String| t.lines().map(str::trim).filter(|l| !l.is_empty()).eq(packages.iter().copied());
