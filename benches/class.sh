@@ -10,7 +10,8 @@ source "$(dirname "$0")/../scripts/common.sh"
 [ "$(id -u)" = 0 ] || { echo "error: a class creates system users: run as root" >&2; exit 1; }
 N="${1:-8}"
 build_sourcelab >/dev/null 2>&1 || build_sourcelab
-export SOURCELAB_CLASS_DIR="$SOURCELAB_CACHE/bench-class"
+# Learners must reach the class folder (the cache under /root would not let them through).
+export SOURCELAB_CLASS_DIR=/srv/sourcelab-bench-class
 out="$SOURCELAB_CACHE/bench-class-results"
 rm -rf "$out" && mkdir -p "$out"
 names=()
@@ -42,13 +43,13 @@ done
 "$PY" - "$out/rounds.jsonl" <<'PYEOF'
 import json, os, sys
 rounds = [json.loads(l) for l in open(sys.argv[1])]
-print(f"{'learners':>8} {'login→first result (s)':>24} {'cell median':>12} {'cell p90':>9} {'MiB/learner':>12} {'CPU s/learner':>14} {'failed':>7}")
+print(f"{'learners':>8} {'login→first result (s)':>24} {'cell median':>12} {'cell p90':>9} {'MiB/learner (peak PSS)':>22} {'CPU s/learner':>14} {'failed':>7}")
 for r in rounds:
     first = r["login_to_first_result_s"]
     print(f"{r['learners']:>8} {min(first):>10.1f} – {max(first):>9.1f} {r['cell_median_s']:>12} {r['cell_p90_s']:>9} "
-          f"{r['peak_rss_mib_per_learner']:>12} {r['cpu_s_per_learner']:>14} {r['failed_cells']:>7}")
+          f"{r['peak_pss_mib_per_learner']:>22} {r['cpu_s_per_learner']:>14} {r['failed_cells']:>7}")
 big = rounds[-1]
-mem = big["peak_rss_mib_per_learner"]
+mem = big["peak_pss_mib_per_learner"]
 # A learner works through a lab in about an hour; lab 1's CPU seconds are spent in the few minutes it runs, so
 # the CPU a working learner needs is bounded by this lab's CPU over the time a person takes for it (60 min).
 cores_per_learner = big["cpu_s_per_learner"] / 3600

@@ -30,8 +30,10 @@ def uid_of(name):
 
 
 def usage(uid):
-    """(RSS MiB, CPU seconds) of every process of `uid` now."""
-    rss, cpu = 0, 0.0
+    """(memory MiB, CPU seconds) of every process of `uid` now. Memory is PSS: a page shared by several processes
+    (the sourcelab binary is mapped by the kernel, the engine, the server wrapper and the moto guard) counts once,
+    split between them; RSS would count it in each."""
+    mem, cpu = 0, 0.0
     for p in pathlib.Path("/proc").iterdir():
         if not p.name.isdigit():
             continue
@@ -39,18 +41,21 @@ def usage(uid):
             status = (p / "status").read_text()
             if int(next(l.split()[1] for l in status.splitlines() if l.startswith("Uid:"))) != uid:
                 continue
-            rss += int(next((l.split()[1] for l in status.splitlines() if l.startswith("VmRSS:")), "0"))
+            rollup = (p / "smaps_rollup").read_text()
+            mem += int(next((l.split()[1] for l in rollup.splitlines() if l.startswith("Pss:")), "0"))
             stat = (p / "stat").read_text().rsplit(")", 1)[1].split()
             cpu += sum(int(x) for x in stat[11:15]) / CLK  # its own and its finished children's (cargo, rustc)
         except (OSError, StopIteration, ValueError, IndexError):
             pass
-    return rss / 1024, cpu
+    return mem / 1024, cpu
 
 
 def learner(base, name, out):
     t0 = time.time()
     token = hub_learner.login(base, name, f"{name}-bench-pw")["token"]
-    hub_learner.spawn(base, name, token)
+    spawned = hub_learner.spawn(base, name, token)
+    if not spawned.get("ok"):
+        raise SystemExit(f"{name}: the server did not start: {spawned}")
     result = IOLoop().run_sync(lambda: hub_learner.run(base, name, token, "notebooks/01_sql.solution.ipynb", "sourcelab"))
     cells = result["cells"]
     out[name] = {
@@ -72,8 +77,8 @@ def main():
     cpu_end = dict(cpu_start)
     while any(t.is_alive() for t in threads):
         for n, u in uids.items():
-            rss, cpu = usage(u)
-            peak[n] = max(peak[n], rss)
+            mem, cpu = usage(u)
+            peak[n] = max(peak[n], mem)
             cpu_end[n] = max(cpu_end[n], cpu)
         time.sleep(1)
     wall = time.time() - t0
@@ -85,7 +90,7 @@ def main():
         "login_to_first_result_s": sorted(r["login_to_first_result_s"] for r in out.values()),
         "cell_median_s": round(statistics.median(later), 3) if later else None,
         "cell_p90_s": p90,
-        "peak_rss_mib_per_learner": round(statistics.median(peak.values())),
+        "peak_pss_mib_per_learner": round(statistics.median(peak.values())),
         "cpu_s_per_learner": round(statistics.median(cpu_end[n] - cpu_start[n] for n in names), 1),
         "failed_cells": sum(len(r["failed"]) for r in out.values()),
     }

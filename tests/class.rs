@@ -65,6 +65,12 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
     let e = class.add(&["root".into()], checkout).unwrap_err().to_string();
     assert!(e.contains("a system user of that name exists") && e.contains("another name"), "{e}");
     assert!(class.learners().unwrap().is_empty());
+    // A class folder learners could not reach is refused, naming the folder in the way.
+    let closed = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(closed.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let e = Class::at(closed.path().join("class")).add(std::slice::from_ref(&ann), checkout).unwrap_err().to_string();
+    assert!(e.contains("which other users cannot enter") && e.contains("chmod o+x"), "{e}");
+    assert!(sourcelab::class::Class::at(closed.path().join("class")).learners().unwrap().is_empty());
 
     let added = class.add(&names, checkout).unwrap();
     let result = std::panic::catch_unwind(|| {

@@ -45,8 +45,9 @@ def spawn(base, name, token):
     r = requests.post(f"{base}hub/api/users/{name}/server", headers=h, timeout=120)
     if r.status_code not in (201, 202, 400):  # 400: already running
         return {"ok": False, "status": r.status_code, "body": r.text[:300]}
-    while time.time() - t0 < 120:
-        if requests.get(f"{base}user/{name}/api/status", headers=h, timeout=30).status_code == 200:
+    while time.time() - t0 < 180:
+        me = requests.get(f"{base}hub/api/users/{name}", headers=h, timeout=30).json()
+        if me.get("servers", {}).get("", {}).get("ready"):
             return {"ok": True, "seconds": round(time.time() - t0, 2)}
         time.sleep(0.5)
     return {"ok": False, "status": "timeout"}

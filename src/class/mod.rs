@@ -110,8 +110,21 @@ impl Class {
 
     /// Makes the class folder (only root reads what is in it, except the venv and the proxy).
     pub(crate) fn ensure_dir(&self) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
         need_root("set up a class")?;
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("create folder", &self.dir, e))?;
+        // Learners run the shared build and the venv from here: every folder above must let them through.
+        for above in self.dir.ancestors().skip(1) {
+            let mode = std::fs::metadata(above).map_err(|e| Error::io("read", above, e))?.permissions().mode();
+            if mode & 0o001 == 0 {
+                return Err(Error::new(
+                    ErrorKind::Input,
+                    format!("use {} as the class folder", self.dir.display()),
+                    format!("it is inside {}, which other users cannot enter (mode {:o})", above.display(), mode & 0o777),
+                )
+                .hint(format!("learners could not run the class's build: choose a folder they can reach (the default is {DEFAULT_DIR}), or `chmod o+x {}`", above.display())));
+            }
+        }
         set_mode(&self.dir, 0o755)
     }
 
