@@ -35,8 +35,10 @@ half=$(( (N + 1) / 2 ))
 for round in "1:${names[0]}" "$half:${names[*]:0:$half}" "$N:${names[*]}"; do
   count="${round%%:*}"
   step "$count learner(s) at once"
-  # Each round starts from logged-out learners: servers and stacks stopped, files kept.
+  # Each round starts from logged-out learners (servers and stacks stopped, files kept) with lab 1 at its start:
+  # its first cells create tables, so a second run in the same database would fail.
   "$SOURCELAB" class up --ip 127.0.0.1 --port "$port" --idle-minutes 120 >/dev/null 2>&1
+  for n in ${round#*:}; do "$SOURCELAB" class reset "$n" 1 >/dev/null; done
   # shellcheck disable=SC2086
   "$PY" "$ROOT/benches/class_bench.py" "http://127.0.0.1:$port/" ${round#*:} | tee -a "$out/rounds.jsonl"
 done
