@@ -49,7 +49,11 @@ fn choose_port(var: &str, default: u16, prev: Option<&Service>) -> Result<u16> {
         return Ok(port);
     }
     let earlier = prev.map(|s| s.port).filter(|p| process::port_is_free(*p));
-    match earlier.or(Some(default).filter(|p| process::port_is_free(*p))) {
+    // A class's learners start their stacks at the same moment: each would see the default free and all but one
+    // would then fail to bind it. Their stacks take free ports from the start.
+    let shared_machine = std::env::var_os(PRIVATE_VAR).is_some_and(|v| !v.is_empty());
+    let default = Some(default).filter(|p| !shared_machine && process::port_is_free(*p));
+    match earlier.or(default) {
         Some(port) => Ok(port),
         None => process::free_port(None),
     }
