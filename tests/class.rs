@@ -28,6 +28,19 @@ fn learner_client(class: &Class, args: &[&str]) -> Value {
     })
 }
 
+/// Starts `name`'s server through the hub and waits until it is ready; on failure, the hub's log says why.
+fn spawn(class: &Class, base: &str, name: &str, token: &str) {
+    let up = learner_client(class, &["spawn", base, name, token]);
+    if up["ok"] != true {
+        let log = std::fs::read_to_string(class.dir().join("hub.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        panic!(
+            "{name}'s server did not start: {up}\nthe hub's log, last lines:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
+
 /// Pids of `jupyterhub-singleuser` processes running as `uid`.
 fn servers_of(uid: u32) -> Vec<u32> {
     let mut pids = Vec::new();
@@ -72,6 +85,22 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
     assert!(e.contains("which other users cannot enter") && e.contains("chmod o+x"), "{e}");
     assert!(sourcelab::class::Class::at(closed.path().join("class")).learners().unwrap().is_empty());
 
+    // A full disk: the learner being added is taken back (no user, not on the roster) and the error names the fix.
+    let full = tempfile::tempdir().unwrap();
+    let mount = |args: &[&str]| assert!(Command::new(args[0]).args(&args[1..]).status().unwrap().success(), "{args:?}");
+    let full_dir = full.path().to_str().unwrap();
+    mount(&["mount", "-t", "tmpfs", "-o", "size=256k,mode=755", "tmpfs", full_dir]);
+    std::fs::create_dir(full.path().join("class")).unwrap();
+    let _ = std::fs::write(full.path().join("filler"), vec![0u8; 512 * 1024]); // fails when the disk is full
+    let e = Class::at(full.path().join("class")).add(std::slice::from_ref(&ann), checkout).map(|_| ()).unwrap_err();
+    let on_roster = Class::at(full.path().join("class")).learners().map(|l| l.len());
+    mount(&["umount", full_dir]);
+    let e = e.to_string();
+    assert!(e.contains("No space left on device") && e.contains("the disk is full") && e.contains("df -h"), "{e}");
+    assert_eq!(on_roster.unwrap(), 0);
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    assert!(!passwd.lines().any(|l| l.starts_with(&format!("{ann}:"))), "{ann}'s half-made user stayed");
+
     let added = class.add(&names, checkout).unwrap();
     let result = std::panic::catch_unwind(|| {
         let (a, b) = (&added[0], &added[1]);
@@ -102,10 +131,14 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
             port,
             login: Login::FirstLogin,
             idle_limit: Duration::from_secs(idle),
+            instructors: vec![names[4].clone()],
         };
         let e = class.up(&options(taken_port, 3600)).unwrap_err().to_string();
         assert!(e.contains(&format!("port {taken_port} is already taken")) && e.contains("--port"), "{e}");
         drop(taken);
+        let stranger_instructor = HubOptions { instructors: vec!["slt-nobody".into()], ..options(taken_port, 3600) };
+        let e = class.up(&stranger_instructor).unwrap_err().to_string();
+        assert!(e.contains("`slt-nobody`") && e.contains("not in this class") && e.contains("class add"), "{e}");
 
         let port = sourcelab::local::process::free_port(None).unwrap();
         let hub = class.up(&options(port, 3600)).unwrap();
@@ -171,8 +204,7 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
                 .map(|(n, t)| {
                     let (class, base) = (&class, &base);
                     scope.spawn(move || {
-                        let up = learner_client(class, &["spawn", base, n, t]);
-                        assert_eq!(up["ok"], true, "{n}: {up}");
+                        spawn(class, base, n, t);
                         let start =
                             learner_client(class, &["run", base, n, t, "notebooks/00_start_here.ipynb", "sourcelab"]);
                         let sql =
@@ -245,6 +277,13 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
         assert_eq!(other["status"], 403, "{other}");
         let admin = learner_client(&class, &["get", &base, &ann, &ann_token, "/hub/api/users"]);
         assert_eq!(admin["status"], 403, "{admin}");
+        // The instructor (Eve's account here) sees the class and opens a learner's server to help.
+        let (eve, eve_token) = (&names[4], &tokens[4]);
+        let admin = learner_client(&class, &["get", &base, eve, eve_token, "/hub/api/users"]);
+        assert_eq!(admin["status"], 200, "{admin}");
+        let help =
+            learner_client(&class, &["get", &base, eve, eve_token, &format!("/user/{ann}/api/contents/notebooks")]);
+        assert_eq!(help["status"], 200, "{help}");
 
         // One learner's lab reset touches only that learner: lab 3 removes Ann's lab-3 bucket, not Ben's.
         for env in [&ann_env, &ben_env] {
@@ -265,13 +304,12 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
         // Idle servers are stopped, stacks with them; the files stay; logging in again brings the server back.
         let hub = class.up(&options(port, 20)).unwrap();
         let back = learner_client(&class, &["login", &base, &ann, "ann-secret-1"]);
-        assert_eq!(learner_client(&class, &["spawn", &base, &ann, back["token"].as_str().unwrap()])["ok"], true);
+        spawn(&class, &base, &ann, back["token"].as_str().unwrap());
         wait_for("the idle culler stops Ann's server", Duration::from_secs(120), || servers_of(a.uid).is_empty());
         wait_for("her stack stops with it", Duration::from_secs(60), || sourcelab::class::hub::memory_of(a) == 0);
         assert!(a.home.join(LABS_FOLDER).join("notebooks/00_start_here.ipynb").is_file());
         let again = learner_client(&class, &["login", &base, &ann, "ann-secret-1"]);
-        let up = learner_client(&class, &["spawn", &base, &ann, again["token"].as_str().unwrap()]);
-        assert_eq!(up["ok"], true, "{up}");
+        spawn(&class, &base, &ann, again["token"].as_str().unwrap());
         assert_eq!(servers_of(a.uid).len(), 1);
 
         // Down stops the hub and every server; homes stay.

@@ -40,17 +40,28 @@ def login(base, name, password):
 
 
 def spawn(base, name, token):
+    """Asks the hub to start the learner's server, as the "Start My Server" button does, and waits until it is
+    ready. A stop still finishing (the culler's, say) is waited out and the start asked again, as the hub's spawn
+    page does; a start that failed is reported with the hub's view of the server."""
     h = {"Authorization": f"token {token}"}
     t0 = time.time()
-    r = requests.post(f"{base}hub/api/users/{name}/server", headers=h, timeout=120)
-    if r.status_code not in (201, 202, 400):  # 400: already running
-        return {"ok": False, "status": r.status_code, "body": r.text[:300]}
+    last = {}
+    while time.time() - t0 < 180:
+        r = requests.post(f"{base}hub/api/users/{name}/server", headers=h, timeout=120)
+        if r.status_code in (201, 202) or (r.status_code == 400 and "already running" in r.text):
+            break
+        if not (r.status_code == 400 and "pending stop" in r.text):
+            return {"ok": False, "status": r.status_code, "body": r.text[:300]}
+        time.sleep(0.5)
     while time.time() - t0 < 180:
         me = requests.get(f"{base}hub/api/users/{name}", headers=h, timeout=30).json()
-        if me.get("servers", {}).get("", {}).get("ready"):
+        last = me.get("servers", {}).get("", {})
+        if last.get("ready"):
             return {"ok": True, "seconds": round(time.time() - t0, 2)}
+        if not last:
+            return {"ok": False, "status": "the server stopped while starting", "user": me}
         time.sleep(0.5)
-    return {"ok": False, "status": "timeout"}
+    return {"ok": False, "status": "timeout", "server": last}
 
 
 async def execute(ws, code, timeout=600):

@@ -197,6 +197,10 @@ enum ClassCmd {
         /// Stop a learner's server after this many minutes without activity (their files stay).
         #[arg(long, default_value_t = 60)]
         idle_minutes: u64,
+        /// An account of the class that is the instructor's: their own demo server, the hub's admin page, and
+        /// any learner's server opened to help (repeat for several).
+        #[arg(long = "instructor")]
+        instructors: Vec<String>,
     },
     /// Stop the hub and every learner's server; their files stay.
     Down,
@@ -233,6 +237,15 @@ enum ClassCmd {
         /// The lab: `1`, `sql`, `01_sql`, or `all`.
         lab: String,
     },
+    /// Stage the single-user image's build context for Kubernetes (Zero to JupyterHub, k8s/values.yaml): build it
+    /// with `podman build` or `docker build`.
+    Image {
+        /// The folder to stage it in (on the same disk as ~/.rustup and ~/.cargo).
+        out: PathBuf,
+    },
+    /// The single-user image's last build step, run inside it (you do not need this).
+    #[command(hide = true)]
+    FinishImage,
     /// What the hub runs as a learner: their stack, then JupyterLab with these arguments (you do not need this).
     #[command(hide = true)]
     LearnerServer {
@@ -499,7 +512,7 @@ fn class(command: ClassCmd) -> sourcelab::Result<ExitCode> {
                 println!("{}\t{}", l.name, l.home.display());
             }
         }
-        ClassCmd::Up { ip, port, shared_password_file, idle_minutes } => {
+        ClassCmd::Up { ip, port, shared_password_file, idle_minutes, instructors } => {
             let login = match shared_password_file {
                 None => Login::FirstLogin,
                 Some(f) => Login::Shared(Secret::new(
@@ -507,7 +520,7 @@ fn class(command: ClassCmd) -> sourcelab::Result<ExitCode> {
                 )),
             };
             let idle_limit = std::time::Duration::from_secs(idle_minutes * 60);
-            let hub = class.up(&HubOptions { ip, port, login, idle_limit })?;
+            let hub = class.up(&HubOptions { ip, port, login, idle_limit, instructors })?;
             println!("the class's hub runs (pid {}): learners log in at {}", hub.pid, hub.url);
         }
         ClassCmd::Down => match class.down()? {
@@ -526,6 +539,13 @@ fn class(command: ClassCmd) -> sourcelab::Result<ExitCode> {
             println!("gradebook: {} and {}", out.join("gradebook.csv").display(), out.join("gradebook.html").display());
         }
         ClassCmd::Reset { name, lab } => print!("{}", class.reset(&name, &lab)?),
+        ClassCmd::Image { out } => {
+            let out = class::image::stage(&sourcelab::home(), &out)?;
+            println!("staged the single-user image in {}; build it with:", out.display());
+            println!("  podman build -t REGISTRY/sourcelab-singleuser:TAG {}   (or docker build)", out.display());
+            println!("then push it and name it in k8s/values.yaml (singleuser.image)");
+        }
+        ClassCmd::FinishImage => class::image::finish()?,
         ClassCmd::LearnerServer { args } => {
             let code = class::learner::serve(&args)?;
             return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));

@@ -45,6 +45,9 @@ pub struct HubOptions {
     pub login: Login,
     /// A learner's server idle this long is stopped (their files stay).
     pub idle_limit: Duration,
+    /// Accounts on the roster that are the hub's admins: the instructor's own demo server, with the right to
+    /// open any learner's server (to help) and the hub's admin page.
+    pub instructors: Vec<String>,
 }
 
 /// The hub as `up` left it.
@@ -173,6 +176,8 @@ impl Class {
         ));
         line(format!("c.JupyterHub.cookie_secret_file = {}", p(&self.hub_file("jupyterhub_cookie_secret"))));
         line(format!("c.Authenticator.allowed_users = {{{}}}", names.join(", ")));
+        let admins: Vec<String> = options.instructors.iter().map(|n| q(n)).collect();
+        line(format!("c.Authenticator.admin_users = {{{}}}", admins.join(", ")));
         match &options.login {
             Login::FirstLogin => {
                 line("c.JupyterHub.authenticator_class = 'firstuseauthenticator.FirstUseAuthenticator'".into());
@@ -201,6 +206,9 @@ impl Class {
         // The first login starts the learner's stack (databases initialised) before JupyterLab.
         line("c.Spawner.http_timeout = 120".into());
         line("c.Spawner.start_timeout = 180".into());
+        // Stopping asks politely (SIGINT) and kills after `interrupt_timeout`: the learner's server must have time to
+        // stop their stack, or their databases would be left running.
+        line(format!("c.Spawner.interrupt_timeout = {}", super::learner::STOP_TIME.as_secs()));
         let culler = [
             self.venv().join("bin").join("python").to_string_lossy().into_owned(),
             "-m".into(),
@@ -229,6 +237,10 @@ impl Class {
         if self.learners()?.is_empty() {
             return Err(Error::new(ErrorKind::Input, "start the class's hub", "the class has no learners yet")
                 .hint("add them first: `sourcelab class add alice bob`"));
+        }
+        // An instructor logs in with an account of the class (`class add` first), as learners do.
+        for name in &options.instructors {
+            self.learner(name)?;
         }
         if let Login::Shared(password) = &options.login {
             if password.expose().chars().count() < 8 {

@@ -26,9 +26,14 @@
 //!   workshop password for everyone on the roster (JupyterHub's own `shared-password` authenticator).
 //! - **Idle learners give their memory back**: JupyterHub's idle culler stops a server idle past the limit; the
 //!   learner's files stay, and logging in again starts it anew.
+//! - **The instructor** logs in with an account of the class that `up` names as the hub's admin
+//!   ([`hub::HubOptions::instructors`]): their own demo server, and any learner's server opened to help.
+//! - **Past one server** ([`image`]): the same learner server in a single-user image, for Kubernetes with the Zero
+//!   to JupyterHub chart.
 
 mod grading;
 pub mod hub;
+pub mod image;
 pub mod learner;
 mod shared;
 
@@ -68,6 +73,18 @@ pub struct Learner {
     pub home: PathBuf,
     /// Their system user id.
     pub uid: u32,
+}
+
+impl Learner {
+    /// The user this process runs as: a learner in their pod (`$USER`, `$HOME`).
+    pub fn me() -> Result<Learner> {
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+            Error::new(ErrorKind::Setup, "find the learner's home", "HOME is not set")
+                .hint("the single-user image sets it; run the server as the image's user")
+        })?;
+        let name = std::env::var("USER").unwrap_or_else(|_| "jovyan".into());
+        Ok(Learner { name, home: home.into(), uid: rustix::process::getuid().as_raw() })
+    }
 }
 
 impl Class {
@@ -176,13 +193,28 @@ impl Class {
             )
             .map_err(|e| e.hint("is the disk full? `df -h /home`; the user can be removed with `userdel -r`"))?;
             roster.learners.insert(name.clone());
-            self.save_roster(&roster)?;
-            let learner = system_user(name)?.ok_or_else(|| missing_user(name))?;
-            set_mode(&learner.home, 0o700)?;
-            copy_labs(self, labs, &learner)?;
-            added.push(learner);
+            match self.settle(name, &roster, labs) {
+                Ok(learner) => added.push(learner),
+                Err(e) => {
+                    // Nothing half-made stays: the learner is taken off the roster and their user removed, so that
+                    // `add` can simply be run again (learners added before them stay, complete).
+                    roster.learners.remove(name);
+                    let _ = self.save_roster(&roster);
+                    let _ = process::run("remove the half-made user", Command::new("userdel").args(["-r", name]));
+                    return Err(e);
+                }
+            }
         }
         Ok(added)
+    }
+
+    /// A new learner's user just made: the roster saved with them, their home private, their labs copied.
+    fn settle(&self, name: &str, roster: &Roster, labs: &Path) -> Result<Learner> {
+        self.save_roster(roster)?;
+        let learner = system_user(name)?.ok_or_else(|| missing_user(name))?;
+        set_mode(&learner.home, 0o700)?;
+        self.copy_labs(labs, &learner)?;
+        Ok(learner)
     }
 
     /// Gives every learner lab `lab` (`1`, `sql`, `01_sql`; `0` is 00_start_here): the learner copy, or with
@@ -202,7 +234,7 @@ impl Class {
     /// Puts `text` at `notebooks/name` in the learner's labs folder unless they changed the copy they have, and
     /// records it as the released version of `name`.
     fn deliver(&self, learner: &Learner, name: &str, text: &[u8]) -> Result<Delivered> {
-        let released_dir = self.dir.join("released");
+        let released_dir = self.released_dir(learner);
         std::fs::create_dir_all(&released_dir).map_err(|e| Error::io("create folder", &released_dir, e))?;
         let before = std::fs::read(released_dir.join(name)).ok();
         let dest = learner.home.join(LABS_FOLDER).join("notebooks").join(name);
@@ -230,6 +262,17 @@ impl Class {
         }
         std::fs::write(released_dir.join(name), text).map_err(|e| Error::io("write", &released_dir.join(name), e))?;
         Ok(done)
+    }
+
+    /// Where the versions last given to `learner` are kept: in the class folder for everyone on a class server; in
+    /// the learner's own home in a pod, whose class folder (the image) is read-only.
+    fn released_dir(&self, learner: &Learner) -> PathBuf {
+        if self.image_labs().is_dir() { learner.home.join(".sourcelab-released") } else { self.dir.join("released") }
+    }
+
+    /// The labs a single-user image carries for the learner's first start (see [`image`]); absent on a class server.
+    pub(crate) fn image_labs(&self) -> PathBuf {
+        self.dir.join("labs")
     }
 
     /// Puts one learner's lab `lab` (and the labs after it) back at its start, in their own stack, as
@@ -261,6 +304,41 @@ impl Class {
             .args(args)
             .current_dir(&home);
         process::run(what, &mut cmd)
+    }
+
+    /// Copies the labs a learner works in (00_start_here and the learner copies in `notebooks/exercises/`, with the
+    /// lab data in `data/`) from `checkout` (or an image's labs folder, laid out the same) into `~/sourcelab`, owned
+    /// by the learner. A data file already there is left as it is; notebooks are delivered as a release is.
+    pub(crate) fn copy_labs(&self, checkout: &Path, learner: &Learner) -> Result<()> {
+        let to = learner.home.join(LABS_FOLDER);
+        let notebooks = to.join("notebooks");
+        let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let start = checkout.join("notebooks").join("00_start_here.ipynb");
+        files.push((start, notebooks.join("00_start_here.ipynb")));
+        let exercises = checkout.join("notebooks").join("exercises");
+        let listed = std::fs::read_dir(&exercises).map_err(|e| Error::io("read folder", &exercises, e))?;
+        for entry in listed.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|x| x == "ipynb") {
+                files.push((path.clone(), notebooks.join(entry.file_name())));
+            }
+        }
+        collect_files(&checkout.join("data"), &to.join("data"), &mut files)?;
+        for (from, to_file) in files {
+            if to_file.extension().is_some_and(|x| x == "ipynb") {
+                let name = to_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = std::fs::read(&from).map_err(|e| Error::io("read", &from, e))?;
+                self.deliver(learner, &name, &text)?;
+                continue;
+            }
+            if to_file.exists() {
+                continue;
+            }
+            make_dirs_owned(&to_file, learner)?;
+            std::fs::copy(&from, &to_file).map_err(|e| Error::io("copy", &from, e))?;
+            own(&to_file, learner)?;
+        }
+        Ok(())
     }
 
     /// Takes a learner off the roster and removes their system user. Their home stays (remove it yourself when
@@ -327,40 +405,6 @@ impl Default for Class {
     fn default() -> Self {
         Class::new()
     }
-}
-
-/// Copies the labs a learner works in (00_start_here and the learner copies in `notebooks/exercises/`, with the
-/// lab data in `data/`) into `~/sourcelab`, owned by the learner; a file already there is left as it is.
-fn copy_labs(class: &Class, checkout: &Path, learner: &Learner) -> Result<()> {
-    let to = learner.home.join(LABS_FOLDER);
-    let notebooks = to.join("notebooks");
-    let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let start = checkout.join("notebooks").join("00_start_here.ipynb");
-    files.push((start, notebooks.join("00_start_here.ipynb")));
-    let exercises = checkout.join("notebooks").join("exercises");
-    let listed = std::fs::read_dir(&exercises).map_err(|e| Error::io("read folder", &exercises, e))?;
-    for entry in listed.flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|x| x == "ipynb") {
-            files.push((path.clone(), notebooks.join(entry.file_name())));
-        }
-    }
-    collect_files(&checkout.join("data"), &to.join("data"), &mut files)?;
-    for (from, to_file) in files {
-        if to_file.extension().is_some_and(|x| x == "ipynb") {
-            let name = to_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = std::fs::read(&from).map_err(|e| Error::io("read", &from, e))?;
-            class.deliver(learner, &name, &text)?;
-            continue;
-        }
-        if to_file.exists() {
-            continue;
-        }
-        make_dirs_owned(&to_file, learner)?;
-        std::fs::copy(&from, &to_file).map_err(|e| Error::io("copy", &from, e))?;
-        own(&to_file, learner)?;
-    }
-    Ok(())
 }
 
 /// Every file under `from`, paired with its place under `to`.

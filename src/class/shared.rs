@@ -40,6 +40,7 @@ impl Class {
                     s(self.venv().join("bin"))
                 ),
             ),
+            ("SOURCELAB_CLASS_DIR", s(self.dir.clone())),
             ("CARGO_HOME", s(shared.join("cargo"))),
             ("SOURCELAB_VENV", s(self.venv())),
             ("SOURCELAB_KERNEL_DIR", s(shared.join("kernel"))),
@@ -50,6 +51,12 @@ impl Class {
 
     /// Builds (or refreshes) the shared folder from this checkout and this binary, then warms the kernel once.
     pub fn install_shared(&self, checkout: &Path) -> Result<()> {
+        self.install_shared_files(checkout)?;
+        self.finish_shared()
+    }
+
+    /// The shared folder's files: the toolchain, cargo's registry, the binary, the kernel's files, the course.
+    pub(crate) fn install_shared_files(&self, checkout: &Path) -> Result<()> {
         let shared = self.shared_dir();
         std::fs::create_dir_all(&shared).map_err(|e| Error::io("create folder", &shared, e))?;
         // The toolchain: linked anew when the instructor's rustc changed.
@@ -88,6 +95,11 @@ impl Class {
                     .map_err(|e| Error::io("copy", &entry.path(), e))?;
             }
         }
+        Ok(())
+    }
+
+    /// What needs the class's venv at its final place: "Rust (sourcelab)" in its Jupyter, and the warm kernel.
+    pub(crate) fn finish_shared(&self) -> Result<()> {
         self.write_kernelspec()?;
         self.warm_kernel()
     }

@@ -558,7 +558,10 @@ pub fn write_private(path: &Path, text: &str) -> Result<()> {
         .mode(0o600)
         .open(&tmp)
         .map_err(|e| Error::io("write", &tmp, e))?;
-    f.write_all(text.as_bytes()).map_err(|e| Error::io("write", &tmp, e))?;
+    if let Err(e) = f.write_all(text.as_bytes()).and_then(|()| f.sync_all()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io("write", path, e));
+    }
     std::fs::rename(&tmp, path).map_err(|e| Error::io("write", path, e))
 }
 

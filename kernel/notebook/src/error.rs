@@ -106,6 +106,9 @@ impl Error {
         let hint = match err.kind() {
             std::io::ErrorKind::PermissionDenied => Some("check the file's owner and permissions"),
             std::io::ErrorKind::NotFound => Some("check the path (relative paths start at the current folder)"),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                Some("the disk is full: free space on it (`df -h` shows which disk), then try again")
+            }
             _ => None,
         };
         let e = Error::new(kind, format!("{action} {}", path.display()), err.to_string());
