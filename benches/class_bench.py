@@ -1,9 +1,10 @@
 """A class under load (benches/class.sh runs it; not a test): N learners at once log in to the class's hub, start
 their servers and run lab 1 (the solved notebook) in "Rust (sourcelab)", as tests/hub_learner.py does it.
 
-Per learner: login → first result (log in, server with its stack, kernel, first cell), each cell's latency, the
-memory of all their processes (RSS, sampled every second; the peak) and the CPU time they used. Prints one JSON
-object: the per-learner figures and the class's medians.
+Per learner: login → first result (log in, server with its stack, kernel, first cell), the kernel's start alone
+(session opened → kernel info answered) and its first cell's result, each cell's latency, the memory of all their
+processes (PSS: shared pages split among their users; sampled every second, the peak) and the CPU time they used.
+Prints one JSON object: the per-learner figures and the class's medians.
 
   python class_bench.py BASE_URL learner1 learner2 …
 """
@@ -60,6 +61,8 @@ def learner(base, name, out):
     cells = result["cells"]
     out[name] = {
         "login_to_first_result_s": round(time.time() - t0 - sum(c["seconds"] or 0 for c in cells[1:]), 2),
+        "kernel_ready_s": result["kernel_ready_s"],
+        "first_result_s": result["first_result_s"],
         "cells": [c["seconds"] for c in cells],
         "failed": [c for c in cells if c["status"] != "ok"],
         "wall_s": round(time.time() - t0, 1),
@@ -88,6 +91,8 @@ def main():
         "learners": len(names),
         "wall_s": round(wall, 1),
         "login_to_first_result_s": sorted(r["login_to_first_result_s"] for r in out.values()),
+        "kernel_ready_s": sorted(r["kernel_ready_s"] or -1 for r in out.values()),
+        "first_cell_result_s": sorted(r["first_result_s"] or -1 for r in out.values()),
         "cell_median_s": round(statistics.median(later), 3) if later else None,
         "cell_p90_s": p90,
         "peak_pss_mib_per_learner": round(statistics.median(peak.values())),

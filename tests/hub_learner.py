@@ -8,7 +8,7 @@ Each call prints one JSON object:
   run BASE NAME TOKEN NOTEBOOK KERNEL opens NOTEBOOK (a path in the learner's server) with KERNEL, as JupyterLab
                                       does (a session, then the kernel's websocket), runs every code cell in order
                                       -> {"cells": [{"status", "text", "ename", "evalue", "seconds"}],
-                                          "first_result_s": …}
+                                          "kernel_ready_s": … (kernel info answered), "first_result_s": …}
   get BASE NAME TOKEN PATH            GET PATH on the hub with the token -> {"status": code}
   aws KEYS_ENV AT_ENV OP BUCKET       an AWS call with the keys of one env file at the endpoint of another (boto3):
                                       OP is put (bucket + object), buckets, get, delete, queues
@@ -64,6 +64,25 @@ def spawn(base, name, token):
     return {"ok": False, "status": "timeout", "server": last}
 
 
+async def kernel_info(ws, timeout=120):
+    """Asks the kernel for its info, as JupyterLab does when it connects; True once it answered."""
+    msg_id = uuid.uuid4().hex
+    ws.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": "", "session": uuid.uuid4().hex,
+                   "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "content": {},
+    }))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        raw = await ws.read_message()
+        if raw is None:
+            return False
+        m = json.loads(raw)
+        if m.get("parent_header", {}).get("msg_id") == msg_id and m["msg_type"] == "kernel_info_reply":
+            return True
+    return False
+
+
 async def execute(ws, code, timeout=600):
     msg_id = uuid.uuid4().hex
     ws.write_message(json.dumps({
@@ -112,6 +131,7 @@ async def run(base, name, token, notebook, kernel):
     kid = s.json()["kernel"]["id"]
     ws_base = base.replace("http", "ws", 1)
     ws = await websocket_connect(HTTPRequest(f"{ws_base}user/{name}/api/kernels/{kid}/channels", headers=h))
+    ready = round(time.time() - t0, 2) if await kernel_info(ws) else None
     cells, first = [], None
     for c in nb["cells"]:
         if c["cell_type"] != "code":
@@ -125,7 +145,7 @@ async def run(base, name, token, notebook, kernel):
             break
     ws.close()
     requests.delete(f"{base}user/{name}/api/sessions/{s.json()['id']}", headers=h, timeout=60)
-    return {"cells": cells, "first_result_s": first}
+    return {"cells": cells, "kernel_ready_s": ready, "first_result_s": first}
 
 
 def env_file(path):

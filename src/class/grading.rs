@@ -23,7 +23,7 @@ impl Class {
             return Err(Error::new(ErrorKind::Input, "grade lab \"all\"", "a class is graded one lab at a time")
                 .hint("e.g. `sourcelab class grade 1`"));
         }
-        let stem = crate::course::reset::LABS.iter().find(|l| l.0 == number).map(|l| l.2).unwrap_or_default();
+        let stem = crate::course::reset::notebook_of(number);
         let learners = self.learners()?;
         let mut book = Gradebook::default();
         for batch in learners.chunks(parallel.max(1)) {

@@ -6,8 +6,6 @@
 //! stops the proxy and every learner's server with it). Our own commands talk to the hub's REST API with a token
 //! of the class's service `sourcelab` (in `api_token`, readable by root only).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -383,52 +381,13 @@ pub fn memory_of(learner: &Learner) -> u64 {
 
 /// One HTTP request to the hub on 127.0.0.1:`port`: `(status, JSON body or Null)`.
 pub fn api(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Result<(u16, Value)> {
-    let what = || format!("{method} {path} on the class's hub (port {port})");
-    let fail = |e: std::io::Error| {
-        Error::new(ErrorKind::Connect, what(), e.to_string()).hint("is the hub running? `sourcelab class status`")
-    };
-    let mut stream =
-        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(5)).map_err(fail)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(fail)?;
+    let mut headers = vec!["Content-Type: application/json".to_string()];
+    headers.extend(token.map(|t| format!("Authorization: token {t}")));
     let payload = body.map(Value::to_string).unwrap_or_default();
-    let auth = token.map(|t| format!("Authorization: token {t}\r\n")).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    );
-    stream.write_all(request.as_bytes()).map_err(fail)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(fail)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| {
-        Error::new(ErrorKind::Service, what(), "the answer is not HTTP").hint("is another program on that port?")
-    })?;
-    let chunked = head.lines().any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding: chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_string() };
-    Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
-}
-
-/// The body of a chunked HTTP answer.
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunked_bodies_are_joined() {
-        assert_eq!(dechunk("4\r\n[1, \r\n3\r\n2]\n\r\n0\r\n\r\n"), "[1, 2]\n");
-    }
+    let (status, text) =
+        process::http_local(port, method, path, &headers, &payload, Duration::from_secs(60)).map_err(|e| {
+            Error::new(ErrorKind::Connect, format!("{method} {path} on the class's hub (port {port})"), e.to_string())
+                .hint("is the hub running? `sourcelab class status`")
+        })?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }

@@ -393,7 +393,7 @@ fn lab_file(lab: &str, solution: bool, checkout: &Path) -> Result<(PathBuf, Stri
         Error::new(ErrorKind::Input, format!("release lab {lab:?}"), "there is no such lab")
             .hint(e.hint_text().unwrap_or_default().to_string())
     })?;
-    let stem = crate::course::reset::LABS.iter().find(|l| l.0 == number).map(|l| l.2).unwrap_or_default();
+    let stem = crate::course::reset::notebook_of(number);
     Ok(if solution {
         (notebooks.join(format!("{stem}.ipynb")), format!("{stem}.solution.ipynb"))
     } else {

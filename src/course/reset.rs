@@ -60,6 +60,11 @@ pub fn parse_lab(name: &str) -> Result<u8> {
     })
 }
 
+/// Lab `lab`'s notebook (`01_sql`); empty for a number that is no lab.
+pub fn notebook_of(lab: u8) -> &'static str {
+    LABS.iter().find(|l| l.0 == lab).map_or("", |l| l.2)
+}
+
 /// What a reset removed from one lab.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabReset {

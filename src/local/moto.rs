@@ -10,8 +10,6 @@
 //! three create its administrator ([`IAM_ADMIN`]: a user, an allow-everything policy, an access key), whose keys
 //! go into the env file. The labs' moto stays as it was: anything goes.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
@@ -59,17 +57,9 @@ fn choose_port(var: &str, default: u16, prev: Option<&Service>) -> Result<u16> {
     }
 }
 
-/// Whether an HTTP server answers on 127.0.0.1:`port` (moto answers `GET /` with S3's bucket list).
+/// Whether an HTTP server answers on 127.0.0.1:`port` (moto answers `GET /moto-api/` with its dashboard).
 pub fn answers_http(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 12];
-    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.")
+    process::http_local(port, "GET", "/moto-api/", &[], "", Duration::from_secs(2)).is_ok()
 }
 
 /// The one we started before, when it still runs (on `port`, when one is asked for) and answers.
@@ -101,15 +91,21 @@ main()
 
 /// Starts a moto server on `port` (`var` moves it) with `env` set, logging to `log`, and waits until it answers.
 fn start(stack: &Stack, port: u16, var: &str, log: &str, env: &[(&str, &str)]) -> Result<Service> {
-    if !process::port_is_free(port) {
-        return Err(Error::new(
-            ErrorKind::Setup,
-            format!("start moto on 127.0.0.1:{port}"),
-            format!("port {port} is already taken by another program"),
-        )
-        .hint(format!("stop that program, or choose another port: {var}={} sourcelab up", port + 1)));
-    }
+    check_free(port, var)?;
     spawn(stack, port, &stack.logs_dir().join(log), LOG_CAP_BYTES, env)
+}
+
+/// A clear error when `port` (which `var` moves) is taken.
+fn check_free(port: u16, var: &str) -> Result<()> {
+    if process::port_is_free(port) {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Setup,
+        format!("start moto on 127.0.0.1:{port}"),
+        format!("port {port} is already taken by another program"),
+    )
+    .hint(format!("stop that program, or choose another port: {var}={} sourcelab up", port + 1)))
 }
 
 /// Starts moto on 127.0.0.1:`port`, its request log in `log` rotated at `cap` bytes (see [`LOG_CAP_BYTES`]), and
@@ -168,9 +164,7 @@ pub fn ensure_iam(stack: &Stack, prev: Option<Service>) -> Result<Service> {
 /// Starts the guard of a private moto on `port` (it starts moto itself, on a socket in the state folder) with the
 /// learner's key (`keys`, or a new one): the service's `user` and `password`.
 fn start_private(stack: &Stack, port: u16, keys: Option<(String, String)>) -> Result<Service> {
-    if !process::port_is_free(port) {
-        return Err(Error::new(ErrorKind::Setup, format!("start moto on 127.0.0.1:{port}"), "the port is taken"));
-    }
+    check_free(port, "SOURCELAB_MOTO_PORT")?;
     let log = stack.logs_dir().join("moto.log");
     let (key_id, secret) = match keys {
         Some(keys) => keys,
@@ -264,18 +258,11 @@ fn start_checked(stack: &Stack, port: u16, var: &str, log: &str) -> Result<Servi
 /// Tells a moto server to serve the next `n` requests without checking credentials (`POST /moto-api/reset-auth`).
 fn allow_unchecked(port: u16, n: u32) -> Result<()> {
     let fail = |cause: String| Error::new(ErrorKind::Setup, "prepare the IAM lab's moto", cause);
-    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| fail(e.to_string()))?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-    let body = n.to_string();
-    let request = format!(
-        "POST /moto-api/reset-auth HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(request.as_bytes()).map_err(|e| fail(e.to_string()))?;
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).map_err(|e| fail(e.to_string()))?;
-    if !answer.starts_with("HTTP/1.0 200") && !answer.starts_with("HTTP/1.1 200") {
-        return Err(fail(format!("moto answered {}", answer.lines().next().unwrap_or("nothing"))));
+    let (status, _) =
+        process::http_local(port, "POST", "/moto-api/reset-auth", &[], &n.to_string(), Duration::from_secs(10))
+            .map_err(|e| fail(e.to_string()))?;
+    if status != 200 {
+        return Err(fail(format!("moto answered {status}")));
     }
     Ok(())
 }
