@@ -302,7 +302,7 @@ fn a_class_of_learners_works_through_a_real_hub_each_in_their_own_account() {
         assert!(seats.iter().all(|s| s.running && s.memory_mib > 100 && s.last_activity.is_some()), "{seats:?}");
 
         // Idle servers are stopped, stacks with them; the files stay; logging in again brings the server back.
-        let hub = class.up(&options(port, 20)).unwrap();
+        let hub = class.up(&HubOptions { instructors: Vec::new(), ..options(port, 20) }).unwrap(); // and no instructor
         let back = learner_client(&class, &["login", &base, &ann, "ann-secret-1"]);
         spawn(&class, &base, &ann, back["token"].as_str().unwrap());
         wait_for("the idle culler stops Ann's server", Duration::from_secs(120), || servers_of(a.uid).is_empty());

@@ -173,9 +173,9 @@ impl Class {
             q(&format!("sqlite:///{}", self.hub_file("jupyterhub.sqlite").display()))
         ));
         line(format!("c.JupyterHub.cookie_secret_file = {}", p(&self.hub_file("jupyterhub_cookie_secret"))));
-        line(format!("c.Authenticator.allowed_users = {{{}}}", names.join(", ")));
+        line(format!("c.Authenticator.allowed_users = set([{}])", names.join(", ")));
         let admins: Vec<String> = options.instructors.iter().map(|n| q(n)).collect();
-        line(format!("c.Authenticator.admin_users = {{{}}}", admins.join(", ")));
+        line(format!("c.Authenticator.admin_users = set([{}])", admins.join(", ")));
         match &options.login {
             Login::FirstLogin => {
                 line("c.JupyterHub.authenticator_class = 'firstuseauthenticator.FirstUseAuthenticator'".into());
